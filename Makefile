@@ -1,0 +1,20 @@
+# The two commands a newcomer needs: `make run` (build a sample app end to end on
+# the local stand-ins) and `make test`. See README.md.
+PYTHON ?= python3
+
+.PHONY: run test lint fixtures
+
+run:
+	$(PYTHON) scalingo-22-fixtures/tools/demo.py
+
+test:
+	$(PYTHON) -m pytest
+
+lint:
+	ruff check lib tests scalingo-22-fixtures/tools
+	ruff format --check lib tests scalingo-22-fixtures/tools
+
+# Build the rustup mirror and the crates registry once (tests do it on demand).
+fixtures:
+	$(PYTHON) scalingo-22-fixtures/tools/rustup_mirror.py build
+	$(PYTHON) scalingo-22-fixtures/tools/crates_registry.py build

@@ -1,0 +1,109 @@
+"""The app's config vars, as the platform hands them over in ENV_DIR.
+
+ENV_DIR holds one file per variable (file name = name, content = value).
+They win over the process environment, except for variables that would change
+how the builder itself runs (PATH, the dynamic loader, Python, the buildpack's
+own cache locations): those are ignored with a warning naming them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+BLOCKED_NAMES = frozenset(
+    {
+        "PATH",
+        "HOME",
+        "SHELL",
+        "IFS",
+        "ENV",
+        "BASH_ENV",
+        "PS4",
+        "TMPDIR",
+        "STACK",
+        "BUILD_DIR",
+        "CACHE_DIR",
+        "ENV_DIR",
+        "RUSTUP_HOME",
+        "CARGO_HOME",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET_DIR",
+        "CARGO_INSTALL_ROOT",
+        "RUSTUP_TOOLCHAIN",
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+    }
+)
+# Read by the buildpack as configuration; shown in errors, so not masked.
+BUILDPACK_SETTINGS = frozenset({"RUSTUP_DIST_SERVER", "RUSTUP_UPDATE_ROOT"})
+BLOCKED_PREFIXES = ("LD_", "DYLD_", "PYTHON", "BASH_FUNC_")
+VALID_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+# Values this short are too common to mask without garbling the log.
+MIN_SECRET_LENGTH = 6
+
+
+def is_buildpack_setting(name: str) -> bool:
+    return name.startswith("BP_") or name in BUILDPACK_SETTINGS
+
+
+def is_blocked(name: str) -> bool:
+    return name in BLOCKED_NAMES or name.startswith(BLOCKED_PREFIXES)
+
+
+@dataclass(frozen=True)
+class AppEnv:
+    """Config vars the build may use, and the names it refused."""
+
+    variables: Mapping[str, str]
+    ignored: tuple[str, ...]
+
+    def secret_values(self) -> list[str]:
+        """Values to mask in the log.
+
+        Every value but the buildpack's own settings, which users need to see
+        echoed in errors; of those, only the password of a URL is masked.
+        """
+        secrets = []
+        for name, value in self.variables.items():
+            if is_buildpack_setting(name):
+                password = urlsplit(value.removeprefix("sparse+")).password
+                secrets.extend([password] if password else [])
+            elif len(value) >= MIN_SECRET_LENGTH:
+                secrets.append(value)
+        return secrets
+
+
+def read_env_dir(env_dir: Path) -> AppEnv:
+    variables: dict[str, str] = {}
+    ignored: list[str] = []
+    for entry in sorted(env_dir.iterdir()) if env_dir.is_dir() else []:
+        if not entry.is_file() or not VALID_NAME.match(entry.name):
+            continue
+        if is_blocked(entry.name):
+            ignored.append(entry.name)
+            continue
+        value = entry.read_bytes().decode("utf-8", "surrogateescape")
+        # Like the shell's $(cat FILE): one trailing newline is not part of the value.
+        variables[entry.name] = value.removesuffix("\n")
+    return AppEnv(variables, tuple(ignored))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Looks a setting up in the app's config vars first, then the process env."""
+
+    app: AppEnv
+    process: Mapping[str, str]
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        if name in self.app.variables:
+            return self.app.variables[name]
+        return self.process.get(name, default)
+
+    def build_environment(self) -> dict[str, str]:
+        """The environment cargo and build scripts see: platform env plus app vars."""
+        return {**self.process, **self.app.variables}

@@ -1,0 +1,152 @@
+"""Records of what each cached directory was built from, and why to discard it.
+
+Each cached thing (rustup-init, the toolchain, cargo's home, the target dir)
+has a key: a small JSON object stored in the cache next to it. A build
+compares the key it needs with the stored one and gets back every difference
+as a sentence, so the log says exactly why a cache was thrown away. Keys are
+written atomically, after the thing they describe is complete, so a build
+killed midway leaves either a valid record or none (which means "discard").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# Bump when the cache layout changes incompatibly: older caches are discarded whole.
+LAYOUT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class CacheLayout:
+    """Where everything lives inside the platform's CACHE_DIR.
+
+    Everything is below one folder of its own, because other buildpacks of a
+    multi-buildpack app share CACHE_DIR.
+    """
+
+    cache_dir: Path
+
+    @property
+    def root(self) -> Path:
+        return self.cache_dir / "rust-buildpack"
+
+    @property
+    def keys(self) -> Path:
+        return self.root / "keys"
+
+    @property
+    def rustup_init(self) -> Path:
+        return self.root / "rustup-init" / "rustup-init"
+
+    @property
+    def rustup_home(self) -> Path:
+        return self.root / "rustup"
+
+    @property
+    def rustup_bin_home(self) -> Path:
+        """CARGO_HOME given to rustup-init: only rustup's proxies (bin/) live there."""
+        return self.root / "rustup-proxies"
+
+    @property
+    def proxies_bin(self) -> Path:
+        return self.rustup_bin_home / "bin"
+
+    @property
+    def cargo_home(self) -> Path:
+        return self.root / "cargo"
+
+    @property
+    def target_dir(self) -> Path:
+        return self.root / "target"
+
+    def key_path(self, name: str) -> Path:
+        return self.keys / f"{name}.json"
+
+
+UNREADABLE = object()
+
+
+def read_key(path: Path) -> dict[str, Any] | object | None:
+    """The stored key, None when there is none, UNREADABLE when it is damaged."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return UNREADABLE
+    return data if isinstance(data, dict) else UNREADABLE
+
+
+def write_key(path: Path, key: Mapping[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        json.dump(dict(key), stream, indent=2, sort_keys=True)
+        stream.write("\n")
+    os.replace(temporary, path)
+
+
+def forget_key(path: Path) -> None:
+    path.unlink(missing_ok=True)
+
+
+def reasons_to_discard(
+    stored: dict[str, Any] | object | None,
+    wanted: Mapping[str, Any],
+    labels: Mapping[str, str],
+) -> list[str]:
+    """Every difference between the stored and wanted keys, as sentences.
+
+    ``labels`` names the fields users care about; other differences are
+    reported generically. An empty list means the cache can be reused.
+    """
+    if stored is None:
+        return []
+    if stored is UNREADABLE:
+        return ["its cache record is unreadable"]
+    assert isinstance(stored, dict)
+    reasons = []
+    for field in sorted(set(stored) | set(wanted)):
+        old, new = stored.get(field), wanted.get(field)
+        if old != new:
+            label = labels.get(field, field.replace("_", " "))
+            reasons.append(f"the {label} changed from {_show(old)} to {_show(new)}")
+    return reasons
+
+
+def _show(value: Any) -> str:
+    if value is None or value == [] or value == "":
+        return "(none)"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def remove_tree(path: Path) -> None:
+    """Delete a cached directory; a half-deleted one is as good as deleted."""
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.exists():
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def ensure_layout(layout: CacheLayout) -> list[str]:
+    """Discard a cache written by an incompatible buildpack version; say why."""
+    marker = layout.key_path("layout")
+    stored = read_key(marker)
+    wanted = {"layout_version": LAYOUT_VERSION}
+    reasons = reasons_to_discard(stored, wanted, {"layout_version": "cache layout version"})
+    if stored is None and layout.root.exists():
+        reasons = ["it was written by an unknown version of this buildpack"]
+    if reasons:
+        remove_tree(layout.root)
+    if reasons or stored is None:
+        write_key(marker, wanted)
+    return reasons

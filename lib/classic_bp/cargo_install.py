@@ -1,0 +1,157 @@
+"""Step: compile the app with ``cargo install`` into BUILD_DIR/bin.
+
+Cache invalidation:
+- cargo home (registry index and downloaded crates): keyed on the registry
+  it reads from; switching registries discards it, since cargo would keep
+  both copies.
+- target dir: keyed on the exact rustc and host. Artifacts of another
+  compiler are never reused by cargo, so keeping them only costs space.
+A build killed midway leaves both usable: cargo records a unit as done only
+after it is fully written.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import cache, errors, output
+from .cache import CacheLayout
+from .cargo_project import Package
+from .config import BuildConfig
+from .toolchain import InstalledToolchain
+
+CARGO_HOME_LABELS = {"registry": "crates registry (BP_CARGO_REGISTRY_MIRROR)"}
+TARGET_LABELS = {"rustc": "Rust compiler", "host": "host platform"}
+# Files cargo install writes into --root to track installs; useless in a slug.
+INSTALL_TRACKING_FILES = (".crates.toml", ".crates2.json")
+
+
+@dataclass(frozen=True)
+class CompiledApp:
+    binaries: tuple[str, ...]
+
+
+def _reuse_or_discard(
+    directory: Path, key_path: Path, wanted: Mapping[str, str], labels: Mapping[str, str], what: str
+) -> None:
+    stored = cache.read_key(key_path)
+    reasons = cache.reasons_to_discard(stored, wanted, labels)
+    if reasons:
+        output.detail(f"Discarding the cached {what}: " + "; ".join(reasons))
+        cache.forget_key(key_path)
+        cache.remove_tree(directory)
+    elif stored is not None and directory.is_dir():
+        output.detail(f"Reusing the cached {what}")
+    cache.write_key(key_path, wanted)
+
+
+def _registry_config(config: BuildConfig) -> str:
+    """cargo's source replacement, in CARGO_HOME/config.toml."""
+    mirror = config.registry_mirror
+    if mirror is None:
+        return ""
+    return (
+        "# Written by the Rust buildpack from BP_CARGO_REGISTRY_MIRROR.\n"
+        "[source.crates-io]\n"
+        'replace-with = "buildpack-mirror"\n\n'
+        "[source.buildpack-mirror]\n"
+        f"registry = {_toml_string(mirror.cargo_registry)}\n"
+    )
+
+
+def _toml_string(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def prepare_cargo_home(layout: CacheLayout, config: BuildConfig) -> None:
+    mirror = config.registry_mirror
+    registry = mirror.shown if mirror else "crates.io"
+    _reuse_or_discard(
+        layout.cargo_home,
+        layout.key_path("cargo-home"),
+        {"registry": registry},
+        CARGO_HOME_LABELS,
+        "cargo registry",
+    )
+    layout.cargo_home.mkdir(parents=True, exist_ok=True)
+    config_file = layout.cargo_home / "config.toml"
+    contents = _registry_config(config)
+    if contents:
+        config_file.write_text(contents, encoding="utf-8")
+        output.detail(f"Using the crates registry mirror {registry}")
+    else:
+        config_file.unlink(missing_ok=True)
+
+
+def prepare_target_dir(layout: CacheLayout, config: BuildConfig, rust: InstalledToolchain) -> None:
+    _reuse_or_discard(
+        layout.target_dir,
+        layout.key_path("target"),
+        {"rustc": rust.rustc_version, "host": config.host},
+        TARGET_LABELS,
+        "build artifacts",
+    )
+
+
+def install_command(
+    cargo: Path, package: Package, build_dir: Path, layout: CacheLayout, config: BuildConfig
+) -> list[str]:
+    command = [str(cargo), "install"]
+    if config.locked:
+        command.append("--locked")
+    command += [
+        "--root",
+        str(build_dir),
+        "--path",
+        str(package.directory),
+        "--target-dir",
+        str(layout.target_dir),
+    ]
+    return command
+
+
+def _shown(command: list[str], build_dir: Path, layout: CacheLayout) -> str:
+    """The command as a user would type it: paths relative to the app."""
+    replacements = {str(build_dir): ".", str(layout.target_dir): "$CACHE_DIR/target"}
+    shown = [command[0].rsplit(os.sep, 1)[-1]]
+    for part in command[1:]:
+        for prefix, short in replacements.items():
+            if part == prefix or part.startswith(prefix + os.sep):
+                part = short + part[len(prefix) :]
+                break
+        shown.append(part)
+    return shlex.join(shown)
+
+
+def installed_binaries(build_dir: Path) -> tuple[str, ...]:
+    bin_dir = build_dir / "bin"
+    if not bin_dir.is_dir():
+        return ()
+    return tuple(sorted(p.name for p in bin_dir.iterdir() if p.is_file() and os.access(p, os.X_OK)))
+
+
+def compile_app(
+    layout: CacheLayout,
+    config: BuildConfig,
+    build_dir: Path,
+    environment: Mapping[str, str],
+) -> CompiledApp:
+    cargo = layout.proxies_bin / "cargo"
+    for package in config.project.binary_packages():
+        command = install_command(cargo, package, build_dir, layout, config)
+        shown = _shown(command, build_dir, layout)
+        output.detail(f"Running: {shown}")
+        returncode = output.stream_command(command, env=environment, cwd=build_dir)
+        if returncode != 0:
+            raise errors.cargo_failed(shown, returncode)
+    for name in INSTALL_TRACKING_FILES:
+        (build_dir / name).unlink(missing_ok=True)
+    binaries = installed_binaries(build_dir)
+    if not binaries:
+        raise errors.no_binaries_installed(build_dir)
+    return CompiledApp(binaries)

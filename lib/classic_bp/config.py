@@ -1,0 +1,131 @@
+"""The build's configuration, read and validated once, before anything slow.
+
+Settings come from the app's config vars (ENV_DIR), then the process
+environment, then defaults. Every problem is found here, so a typo fails the
+build in a second instead of after a ten-minute toolchain install.
+"""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from . import errors, toolchain_request
+from .appenv import Settings
+from .cargo_project import CargoProject, load_project
+from .download import display_url
+from .toolchain_request import ToolchainRequest
+
+DEFAULT_DIST_SERVER = "https://static.rust-lang.org"
+DEFAULT_UPDATE_ROOT = "https://static.rust-lang.org/rustup"
+PROFILES = ("minimal", "default", "complete")
+PROFILE_ALIASES = {"minimum": "minimal"}
+REGISTRY_MIRROR_VARIABLE = "BP_CARGO_REGISTRY_MIRROR"
+HOST_TRIPLES = {
+    "x86_64": "x86_64-unknown-linux-gnu",
+    "amd64": "x86_64-unknown-linux-gnu",
+    "aarch64": "aarch64-unknown-linux-gnu",
+    "arm64": "aarch64-unknown-linux-gnu",
+}
+
+
+@dataclass(frozen=True)
+class RegistryMirror:
+    """A crates.io replacement, as cargo's source replacement spells it."""
+
+    url: str
+
+    @property
+    def cargo_registry(self) -> str:
+        return self.url
+
+    @property
+    def shown(self) -> str:
+        return display_url(self.url.removeprefix("sparse+"))
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    project: CargoProject
+    toolchain: ToolchainRequest
+    profile: str
+    profile_note: str | None
+    host: str
+    dist_server: str
+    update_root: str
+    registry_mirror: RegistryMirror | None
+    locked: bool = True
+
+
+def _setting(settings: Settings, name: str) -> str | None:
+    """A set-but-empty variable counts as unset, as on most platforms' dashboards."""
+    value = settings.get(name)
+    return value.strip() if value and value.strip() else None
+
+
+def _profile(settings: Settings) -> tuple[str, str | None]:
+    value = _setting(settings, "BP_RUST_PROFILE") or "minimal"
+    if value in PROFILE_ALIASES:
+        alias = PROFILE_ALIASES[value]
+        return alias, f"BP_RUST_PROFILE={value} is read as {alias!r}, rustup's name for it"
+    if value not in PROFILES:
+        raise errors.invalid_choice("BP_RUST_PROFILE", value, PROFILES)
+    return value, None
+
+
+def _is_url(value: str) -> bool:
+    parts = urlsplit(value)
+    if parts.scheme == "file":
+        return bool(parts.path)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _server_url(settings: Settings, name: str, default: str) -> str:
+    value = _setting(settings, name) or default
+    if not _is_url(value):
+        raise errors.invalid_url(name, display_url(value), "an http(s):// or file:// URL")
+    return value.rstrip("/")
+
+
+def _registry_mirror(settings: Settings) -> RegistryMirror | None:
+    value = _setting(settings, REGISTRY_MIRROR_VARIABLE)
+    if value is None:
+        return None
+    bare = value.removeprefix("sparse+")
+    if not _is_url(bare):
+        raise errors.invalid_url(
+            REGISTRY_MIRROR_VARIABLE,
+            display_url(bare),
+            "sparse+https://host/index/ (a sparse index) or https://host/index.git (a git index)",
+        )
+    if value.startswith("sparse+") and not value.endswith("/"):
+        value += "/"  # cargo requires sparse index URLs to end with a slash
+    return RegistryMirror(value)
+
+
+def host_triple() -> str:
+    machine = platform.machine().lower()
+    return HOST_TRIPLES.get(machine, f"{machine}-unknown-linux-gnu")
+
+
+def load_config(build_dir: Path, settings: Settings) -> BuildConfig:
+    project = load_project(build_dir)
+    if not project.lockfile.is_file():
+        raise errors.missing_lockfile(build_dir)
+    if not project.binary_packages():
+        raise errors.no_binary_targets(build_dir, [package.name for package in project.packages])
+    profile, profile_note = _profile(settings)
+    return BuildConfig(
+        project=project,
+        toolchain=toolchain_request.resolve(
+            build_dir, _setting(settings, toolchain_request.TOOLCHAIN_VARIABLE)
+        ),
+        profile=profile,
+        profile_note=profile_note,
+        host=host_triple(),
+        dist_server=_server_url(settings, "RUSTUP_DIST_SERVER", DEFAULT_DIST_SERVER),
+        update_root=_server_url(settings, "RUSTUP_UPDATE_ROOT", DEFAULT_UPDATE_ROOT),
+        registry_mirror=_registry_mirror(settings),
+    )

@@ -1,0 +1,145 @@
+"""Build log in the platform's conventions.
+
+Steps are ``-----> Title`` lines, details are indented by seven spaces, and
+warnings and errors go to stderr prefixed with `` !     `` (PLATFORM.md).
+Build logs are rarely a terminal, so output is plain line-oriented text; only
+at a TTY does rich add colour. Every line passes through a redactor so that
+values of the app's config vars (secrets) never reach the log.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+STEP_PREFIX = "-----> "
+DETAIL_PREFIX = "       "
+ALERT_PREFIX = " !     "
+REDACTED = "[redacted]"
+
+
+@dataclass
+class Redactor:
+    """Replaces secret values in text; longest first so overlaps mask fully."""
+
+    secrets: list[str] = field(default_factory=list)
+
+    def add(self, values: Sequence[str]) -> None:
+        self.secrets = sorted({*self.secrets, *values}, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for secret in self.secrets:
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        return text
+
+
+redact = Redactor()
+
+
+@dataclass
+class StepTiming:
+    title: str
+    seconds: float
+
+
+timings: list[StepTiming] = []
+
+
+def _write(stream, text: str) -> None:
+    stream.write(redact(text) + "\n")
+    stream.flush()
+
+
+def _at_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def step(title: str) -> None:
+    if _at_terminal():
+        from rich.console import Console
+
+        Console(highlight=False).print(f"[bold cyan]{STEP_PREFIX}[/]{redact(title)}", markup=True)
+        sys.stdout.flush()
+        return
+    _write(sys.stdout, STEP_PREFIX + title)
+
+
+def detail(text: str = "") -> None:
+    for line in text.splitlines() or [""]:
+        _write(sys.stdout, (DETAIL_PREFIX + line).rstrip())
+
+
+def warning(text: str) -> None:
+    """A warning block on stderr, set apart by blank alert lines."""
+    _alert_block(text)
+
+
+def error(text: str) -> None:
+    _alert_block(text)
+
+
+def _alert_block(text: str) -> None:
+    _write(sys.stderr, ALERT_PREFIX.rstrip())
+    for line in text.splitlines():
+        _write(sys.stderr, (ALERT_PREFIX + line).rstrip())
+    _write(sys.stderr, ALERT_PREFIX.rstrip())
+
+
+def format_seconds(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes}m{rest:02d}s"
+
+
+@contextmanager
+def timed_step(title: str) -> Iterator[None]:
+    """A step whose duration is printed when it ends and kept for the summary."""
+    step(title)
+    started = time.monotonic()
+    yield
+    seconds = time.monotonic() - started
+    timings.append(StepTiming(title, seconds))
+    detail(f"Done in {format_seconds(seconds)}")
+
+
+def stream_command(
+    command: Sequence[str | Path],
+    *,
+    env: Mapping[str, str],
+    cwd: Path | None = None,
+) -> int:
+    """Run a command (never through a shell), streaming its output indented.
+
+    stdout and stderr are merged so that the log keeps the tool's own order.
+    Returns the exit code; the caller turns a failure into a specific error.
+    """
+    process = subprocess.Popen(
+        [str(part) for part in command],
+        env=dict(env),
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    assert process.stdout is not None
+    try:
+        for raw in process.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            # Progress bars redraw with \r; keep only the final state of a line.
+            line = line.rsplit("\r", 1)[-1]
+            _write(sys.stdout, (DETAIL_PREFIX + line).rstrip())
+    except BaseException:
+        # Interrupted (SIGTERM, Ctrl-C): do not leave cargo running behind us.
+        process.terminate()
+        raise
+    finally:
+        process.stdout.close()
+        returncode = process.wait()
+    return returncode

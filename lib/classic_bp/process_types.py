@@ -1,0 +1,59 @@
+"""Which binary serves the web, and the process types the platform starts.
+
+The web process is the binary named ``web``; else the root package's
+``default-run``; else its binary named after the package; else the only
+binary. Every other binary gets a process type named after it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from .cargo_project import CargoProject
+
+APP_BIN_DIR = "/app/bin"
+METADATA_PATH = Path(".rust-buildpack") / "release.json"
+INVALID_PROCESS_CHARS = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def choose_web(project: CargoProject, installed: Sequence[str]) -> str | None:
+    if "web" in installed:
+        return "web"
+    root_package = next((p for p in project.packages if p.directory == project.root), None)
+    if root_package is not None:
+        for candidate in (root_package.default_run, root_package.name):
+            if candidate in installed:
+                return candidate
+    return installed[0] if len(installed) == 1 else None
+
+
+def process_types(web: str | None, installed: Sequence[str]) -> dict[str, str]:
+    types: dict[str, str] = {}
+    if web is not None:
+        types["web"] = f"{APP_BIN_DIR}/{web}"
+    for name in installed:
+        if name != web:
+            types[INVALID_PROCESS_CHARS.sub("-", name)] = f"{APP_BIN_DIR}/{name}"
+    return types
+
+
+def write_metadata(build_dir: Path, web: str | None, installed: Sequence[str]) -> None:
+    """Kept in the slug so bin/release needs neither the sources nor cargo."""
+    path = build_dir / METADATA_PATH
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"web": web, "binaries": list(installed)}, indent=2) + "\n")
+
+
+def read_metadata(build_dir: Path) -> dict[str, str]:
+    """Process types for a compiled app; from bin/ when the metadata is missing."""
+    try:
+        data = json.loads((build_dir / METADATA_PATH).read_text(encoding="utf-8"))
+        return process_types(data.get("web"), data.get("binaries", []))
+    except (OSError, ValueError, AttributeError):
+        bin_dir = build_dir / "bin"
+        installed = sorted(p.name for p in bin_dir.iterdir()) if bin_dir.is_dir() else []
+        web = "web" if "web" in installed else (installed[0] if len(installed) == 1 else None)
+        return process_types(web, installed)

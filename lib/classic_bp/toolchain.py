@@ -1,0 +1,131 @@
+"""Step: install the requested Rust toolchain with rustup, into the cache.
+
+Cache invalidation: keyed on the toolchain name, profile, extra components
+and targets, and host. A toolchain pinned to an exact version (1.95.0,
+nightly-2026-01-01) that is already installed is used without any network
+request: such a release never changes. A floating channel (stable, beta,
+nightly) is checked with rustup, which only fetches the channel's .sha256
+when nothing changed upstream. Toolchains no longer requested are pruned so
+the cache does not grow.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import cache, errors, output
+from .cache import CacheLayout
+from .config import BuildConfig
+from .rust_env import rustup_environment
+from .rustup import rustup_binary
+
+KEY_LABELS = {
+    "toolchain": "requested toolchain",
+    "profile": "rustup profile (BP_RUST_PROFILE)",
+    "components": "list of extra components",
+    "targets": "list of extra targets",
+    "host": "host platform",
+}
+
+
+@dataclass(frozen=True)
+class InstalledToolchain:
+    name: str
+    directory: Path
+    rustc_version: str
+
+    @property
+    def version(self) -> str:
+        """``1.95.0`` out of ``rustc 1.95.0 (59807616e 2026-04-14)``."""
+        parts = self.rustc_version.split()
+        return parts[1] if len(parts) > 1 else self.rustc_version
+
+
+def full_name(channel: str, host: str) -> str:
+    return channel if channel.endswith(host) else f"{channel}-{host}"
+
+
+def _wanted_key(config: BuildConfig) -> dict[str, object]:
+    return {
+        "toolchain": config.toolchain.channel,
+        "profile": config.profile,
+        "components": sorted(config.toolchain.components),
+        "targets": sorted(config.toolchain.targets),
+        "host": config.host,
+    }
+
+
+def _rustup_install(config: BuildConfig, layout: CacheLayout, env: Mapping[str, str]) -> int:
+    command: list[str | Path] = [
+        rustup_binary(layout),
+        "toolchain",
+        "install",
+        config.toolchain.channel,
+        "--profile",
+        config.profile,
+        "--no-self-update",
+    ]
+    for component in config.toolchain.components:
+        command += ["--component", component]
+    for target in config.toolchain.targets:
+        command += ["--target", target]
+    return output.stream_command(command, env=env)
+
+
+def _prune_other_toolchains(layout: CacheLayout, keep: str) -> None:
+    toolchains = layout.rustup_home / "toolchains"
+    for entry in sorted(toolchains.iterdir()) if toolchains.is_dir() else []:
+        if entry.name != keep:
+            output.detail(f"Removing the toolchain {entry.name}, no longer used")
+            cache.remove_tree(entry)
+            (layout.rustup_home / "update-hashes" / entry.name).unlink(missing_ok=True)
+
+
+def _rustc_version(directory: Path) -> str:
+    result = subprocess.run(
+        [str(directory / "bin" / "rustc"), "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise errors.toolchain_install_failed(directory.name, result.returncode)
+    return result.stdout.strip()
+
+
+def install_toolchain(
+    layout: CacheLayout, config: BuildConfig, base_env: Mapping[str, str]
+) -> InstalledToolchain:
+    request = config.toolchain
+    name = full_name(request.channel, config.host)
+    directory = layout.rustup_home / "toolchains" / name
+    key_path = layout.key_path("toolchain")
+    wanted = _wanted_key(config)
+    stored = cache.read_key(key_path)
+    reasons = cache.reasons_to_discard(stored, wanted, KEY_LABELS)
+    cached = stored is not None and not reasons and directory.is_dir()
+    if reasons:
+        output.detail("Not reusing the cached toolchain: " + "; ".join(reasons))
+
+    if cached and request.is_exact:
+        output.detail(f"Reusing {name} from the cache (an exact version: no download needed)")
+    else:
+        if cached:
+            output.detail(f"Checking for updates of {request.channel}")
+        cache.forget_key(key_path)
+        returncode = _rustup_install(config, layout, rustup_environment(base_env, layout, config))
+        if returncode != 0:
+            if not cached:
+                raise errors.toolchain_install_failed(request.channel, returncode)
+            output.warning(
+                f"Could not check for a newer {request.channel} toolchain (rustup exit code"
+                f" {returncode}).\nThe build goes on with the cached one."
+            )
+        cache.write_key(key_path, wanted)
+    _prune_other_toolchains(layout, keep=name)
+    installed = InstalledToolchain(name, directory, _rustc_version(directory))
+    output.detail(f"Using {installed.rustc_version}")
+    return installed

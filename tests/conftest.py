@@ -1,0 +1,58 @@
+"""Shared fixtures: the buildpack as a platform sees it, and the outside world.
+
+The rustup mirror and the crates registry are built once (cached outside the
+repository, see scalingo-22-fixtures/tools) and served on 127.0.0.1 for the
+whole session.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.platform import REPO_ROOT, Platform, copy_buildpack
+
+sys.path.insert(0, str(REPO_ROOT / "scalingo-22-fixtures" / "tools"))
+sys.path.insert(0, str(REPO_ROOT / "lib"))
+
+
+@pytest.fixture(scope="session")
+def buildpack(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_buildpack(tmp_path_factory.mktemp("buildpack"))
+
+
+@pytest.fixture
+def platform(buildpack: Path, tmp_path: Path) -> Platform:
+    return Platform(buildpack, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def rustup_mirror() -> Iterator[object]:
+    from rustup_mirror import build_mirror, default_mirror_dir, serve_mirror
+
+    root = build_mirror(default_mirror_dir())
+    with serve_mirror(root) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def crates_registry() -> Iterator[object]:
+    from crates_registry import build_registry, default_registry_dir, serve_registry
+
+    root = build_registry(default_registry_dir())
+    with serve_registry(root) as server:
+        yield server
+
+
+@pytest.fixture
+def online_platform(platform: Platform, rustup_mirror, crates_registry) -> Platform:
+    """A platform whose app config points at the local mirrors, as a user would set it."""
+    platform.set_config(
+        RUSTUP_DIST_SERVER=rustup_mirror.dist_server,
+        RUSTUP_UPDATE_ROOT=rustup_mirror.update_root,
+        BP_CARGO_REGISTRY_MIRROR=crates_registry.index_url,
+    )
+    return platform

@@ -1,0 +1,119 @@
+"""Pure pieces whose rules users rely on: cache reasons, toolchain choice, targets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from classic_bp import cache, errors, toolchain_request
+from classic_bp.cargo_project import load_project
+
+
+def test_cache_reasons_name_every_difference() -> None:
+    stored = {"rustc": "rustc 1.94.0", "host": "x86_64-unknown-linux-gnu"}
+    wanted = {"rustc": "rustc 1.95.0", "host": "aarch64-unknown-linux-gnu"}
+    reasons = cache.reasons_to_discard(stored, wanted, {"rustc": "Rust compiler"})
+    assert reasons == [
+        "the host changed from x86_64-unknown-linux-gnu to aarch64-unknown-linux-gnu",
+        "the Rust compiler changed from rustc 1.94.0 to rustc 1.95.0",
+    ]
+    assert cache.reasons_to_discard(wanted, wanted, {}) == []
+    assert cache.reasons_to_discard(None, wanted, {}) == []
+
+
+def test_a_damaged_cache_record_means_discard(tmp_path: Path) -> None:
+    key = tmp_path / "key.json"
+    key.write_text('{"rustc": ')  # a write cut short
+    stored = cache.read_key(key)
+    assert cache.reasons_to_discard(stored, {"rustc": "x"}, {}) == [
+        "its cache record is unreadable"
+    ]
+
+
+def test_an_old_cache_layout_is_discarded_whole(tmp_path: Path) -> None:
+    layout = cache.CacheLayout(tmp_path)
+    (layout.target_dir / "release").mkdir(parents=True)
+    cache.write_key(layout.key_path("layout"), {"layout_version": 0})
+    reasons = cache.ensure_layout(layout)
+    assert reasons == ["the cache layout version changed from 0 to 1"]
+    assert not layout.target_dir.exists()
+    assert cache.ensure_layout(layout) == []
+
+
+@pytest.mark.parametrize(
+    ("channel", "exact"),
+    [
+        ("stable", False),
+        ("1.95", False),
+        ("1.95.0", True),
+        ("nightly-2026-01-01", True),
+        ("beta", False),
+        ("1.95.0-x86_64-unknown-linux-gnu", True),
+    ],
+)
+def test_toolchain_names(tmp_path: Path, channel: str, exact: bool) -> None:
+    request = toolchain_request.resolve(tmp_path, channel)
+    assert request.channel == channel
+    assert request.is_exact is exact
+
+
+def test_toolchain_files_win_over_the_variable_in_rustups_order(tmp_path: Path) -> None:
+    (tmp_path / "rust-toolchain.toml").write_text(
+        '[toolchain]\nchannel = "1.95.0"\ncomponents = ["clippy"]\ntargets = ["wasm32-wasip1"]\n'
+    )
+    request = toolchain_request.resolve(tmp_path, "nightly")
+    assert (request.channel, request.components, request.targets) == (
+        "1.95.0",
+        ("clippy",),
+        ("wasm32-wasip1",),
+    )
+    (tmp_path / "rust-toolchain").write_text("1.94.1\n")  # legacy file: rustup prefers it
+    assert toolchain_request.resolve(tmp_path, None).channel == "1.94.1"
+
+
+def test_a_path_toolchain_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "rust-toolchain.toml").write_text('[toolchain]\npath = "/opt/rust"\n')
+    with pytest.raises(errors.BuildError, match="`path` toolchains"):
+        toolchain_request.resolve(tmp_path, None)
+
+
+def write(path: Path, text: str = "fn main() {}\n") -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def test_binary_targets_are_found_as_cargo_finds_them(tmp_path: Path) -> None:
+    write(
+        tmp_path / "Cargo.toml",
+        '[package]\nname = "app"\nversion = "0.1.0"\n\n[[bin]]\nname = "server"\npath = "src/server.rs"\n',
+    )
+    write(tmp_path / "src" / "main.rs")
+    write(tmp_path / "src" / "server.rs")
+    write(tmp_path / "src" / "bin" / "migrate.rs")
+    write(tmp_path / "src" / "bin" / "worker" / "main.rs")
+    write(tmp_path / "src" / "bin" / "helpers" / "util.rs")  # no main.rs: not a binary
+    project = load_project(tmp_path)
+    assert project.binaries() == ("server", "app", "migrate", "worker")
+
+
+def test_autobins_false_keeps_only_declared_binaries(tmp_path: Path) -> None:
+    write(
+        tmp_path / "Cargo.toml",
+        '[package]\nname = "app"\nversion = "0.1.0"\nautobins = false\n\n'
+        '[[bin]]\nname = "only"\npath = "src/main.rs"\n',
+    )
+    write(tmp_path / "src" / "main.rs")
+    write(tmp_path / "src" / "bin" / "extra.rs")
+    assert load_project(tmp_path).binaries() == ("only",)
+
+
+def test_workspace_members_with_globs_and_excludes(tmp_path: Path) -> None:
+    write(tmp_path / "Cargo.toml", '[workspace]\nmembers = ["crates/*"]\nexclude = ["crates/old"]\n')
+    for name in ("api", "old", "core"):
+        write(tmp_path / "crates" / name / "Cargo.toml", f'[package]\nname = "{name}"\n')
+    write(tmp_path / "crates" / "api" / "src" / "main.rs")
+    write(tmp_path / "crates" / "core" / "src" / "lib.rs", "")
+    project = load_project(tmp_path)
+    assert [p.name for p in project.packages] == ["api", "core"]
+    assert [p.name for p in project.binary_packages()] == ["api"]
