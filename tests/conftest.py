@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.platform import REPO_ROOT, Platform, copy_buildpack
-
+REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT / "scalingo-22-fixtures" / "tools"))
 sys.path.insert(0, str(REPO_ROOT / "lib"))
+
+from platform_runner import Platform, copy_buildpack  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.platform import Platform, Result
+from platform_runner import Platform, Result
 
 
 def assert_user_error(result: Result, *fragments: str) -> None:
@@ -39,7 +39,7 @@ def assert_user_error(result: Result, *fragments: str) -> None:
 def test_broken_apps_fail_with_a_specific_message(
     platform: Platform, app: str, fragments: list[str]
 ) -> None:
-    build_dir, result = platform.build(app)
+    _build_dir, result = platform.build(app)
     assert_user_error(result, *fragments)
 
 
@@ -56,13 +56,13 @@ def test_invalid_settings_name_the_variable(
     platform: Platform, variable: str, value: str, fragments: list[str]
 ) -> None:
     platform.set_config(**{variable: value})
-    build_dir, result = platform.build("web-std")
+    _build_dir, result = platform.build("web-std")
     assert_user_error(result, *fragments)
 
 
 def test_credentials_in_a_mirror_url_are_never_printed(platform: Platform) -> None:
     platform.set_config(BP_CARGO_REGISTRY_MIRROR="ftp://robot:s3cr3t-t0ken@mirror.example/index")
-    build_dir, result = platform.build("web-std")
+    _build_dir, result = platform.build("web-std")
     assert result.returncode == 1
     assert "s3cr3t-t0ken" not in result.log
     assert "mirror.example" in result.log
@@ -77,7 +77,7 @@ def test_blocked_config_vars_are_ignored_with_a_warning(platform: Platform) -> N
     platform.set_config(PATH="/evil", LD_PRELOAD="/evil.so", PYTHONPATH="/evil")
     # An invalid profile stops the build right after configuration is read.
     platform.set_config(BP_RUST_PROFILE="tiny")
-    build_dir, result = platform.build("web-std")
+    _build_dir, result = platform.build("web-std")
     assert "These config vars are ignored" in result.stderr
     assert "LD_PRELOAD, PATH, PYTHONPATH" in result.stderr
     assert "BP_RUST_PROFILE='tiny'" in result.stderr

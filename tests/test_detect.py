@@ -2,7 +2,7 @@
 
 import time
 
-from tests.support.platform import Platform
+from platform_runner import Platform
 
 
 def test_a_cargo_project_is_detected_as_rust(platform: Platform) -> None:

@@ -125,7 +125,7 @@ def _shown(command: list[str], build_dir: Path, layout: CacheLayout) -> str:
                 part = short + part[len(prefix) :]
                 break
         shown.append(part)
-    return shlex.join(shown)
+    return " ".join(part if part.startswith("$CACHE_DIR") else shlex.quote(part) for part in shown)
 
 
 def installed_binaries(build_dir: Path) -> tuple[str, ...]:

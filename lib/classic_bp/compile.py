@@ -85,7 +85,7 @@ def run_compile(context: BuildContext, process_env: Mapping[str, str]) -> None:
     with output.timed_step(f"Installing Rust ({config.toolchain.channel})"):
         rust = install_toolchain(layout, config, base_env)
 
-    environment = cargo_environment(base_env, layout, config, rust.name)
+    environment = cargo_environment(base_env, layout, config, rust.name, context.build_dir)
     with output.timed_step("Compiling the app"):
         prepare_cargo_home(layout, config)
         prepare_target_dir(layout, config, rust)

@@ -143,3 +143,22 @@ def stream_command(
         process.stdout.close()
         returncode = process.wait()
     return returncode
+
+
+def run_quietly(command: Sequence[str | Path], *, env: Mapping[str, str]) -> int:
+    """Run a chatty command whose output only matters when it fails.
+
+    On failure its whole output is shown, indented, so the error above the
+    buildpack's own message still explains what happened.
+    """
+    completed = subprocess.run(
+        [str(part) for part in command],
+        env=dict(env),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        check=False,
+    )
+    if completed.returncode != 0:
+        detail(completed.stdout.decode("utf-8", "replace"))
+    return completed.returncode

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 
 from .cache import CacheLayout
 from .config import BuildConfig
@@ -26,6 +27,8 @@ def rustup_environment(
         RUSTUP_UPDATE_ROOT=config.update_root,
         # rustup-init otherwise warns about (or refuses) a Rust found on PATH.
         RUSTUP_INIT_SKIP_PATH_CHECK="yes",
+        # Builders run as any user with any HOME (Dokku: unprivileged, HOME=/app).
+        RUSTUP_INIT_SKIP_SUDO_CHECK="yes",
         PATH=os.pathsep.join([str(layout.proxies_bin), base.get("PATH", os.defpath)]),
     )
     environment.pop("RUSTUP_TOOLCHAIN", None)
@@ -33,7 +36,11 @@ def rustup_environment(
 
 
 def cargo_environment(
-    base: Mapping[str, str], layout: CacheLayout, config: BuildConfig, toolchain_name: str
+    base: Mapping[str, str],
+    layout: CacheLayout,
+    config: BuildConfig,
+    toolchain_name: str,
+    install_root: Path,
 ) -> dict[str, str]:
     """For cargo and build scripts: the app's env plus the cached Rust, pinned."""
     environment = rustup_environment(base, layout, config)
@@ -43,7 +50,13 @@ def cargo_environment(
         CARGO_TERM_COLOR="never",
         CARGO_TERM_PROGRESS_WHEN="never",
         PATH=os.pathsep.join(
-            [str(layout.proxies_bin), str(layout.cargo_home / "bin"), base.get("PATH", os.defpath)]
+            [
+                str(layout.proxies_bin),
+                str(layout.cargo_home / "bin"),
+                # cargo install warns when its --root/bin is not on PATH.
+                str(install_root / "bin"),
+                base.get("PATH", os.defpath),
+            ]
         ),
     )
     return environment

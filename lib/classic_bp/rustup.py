@@ -8,6 +8,7 @@ so a reinstall needs no network either.
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -52,6 +53,17 @@ def rustup_binary(layout: CacheLayout) -> Path:
     return layout.proxies_bin / "rustup"
 
 
+def _rustup_version(layout: CacheLayout, environment: Mapping[str, str]) -> str:
+    completed = subprocess.run(
+        [str(rustup_binary(layout)), "--version"],
+        env=dict(environment),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return completed.stdout.strip() or "version unknown"
+
+
 def install_rustup(layout: CacheLayout, config: BuildConfig, base_env: Mapping[str, str]) -> None:
     key_path = layout.key_path("rustup")
     wanted = {"rustup_init_url": rustup_init_url(config)}
@@ -77,12 +89,13 @@ def install_rustup(layout: CacheLayout, config: BuildConfig, base_env: Mapping[s
         "--profile",
         config.profile,
     ]
-    returncode = output.stream_command(command, env=environment)
+    returncode = output.run_quietly(command, env=environment)
     if returncode != 0:
         raise errors.rustup_init_failed(returncode)
     # A build must never replace rustup behind the user's back.
     settings = [rustup_binary(layout), "set", "auto-self-update", "disable"]
-    returncode = output.stream_command(settings, env=environment)
+    returncode = output.run_quietly(settings, env=environment)
     if returncode != 0:
         raise errors.rustup_init_failed(returncode)
     cache.write_key(key_path, wanted)
+    output.detail(f"Installed rustup into the cache ({_rustup_version(layout, environment)})")

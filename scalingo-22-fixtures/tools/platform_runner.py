@@ -10,11 +10,19 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import threading
+import time
+import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 APPS_DIR = REPO_ROOT / "scalingo-22-fixtures" / "apps"
@@ -48,6 +56,7 @@ class Platform:
     buildpack: Path
     workdir: Path
     process_env: dict[str, str] = field(default_factory=dict)
+    echo: bool = False
 
     def __post_init__(self) -> None:
         self.cache_dir = self.workdir / "cache"
@@ -76,15 +85,29 @@ class Platform:
         return build_dir
 
     def run(self, script: str, *arguments: Path | str, timeout: float = 900) -> Result:
-        completed = subprocess.run(
+        """Run bin/<script>; with ``echo`` set, its output is also shown live."""
+        process = subprocess.Popen(
             [str(self.buildpack / "bin" / script), *map(str, arguments)],
             env=self.environment(),
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=timeout,
             stdin=subprocess.DEVNULL,
         )
-        return Result(completed.returncode, completed.stdout, completed.stderr)
+        if not self.echo:
+            stdout, stderr = process.communicate(timeout=timeout)
+            return Result(process.returncode, stdout, stderr)
+        captured: dict[str, list[str]] = {"stdout": [], "stderr": []}
+        threads = [
+            threading.Thread(target=_tee, args=(process.stdout, sys.stdout, captured["stdout"])),
+            threading.Thread(target=_tee, args=(process.stderr, sys.stderr, captured["stderr"])),
+        ]
+        for thread in threads:
+            thread.start()
+        process.wait(timeout=timeout)
+        for thread in threads:
+            thread.join()
+        return Result(process.returncode, "".join(captured["stdout"]), "".join(captured["stderr"]))
 
     def detect(self, build_dir: Path) -> Result:
         return self.run("detect", build_dir)
@@ -104,3 +127,56 @@ class Platform:
 def hardlink_tree(source: Path, destination: Path) -> None:
     """A cheap copy of a read-mostly tree (a toolchain): files are hard links."""
     shutil.copytree(source, destination, copy_function=os.link, symlinks=True)
+
+
+def _tee(source, sink, lines: list[str]) -> None:
+    for line in source:
+        lines.append(line)
+        sink.write(line)
+        sink.flush()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def process_command(release_stdout: str, process_type: str, build_dir: Path) -> list[str]:
+    """The release's command for a process type, with the slug's /app at build_dir."""
+    document = yaml.safe_load(release_stdout)
+    command = document["default_process_types"][process_type]
+    return [part.replace("/app/", f"{build_dir}/", 1) for part in command.split()]
+
+
+@contextmanager
+def running_web_process(release_stdout: str, build_dir: Path) -> Iterator[str]:
+    """Start the web process as the platform would (PORT set, HOME=/app); yield its URL."""
+    port = free_port()
+    command = process_command(release_stdout, "web", build_dir)
+    environment = {
+        "PORT": str(port),
+        "HOME": str(build_dir),
+        "PATH": f"{build_dir}/bin:/usr/bin:/bin",
+    }
+    process = subprocess.Popen(
+        command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def http_get(url: str, timeout: float = 30) -> str:
+    """GET with retries while the freshly started server binds its port."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.read().decode()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
