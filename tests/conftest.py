@@ -49,11 +49,17 @@ def crates_registry() -> Iterator[object]:
 
 
 @pytest.fixture
-def online_platform(platform: Platform, rustup_mirror, crates_registry) -> Platform:
-    """A platform whose app config points at the local mirrors, as a user would set it."""
+def mirrored_platform(platform: Platform, rustup_mirror) -> Platform:
+    """A platform whose app config points rustup at the local mirror."""
     platform.set_config(
         RUSTUP_DIST_SERVER=rustup_mirror.dist_server,
         RUSTUP_UPDATE_ROOT=rustup_mirror.update_root,
-        BP_CARGO_REGISTRY_MIRROR=crates_registry.index_url,
     )
     return platform
+
+
+@pytest.fixture
+def online_platform(mirrored_platform: Platform, crates_registry) -> Platform:
+    """Also points cargo at the crates.io stand-in, as a user would with a config var."""
+    mirrored_platform.set_config(BP_CARGO_REGISTRY_MIRROR=crates_registry.index_url)
+    return mirrored_platform
