@@ -13,6 +13,7 @@ import subprocess
 import time
 
 import pytest
+
 from platform_runner import Platform
 
 

@@ -86,7 +86,8 @@ def write(path: Path, text: str = "fn main() {}\n") -> None:
 def test_binary_targets_are_found_as_cargo_finds_them(tmp_path: Path) -> None:
     write(
         tmp_path / "Cargo.toml",
-        '[package]\nname = "app"\nversion = "0.1.0"\n\n[[bin]]\nname = "server"\npath = "src/server.rs"\n',
+        '[package]\nname = "app"\nversion = "0.1.0"\n\n'
+        '[[bin]]\nname = "server"\npath = "src/server.rs"\n',
     )
     write(tmp_path / "src" / "main.rs")
     write(tmp_path / "src" / "server.rs")
@@ -109,7 +110,9 @@ def test_autobins_false_keeps_only_declared_binaries(tmp_path: Path) -> None:
 
 
 def test_workspace_members_with_globs_and_excludes(tmp_path: Path) -> None:
-    write(tmp_path / "Cargo.toml", '[workspace]\nmembers = ["crates/*"]\nexclude = ["crates/old"]\n')
+    write(
+        tmp_path / "Cargo.toml", '[workspace]\nmembers = ["crates/*"]\nexclude = ["crates/old"]\n'
+    )
     for name in ("api", "old", "core"):
         write(tmp_path / "crates" / name / "Cargo.toml", f'[package]\nname = "{name}"\n')
     write(tmp_path / "crates" / "api" / "src" / "main.rs")
@@ -117,3 +120,19 @@ def test_workspace_members_with_globs_and_excludes(tmp_path: Path) -> None:
     project = load_project(tmp_path)
     assert [p.name for p in project.packages] == ["api", "core"]
     assert [p.name for p in project.binary_packages()] == ["api"]
+
+
+def test_an_unexpected_crash_is_reported_as_an_internal_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bug must never look like the user's fault: distinct text and exit code."""
+    from classic_bp import cli
+
+    def broken_release(build_dir: Path) -> str:
+        raise KeyError("process_types")
+
+    monkeypatch.setattr(cli, "release_yaml", broken_release)
+    assert cli.main(["release", str(tmp_path)]) == cli.INTERNAL_ERROR_EXIT
+    stderr = capsys.readouterr().err
+    assert " !     Internal error in the Rust buildpack: this is a bug" in stderr
+    assert "KeyError: 'process_types'" in stderr

@@ -1,0 +1,3 @@
+fn main() {
+    println!("{}", vs::describe("vs", 1));
+}

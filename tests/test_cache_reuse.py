@@ -1,0 +1,83 @@
+"""Rebuilds reuse the cache, and say exactly why when they can't.
+
+Every rebuild here is a fresh checkout in a different build dir path with
+the same cache, as on Scalingo (/build/<request id>).
+"""
+
+from __future__ import annotations
+
+import os
+
+from crates_registry import serve_registry
+from platform_runner import Platform
+
+
+def downloads(mirror) -> list[str]:
+    return [path for _, path, _ in mirror.requests if not path.endswith(".sha256")]
+
+
+def test_a_rebuild_downloads_neither_rustup_init_nor_the_toolchain(
+    mirrored_platform: Platform, rustup_mirror
+) -> None:
+    first_dir, first = mirrored_platform.build("web-std")
+    assert first.returncode == 0, first.log
+    assert "/rustup/dist/x86_64-unknown-linux-gnu/rustup-init" in downloads(rustup_mirror)
+
+    rustup_mirror.clear_log()
+    second_dir, second = mirrored_platform.build("web-std")
+    assert second.returncode == 0, second.log
+    assert second_dir != first_dir
+    # A floating channel costs exactly one small request: its .sha256.
+    assert rustup_mirror.requests == [("GET", "/dist/channel-rust-stable.toml.sha256", 200)]
+    assert "Reusing rustup from the cache" in second.stdout
+    assert "unchanged - rustc 1.95.0" in second.stdout
+    assert "Reusing the cached build artifacts" in second.stdout
+    assert (second_dir / "bin" / "web-std").is_file()
+
+
+def test_a_toolchain_change_says_why_and_prunes_the_old_one(
+    mirrored_platform: Platform,
+) -> None:
+    _build_dir, first = mirrored_platform.build("web-std")
+    assert first.returncode == 0, first.log
+
+    mirrored_platform.set_config(BP_RUST_TOOLCHAIN="1.95.0")
+    _build_dir, second = mirrored_platform.build("web-std")
+    assert second.returncode == 0, second.log
+    assert (
+        "Not reusing the cached toolchain: the requested toolchain changed from stable to 1.95.0"
+        in second.stdout
+    )
+    assert "Removing the toolchain stable-x86_64-unknown-linux-gnu, no longer used" in second.stdout
+    toolchains = mirrored_platform.cache_dir / "rust-buildpack" / "rustup" / "toolchains"
+    assert os.listdir(toolchains) == ["1.95.0-x86_64-unknown-linux-gnu"]
+    # Same compiler, so the build artifacts stay.
+    assert "Reusing the cached build artifacts" in second.stdout
+
+
+def test_switching_registries_discards_the_cargo_home_with_the_reason(
+    online_platform: Platform, crates_registry
+) -> None:
+    _build_dir, first = online_platform.build("lib-and-bin")
+    assert first.returncode == 0, first.log
+
+    with serve_registry(crates_registry.root) as other_registry:
+        online_platform.set_config(BP_CARGO_REGISTRY_MIRROR=other_registry.index_url)
+        _build_dir, second = online_platform.build("lib-and-bin")
+    assert second.returncode == 0, second.log
+    assert (
+        "Discarding the cached cargo registry: the crates registry (BP_CARGO_REGISTRY_MIRROR)"
+        f" changed from {crates_registry.url}/index/ to {other_registry.url}/index/"
+        in second.stdout
+    )
+
+
+def test_a_damaged_cache_record_is_discarded_not_trusted(mirrored_platform: Platform) -> None:
+    _build_dir, first = mirrored_platform.build("web-std")
+    assert first.returncode == 0, first.log
+    keys = mirrored_platform.cache_dir / "rust-buildpack" / "keys"
+    (keys / "target.json").write_text("{ half written")
+
+    _build_dir, second = mirrored_platform.build("web-std")
+    assert second.returncode == 0, second.log
+    assert "Discarding the cached build artifacts: its cache record is unreadable" in second.stdout
