@@ -63,3 +63,11 @@ def online_platform(mirrored_platform: Platform, crates_registry) -> Platform:
     """Also points cargo at the crates.io stand-in, as a user would with a config var."""
     mirrored_platform.set_config(BP_CARGO_REGISTRY_MIRROR=crates_registry.index_url)
     return mirrored_platform
+
+
+@pytest.fixture(scope="session")
+def validators() -> dict[str, object]:
+    """CycloneDX schema validators per spec version (see tests/cyclonedx_schema.py)."""
+    from tests.cyclonedx_schema import load_validators
+
+    return load_validators()

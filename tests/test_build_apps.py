@@ -11,23 +11,8 @@ import subprocess
 
 import yaml
 
-from platform_runner import Platform, Result, http_get, running_web_process
-
-STEP = "-----> "
-INDENT = " " * 7
-
-
-def assert_succeeded(result: Result) -> None:
-    assert result.returncode == 0, result.log
-    assert "Traceback" not in result.log
-
-
-def assert_platform_output(result: Result) -> None:
-    """Steps, 7-space details, and only ` !` alert lines on stderr."""
-    for line in result.stdout.splitlines():
-        assert line.startswith((STEP, INDENT)) or line == "", repr(line)
-    for line in result.stderr.splitlines():
-        assert line.startswith(" !"), repr(line)
+from platform_runner import Platform, http_get, running_web_process
+from tests.assertions import INDENT, assert_platform_output, assert_succeeded
 
 
 def release_of(platform: Platform, build_dir) -> dict:

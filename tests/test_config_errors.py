@@ -8,19 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from platform_runner import Platform, Result
-
-
-def assert_user_error(result: Result, *fragments: str) -> None:
-    assert result.returncode == 1, result.log
-    assert "Traceback" not in result.log
-    assert "Internal error" not in result.log
-    error_lines = [line for line in result.stderr.splitlines() if line.startswith(" !")]
-    message = "\n".join(line[7:] for line in error_lines)
-    for fragment in fragments:
-        assert fragment in message, message
-    # Nothing slow started: no toolchain step was reached.
-    assert "Installing rustup" not in result.stdout
+from platform_runner import Platform
+from tests.assertions import assert_user_error
 
 
 @pytest.mark.parametrize(

@@ -63,8 +63,18 @@ class CacheLayout:
         return self.root / "cargo"
 
     @property
+    def tools_root(self) -> Path:
+        """cargo install --root for BP_CARGO_INSTALL_TOOLS: never part of the slug."""
+        return self.root / "tools"
+
+    @property
     def target_dir(self) -> Path:
         return self.root / "target"
+
+    @property
+    def standalone_rust(self) -> Path:
+        """The Rust install prefix when rustup is off (BP_RUSTUP_ENABLED=false)."""
+        return self.root / "rust"
 
     def key_path(self, name: str) -> Path:
         return self.keys / f"{name}.json"

@@ -101,9 +101,7 @@ def prepare_target_dir(layout: CacheLayout, config: BuildConfig, rust: Installed
 def install_command(
     cargo: Path, package: Package, build_dir: Path, layout: CacheLayout, config: BuildConfig
 ) -> list[str]:
-    command = [str(cargo), "install"]
-    if config.locked:
-        command.append("--locked")
+    command = [str(cargo), "install", *config.install.arguments]
     command += [
         "--root",
         str(build_dir),
@@ -142,7 +140,7 @@ def compile_app(
     environment: Mapping[str, str],
 ) -> CompiledApp:
     cargo = layout.proxies_bin / "cargo"
-    for package in config.project.binary_packages():
+    for package in config.install.packages:
         command = install_command(cargo, package, build_dir, layout, config)
         shown = _shown(command, build_dir, layout)
         output.detail(f"Running: {shown}")

@@ -21,6 +21,7 @@ class Package:
     directory: Path
     binaries: tuple[str, ...]
     default_run: str | None
+    dependencies: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,9 @@ class CargoProject:
 
     def binaries(self) -> tuple[str, ...]:
         return tuple(name for package in self.packages for name in package.binaries)
+
+    def package_of(self, binary: str) -> Package | None:
+        return next((p for p in self.packages if binary in p.binaries), None)
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
@@ -103,7 +107,19 @@ def _package(manifest: dict[str, Any], package_dir: Path, path: Path) -> Package
         directory=package_dir,
         binaries=_binaries(manifest, package_dir, path),
         default_run=default_run if isinstance(default_run, str) else None,
+        dependencies=_dependency_names(manifest.get("dependencies", {})),
     )
+
+
+def _dependency_names(table: object) -> frozenset[str]:
+    """Crate names of the normal dependencies, renames resolved to the real crate."""
+    if not isinstance(table, dict):
+        return frozenset()
+    names = set()
+    for key, spec in table.items():
+        renamed = spec.get("package") if isinstance(spec, dict) else None
+        names.add(renamed if isinstance(renamed, str) else key)
+    return frozenset(names)
 
 
 def _member_dirs(root: Path, workspace: dict[str, Any], manifest_path: Path) -> list[Path]:

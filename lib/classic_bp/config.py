@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import errors, toolchain_request
+from . import errors, slug, toolchain_request
 from .appenv import Settings
 from .cargo_project import CargoProject, load_project
 from .download import display_url
+from .install_args import ARGS_VARIABLE, MEMBERS_VARIABLE, InstallPlan, plan_install
 from .toolchain_request import ToolchainRequest
+from .tools import TOOLS_ARGS_VARIABLE, TOOLS_VARIABLE, ToolsPlan, plan_tools
 
 DEFAULT_DIST_SERVER = "https://static.rust-lang.org"
 DEFAULT_UPDATE_ROOT = "https://static.rust-lang.org/rustup"
@@ -56,13 +58,33 @@ class BuildConfig:
     dist_server: str
     update_root: str
     registry_mirror: RegistryMirror | None
-    locked: bool = True
+    install: InstallPlan
+    tools: ToolsPlan
+    include_files: tuple[str, ...]
+    exclude_files: tuple[str, ...]
+    write_sbom: bool = True
+    notes: tuple[str, ...] = ()
 
 
 def _setting(settings: Settings, name: str) -> str | None:
     """A set-but-empty variable counts as unset, as on most platforms' dashboards."""
     value = settings.get(name)
     return value.strip() if value and value.strip() else None
+
+
+TRUE_VALUES = ("1", "true", "yes", "on")
+FALSE_VALUES = ("0", "false", "no", "off")
+
+
+def _flag(settings: Settings, name: str, default: bool = False) -> bool:
+    value = _setting(settings, name)
+    if value is None:
+        return default
+    if value.lower() in TRUE_VALUES:
+        return True
+    if value.lower() in FALSE_VALUES:
+        return False
+    raise errors.invalid_choice(name, value, ("true", "false"))
 
 
 def _profile(settings: Settings) -> tuple[str, str | None]:
@@ -112,10 +134,24 @@ def host_triple() -> str:
 
 def load_config(build_dir: Path, settings: Settings) -> BuildConfig:
     project = load_project(build_dir)
-    if not project.lockfile.is_file():
-        raise errors.missing_lockfile(build_dir)
     if not project.binary_packages():
         raise errors.no_binary_targets(build_dir, [package.name for package in project.packages])
+    install = plan_install(
+        project, _setting(settings, ARGS_VARIABLE), _setting(settings, MEMBERS_VARIABLE)
+    )
+    notes = []
+    if not install.locked:
+        notes.append(
+            f"{ARGS_VARIABLE} has neither --locked nor --frozen: cargo may resolve other"
+            " versions than Cargo.lock's."
+        )
+    elif not project.lockfile.is_file():
+        raise errors.missing_lockfile(build_dir)
+    if _flag(settings, "BP_CARGO_TINI_DISABLED"):
+        notes.append(
+            "BP_CARGO_TINI_DISABLED is set: nothing to do, this platform starts processes"
+            " itself and the buildpack never installs tini."
+        )
     profile, profile_note = _profile(settings)
     return BuildConfig(
         project=project,
@@ -128,4 +164,16 @@ def load_config(build_dir: Path, settings: Settings) -> BuildConfig:
         dist_server=_server_url(settings, "RUSTUP_DIST_SERVER", DEFAULT_DIST_SERVER),
         update_root=_server_url(settings, "RUSTUP_UPDATE_ROOT", DEFAULT_UPDATE_ROOT),
         registry_mirror=_registry_mirror(settings),
+        install=install,
+        tools=plan_tools(
+            _setting(settings, TOOLS_VARIABLE), _setting(settings, TOOLS_ARGS_VARIABLE)
+        ),
+        include_files=slug.parse_patterns(
+            slug.INCLUDE_VARIABLE, settings.get(slug.INCLUDE_VARIABLE), slug.DEFAULT_INCLUDE
+        ),
+        exclude_files=slug.parse_patterns(
+            slug.EXCLUDE_VARIABLE, settings.get(slug.EXCLUDE_VARIABLE), slug.DEFAULT_EXCLUDE
+        ),
+        write_sbom=not _flag(settings, "BP_DISABLE_SBOM"),
+        notes=tuple(notes),
     )

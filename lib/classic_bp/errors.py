@@ -187,3 +187,162 @@ def build_interrupted() -> BuildError:
         "interrupted",
         "The build was interrupted. The cache is consistent: the next build reuses it.",
     )
+
+
+def invalid_arguments_setting(variable: str, problem: str) -> BuildError:
+    return BuildError(
+        "invalid_setting",
+        f"Could not read {variable}: {problem}.\n\n"
+        "Write the arguments as on a command line, for example:\n"
+        f'  {variable}=--locked --features "postgres tls"',
+    )
+
+
+def owned_cargo_flag(variable: str, flag: str, reason: str) -> BuildError:
+    return BuildError(
+        "invalid_setting",
+        f"{variable} may not contain {flag}: {reason}.\n\n"
+        f"Remove {flag} from {variable}; the buildpack passes it itself.",
+    )
+
+
+def path_with_workspace_members() -> BuildError:
+    return BuildError(
+        "invalid_setting",
+        "BP_CARGO_INSTALL_ARGS has --path, and BP_CARGO_WORKSPACE_MEMBERS is set too.\n\n"
+        "The buildpack passes --path for each member itself. Use one of them:\n"
+        "  - BP_CARGO_INSTALL_ARGS=--path=<dir> to build the member in <dir>\n"
+        "  - BP_CARGO_WORKSPACE_MEMBERS=<name>,<name> to build members by package name",
+    )
+
+
+def install_path_outside_app(path: str) -> BuildError:
+    return BuildError(
+        "invalid_setting",
+        f"BP_CARGO_INSTALL_ARGS has --path={path}, which is outside the app.\n\n"
+        "Give a directory relative to the app's root, such as --path=crates/server.",
+    )
+
+
+def install_path_not_a_package(path: str, package_dirs: list[str]) -> BuildError:
+    return BuildError(
+        "invalid_setting",
+        f"BP_CARGO_INSTALL_ARGS has --path={path}, but no package of the app is there.\n\n"
+        f"Package directories: {', '.join(package_dirs)}",
+    )
+
+
+def unknown_workspace_members(unknown: list[str], known: list[str]) -> BuildError:
+    return BuildError(
+        "invalid_setting",
+        f"BP_CARGO_WORKSPACE_MEMBERS names {', '.join(unknown)},\n"
+        "which is not a package of the workspace.\n\n"
+        f"The workspace's package names are: {', '.join(known)}\n"
+        "Use the `name` from each member's Cargo.toml, not its directory.",
+    )
+
+
+def members_without_binaries(names: list[str]) -> BuildError:
+    return BuildError(
+        "no_binary_target",
+        f"These packages have no binary target to install: {', '.join(names)}.\n\n"
+        "Pick packages with src/main.rs, src/bin/ or a [[bin]] section.",
+    )
+
+
+def invalid_tool_spec(spec: str) -> BuildError:
+    return BuildError(
+        "invalid_setting",
+        f"BP_CARGO_INSTALL_TOOLS has {spec!r}, which is not a crate name.\n\n"
+        "List crates separated by spaces, optionally with a version:\n"
+        "  BP_CARGO_INSTALL_TOOLS=diesel_cli cargo-nextest@0.9.100",
+    )
+
+
+def tool_install_failed(spec: str, returncode: int) -> BuildError:
+    return BuildError(
+        "tool_install_failed",
+        f"`cargo install {spec}` failed (exit code {returncode}); cargo's output is above.\n\n"
+        "Check the name and version in BP_CARGO_INSTALL_TOOLS and the arguments in\n"
+        "BP_CARGO_INSTALL_TOOLS_ARGS.",
+    )
+
+
+def invalid_file_pattern(variable: str, pattern: str, problem: str) -> BuildError:
+    return BuildError(
+        "invalid_setting",
+        f"{variable} has an invalid pattern: {pattern!r}\n\n"
+        f"The pattern {problem}. Patterns are colon-separated globs relative to the\n"
+        "app's root (BUILD_DIR), for example `static/*:templates/*`, and cannot\n"
+        "reach outside it.\n"
+        f"Change or remove the variable in the app's environment. See {DOCS_URL}",
+    )
+
+
+def invalid_cargo_lock(path: Path, problem: str) -> BuildError:
+    return BuildError(
+        "invalid_cargo_lock",
+        f"Could not read the lockfile {path.name} to list the app's dependencies.\n\n"
+        f"{path}: {problem}\n\n"
+        "Regenerate it with `cargo generate-lockfile` (or any cargo build), commit it\n"
+        "and push again.",
+    )
+
+
+def invalid_rust_version(variable: str, value: str) -> BuildError:
+    return BuildError(
+        "invalid_setting",
+        f"{variable}={value!r} is not a Rust version.\n\n"
+        "Use an exact version such as 1.95.0, 1.95.* for the newest 1.95 patch release,\n"
+        "1.* for the newest 1.x release, or leave it unset for the latest stable release.\n"
+        f"Change or remove the variable in the app's environment. See {DOCS_URL}",
+    )
+
+
+def no_matching_rust_version(variable: str, value: str, problem: str) -> BuildError:
+    return BuildError(
+        "unknown_rust_version",
+        f"No Rust release matches {variable}={value!r}: {problem}.\n\n"
+        "Use an exact version such as 1.95.0, or a wildcard that matches a release\n"
+        "(1.95.*, 1.*). When RUSTUP_DIST_SERVER is set, check that the mirror serves it.",
+    )
+
+
+def rust_release_not_found(
+    variable: str, version: str, host: str, urls: Iterable[str]
+) -> BuildError:
+    return BuildError(
+        "unknown_rust_version",
+        f"Rust {version} for {host} was not found on the dist server.\n\n"
+        f"Tried:\n{_bullets(urls)}\n\n"
+        f"Check that {variable} names a published release (such as 1.95.0), and that\n"
+        "RUSTUP_DIST_SERVER, when set, serves dist/rust-<version>-<host>.tar.gz and its .sha256.",
+    )
+
+
+def invalid_channel_manifest(url: str, problem: str) -> BuildError:
+    return BuildError(
+        "invalid_channel_manifest",
+        f"Could not read the Rust channel manifest {url}: {problem}.\n\n"
+        "The dist server must serve rustup's channel manifests (channel-rust-stable.toml),\n"
+        "as static.rust-lang.org does; check RUSTUP_DIST_SERVER, or pin an exact version\n"
+        "in BP_RUST_VERSION (such as 1.95.0), which needs no manifest.",
+    )
+
+
+def invalid_rust_archive(url: str, problem: str) -> BuildError:
+    return BuildError(
+        "invalid_rust_archive",
+        f"The Rust archive downloaded from {url} cannot be installed:\n{problem}\n\n"
+        "Nothing was installed. The dist server serves a damaged or unsafe archive;\n"
+        "check the mirror (RUSTUP_DIST_SERVER), or try the build again.",
+    )
+
+
+def standalone_rust_broken(version: str, problem: str) -> BuildError:
+    return BuildError(
+        "toolchain_install_failed",
+        f"Rust {version} was unpacked, but its compiler does not run: {problem}\n\n"
+        "Nothing was installed. Check that the release is built for this platform's\n"
+        "host triple, or try another BP_RUST_VERSION.",
+    )

@@ -52,7 +52,7 @@ def cargo_environment(
         PATH=os.pathsep.join(
             [
                 str(layout.proxies_bin),
-                str(layout.cargo_home / "bin"),
+                str(layout.tools_root / "bin"),
                 # cargo install warns when its --root/bin is not on PATH.
                 str(install_root / "bin"),
                 base.get("PATH", os.defpath),

@@ -66,6 +66,8 @@ except ModuleNotFoundError:  # pragma: no cover - exercised on 3.10 only
     tomllib = None  # type: ignore[assignment]
 
 DEFAULT_SOURCES = Path("/usr/share/cargo/registry")
+# Crates written for this project's tests (a build tool crate), served too.
+PROJECT_CRATES = Path(__file__).resolve().parents[1] / "crates"
 # Bumped whenever the packing or the index format changes, so an old cache
 # directory is rebuilt instead of silently reused.
 FORMAT_VERSION = 3
@@ -240,10 +242,19 @@ def load_toml(path: Path) -> dict[str, Any]:
         return tomllib.load(handle)
 
 
+def crate_folders(sources: Path) -> list[Path]:
+    """Folders under ``sources`` and the project's own crates, in a stable order."""
+    folders = []
+    for parent in (sources, PROJECT_CRATES):
+        if parent.is_dir():
+            folders.extend(sorted(parent.iterdir()))
+    return folders
+
+
 def scan_sources(sources: Path) -> list[Crate]:
     """Every crate folder under ``sources`` that holds a Cargo.toml, sorted."""
     crates = []
-    for folder in sorted(sources.iterdir()):
+    for folder in crate_folders(sources):
         manifest_path = folder / "Cargo.toml"
         if not folder.is_dir() or not manifest_path.is_file():
             continue
@@ -263,12 +274,11 @@ def sources_fingerprint(sources: Path) -> str:
     removed or upgraded, without hashing 50 MB on every test run.
     """
     digest = hashlib.sha256(f"format={FORMAT_VERSION}\n".encode())
-    if sources.is_dir():
-        for folder in sorted(sources.iterdir()):
-            manifest = folder / "Cargo.toml"
-            if manifest.is_file():
-                stat = manifest.stat()
-                digest.update(f"{folder.name} {stat.st_size} {stat.st_mtime_ns}\n".encode())
+    for folder in crate_folders(sources):
+        manifest = folder / "Cargo.toml"
+        if manifest.is_file():
+            stat = manifest.stat()
+            digest.update(f"{folder.name} {stat.st_size} {stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -142,16 +143,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def process_command(release_stdout: str, process_type: str, build_dir: Path) -> list[str]:
+def process_command(release_stdout: str, process_type: str, build_dir: Path) -> str:
     """The release's command for a process type, with the slug's /app at build_dir."""
     document = yaml.safe_load(release_stdout)
     command = document["default_process_types"][process_type]
-    return [part.replace("/app/", f"{build_dir}/", 1) for part in command.split()]
+    return command.replace("/app/", f"{build_dir}/")
 
 
 @contextmanager
 def running_web_process(release_stdout: str, build_dir: Path) -> Iterator[str]:
-    """Start the web process as the platform would (PORT set, HOME=/app); yield its URL."""
+    """Start the web process as a platform does: through a shell, in /app, PORT set."""
     port = free_port()
     command = process_command(release_stdout, "web", build_dir)
     environment = {
@@ -160,12 +161,17 @@ def running_web_process(release_stdout: str, build_dir: Path) -> Iterator[str]:
         "PATH": f"{build_dir}/bin:/usr/bin:/bin",
     }
     process = subprocess.Popen(
-        command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        ["sh", "-c", command],
+        env=environment,
+        cwd=build_dir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # so the shell and the app stop together
     )
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
+        os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=10)
 
 

@@ -152,3 +152,33 @@ def test_request_log_records_method_path_and_status(server) -> None:
     assert server.paths_requested()[-1] == "/dist/nope.toml"
     server.clear_log()
     assert server.requests == []
+
+
+@pytest.mark.parametrize("folder", ["dist", "dist/{date}"])
+def test_combined_installer_sha256_matches(server, mirror_root: Path, folder: str) -> None:
+    manifest = served_manifest(server)
+    version = manifest["pkg"]["rust"]["version"].split()[0]
+    name = f"rust-{version}-{HOST}.tar.gz"
+    base = f"{server.dist_server}/{folder.format(date=manifest['date'])}/{name}"
+    assert fetch(base, method="HEAD")[0] == 200
+    sha_status, sha_line = fetch(f"{base}.sha256")
+    assert sha_status == 200
+    digest = rustup_mirror.sha256_file(mirror_root / "dist" / name)  # spare a 200 MB GET
+    assert sha_line.decode() == f"{digest}  {name}\n"
+    rust = manifest["pkg"]["rust"]["target"][HOST]
+    assert (rust["url"], rust["hash"]) == (
+        f"https://static.rust-lang.org/dist/{manifest['date']}/{name}",
+        digest,
+    )
+
+
+def test_combined_installer_holds_rustc_cargo_and_rust_std(mirror_root: Path) -> None:
+    """Upstream's layout: one top folder, components, and a manifest.in per component."""
+    (path,) = (mirror_root / "dist").glob(f"rust-*-{HOST}.tar.gz")
+    top = path.name.removesuffix(".tar.gz")
+    with tarfile.open(path) as tar:
+        assert tar.next().name == top  # the first entry: no need to read 200 MB here
+        assert tar.extractfile(f"{top}/rust-installer-version").read() == b"3\n"
+        components = tar.extractfile(f"{top}/components").read().decode().split()
+        assert components == ["rustc", "cargo", f"rust-std-{HOST}"]
+        assert b"file:bin/cargo\n" in tar.extractfile(f"{top}/cargo/manifest.in").read()
