@@ -2,7 +2,7 @@
 # the local stand-ins) and `make test`. See README.md.
 PYTHON ?= python3
 
-.PHONY: run test lint fixtures
+.PHONY: run test lint fixtures package
 
 run:
 	$(PYTHON) scalingo-22-fixtures/tools/demo.py
@@ -18,3 +18,8 @@ lint:
 fixtures:
 	$(PYTHON) scalingo-22-fixtures/tools/rustup_mirror.py build
 	$(PYTHON) scalingo-22-fixtures/tools/crates_registry.py build
+
+# The private-tarball form of the buildpack: dist/classic-bp-<version>.tgz with the
+# runtime packages vendored (fetched from PIP_INDEX_URL or PyPI); prints its sha256.
+package:
+	cd lib && $(PYTHON) -m classic_bp.package $(CURDIR)/dist

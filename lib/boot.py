@@ -1,29 +1,40 @@
 """Entry point the bin/* shims run with ``python3 -I``.
 
-Standard library only. It puts the buildpack's own ``lib/`` (and the vendored
-packages, when a release tarball ships them) on ``sys.path`` and dispatches.
-``detect`` never imports a third-party package, so it stays instant and works
-before anything is installed.
+Standard library only. It puts the buildpack's own ``lib/`` (and the
+vendored packages, when a release tarball ships them) on ``sys.path`` and
+dispatches. detect, release, test and report use the standard library only,
+so they work on a stack before (or without) any third-party package;
+compile and test-compile first make sure their packages are importable,
+fetching them into the cache when the buildpack came from a git clone.
 """
 
+import importlib
 import sys
 from pathlib import Path
 
 LIB_DIR = Path(__file__).resolve().parent
 VENDOR_DIR = LIB_DIR / "vendor"
+STDLIB_COMMANDS = {
+    "detect": "classic_bp.detect",
+    "release": "classic_bp.release",
+    "test": "classic_bp.ci_tests",
+    "report": "classic_bp.report",
+}
 
 
 def main(argv: list[str]) -> int:
     sys.path.insert(0, str(LIB_DIR))
     if VENDOR_DIR.is_dir():
         sys.path.insert(1, str(VENDOR_DIR))
-    if argv[:1] == ["detect"]:
-        from classic_bp.detect import main as detect_main
+    command = argv[0] if argv else ""
+    if command in STDLIB_COMMANDS:
+        from classic_bp.guard import run_guarded
 
-        return detect_main(argv[1:])
+        module = importlib.import_module(STDLIB_COMMANDS[command])
+        return run_guarded(module.main, argv[1:])
     from classic_bp.bootstrap import ensure_runtime_packages
 
-    ensure_runtime_packages()
+    ensure_runtime_packages(argv)
     from classic_bp.cli import main as cli_main
 
     return cli_main(argv)

@@ -71,3 +71,19 @@ def validators() -> dict[str, object]:
     from tests.cyclonedx_schema import load_validators
 
     return load_validators()
+
+
+@pytest.fixture(scope="session")
+def package_index() -> Iterator[object]:
+    """The buildpack's pinned wheels on a PEP 691/503 index at 127.0.0.1."""
+    from package_index import PackageIndex, ensure_wheels
+
+    with PackageIndex(ensure_wheels()) as index:
+        yield index
+
+
+@pytest.fixture
+def stack_python_platform(mirrored_platform: Platform) -> Platform:
+    """Like a stack: a system python3 with none of the buildpack's packages."""
+    mirrored_platform.process_env["PATH"] = "/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin"
+    return mirrored_platform

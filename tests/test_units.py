@@ -126,13 +126,13 @@ def test_an_unexpected_crash_is_reported_as_an_internal_error(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A bug must never look like the user's fault: distinct text and exit code."""
-    from classic_bp import cli
+    from classic_bp import cli, guard, release
 
     def broken_release(build_dir: Path) -> str:
         raise KeyError("process_types")
 
-    monkeypatch.setattr(cli, "release_yaml", broken_release)
-    assert cli.main(["release", str(tmp_path)]) == cli.INTERNAL_ERROR_EXIT
+    monkeypatch.setattr(release, "release_yaml", broken_release)
+    assert cli.main(["release", str(tmp_path)]) == guard.INTERNAL_ERROR_EXIT
     stderr = capsys.readouterr().err
     assert " !     Internal error in the Rust buildpack: this is a bug" in stderr
     assert "KeyError: 'process_types'" in stderr

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -98,11 +98,15 @@ class Settings:
 
     app: AppEnv
     process: Mapping[str, str]
+    # Lowest priority: settings derived from a legacy RustConfig file.
+    derived: Mapping[str, str] = field(default_factory=dict)
 
     def get(self, name: str, default: str | None = None) -> str | None:
-        if name in self.app.variables:
-            return self.app.variables[name]
-        return self.process.get(name, default)
+        for layer in (self.app.variables, self.process, self.derived):
+            value = layer.get(name)
+            if value is not None and value.strip():
+                return value
+        return default
 
     def build_environment(self) -> dict[str, str]:
         """The environment cargo and build scripts see: platform env plus app vars."""

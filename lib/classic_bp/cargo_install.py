@@ -18,11 +18,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cache, errors, output
+from . import cache, errors, output, report
 from .cache import CacheLayout
 from .cargo_project import Package
 from .config import BuildConfig
-from .toolchain import InstalledToolchain
+from .rust_env import RustInstall
 
 CARGO_HOME_LABELS = {"registry": "crates registry (BP_CARGO_REGISTRY_MIRROR)"}
 TARGET_LABELS = {"rustc": "Rust compiler", "host": "host platform"}
@@ -41,11 +41,15 @@ def _reuse_or_discard(
     stored = cache.read_key(key_path)
     reasons = cache.reasons_to_discard(stored, wanted, labels)
     if reasons:
+        report.cache_decision(what, "discarded: " + "; ".join(reasons))
         output.detail(f"Discarding the cached {what}: " + "; ".join(reasons))
         cache.forget_key(key_path)
         cache.remove_tree(directory)
     elif stored is not None and directory.is_dir():
+        report.cache_decision(what, "reused")
         output.detail(f"Reusing the cached {what}")
+    else:
+        report.cache_decision(what, "created")
     cache.write_key(key_path, wanted)
 
 
@@ -88,7 +92,7 @@ def prepare_cargo_home(layout: CacheLayout, config: BuildConfig) -> None:
         config_file.unlink(missing_ok=True)
 
 
-def prepare_target_dir(layout: CacheLayout, config: BuildConfig, rust: InstalledToolchain) -> None:
+def prepare_target_dir(layout: CacheLayout, config: BuildConfig, rust: RustInstall) -> None:
     _reuse_or_discard(
         layout.target_dir,
         layout.key_path("target"),
@@ -137,9 +141,9 @@ def compile_app(
     layout: CacheLayout,
     config: BuildConfig,
     build_dir: Path,
+    cargo: Path,
     environment: Mapping[str, str],
 ) -> CompiledApp:
-    cargo = layout.proxies_bin / "cargo"
     for package in config.install.packages:
         command = install_command(cargo, package, build_dir, layout, config)
         shown = _shown(command, build_dir, layout)

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from pathlib import Path
 
 import click
 
-from . import errors, output
+from . import ci_tests, detect, errors, release, report
 from .compile import context_from_arguments, run_compile
-from .release import release_yaml
+from .guard import run_guarded
+from .heroku_ci import run_test_compile
 
 BUILDPACK_DIR = Path(__file__).resolve().parents[2]
-INTERNAL_ERROR_EXIT = 70
 
 
 def _require_dir(role: str, path: str) -> None:
@@ -41,40 +40,70 @@ def compile_command(build_dir: str, cache_dir: str, env_dir: str) -> None:
     _require_dir("build", build_dir)
     Path(cache_dir).mkdir(parents=True, exist_ok=True)
     context = context_from_arguments(build_dir, cache_dir, env_dir or "/nonexistent", BUILDPACK_DIR)
-    run_compile(context, dict(os.environ))
+    try:
+        run_compile(context, dict(os.environ))
+    except errors.BuildError as problem:
+        report.save(context.cache_dir, "failed", problem.reason)
+        raise
+    except BaseException:
+        report.save(context.cache_dir, "failed", "internal_error")
+        raise
+    report.save(context.cache_dir, "succeeded")
+
+
+@cli.command("test-compile")
+@click.argument("build_dir")
+@click.argument("cache_dir")
+@click.argument("env_dir", required=False, default="")
+def test_compile_command(build_dir: str, cache_dir: str, env_dir: str) -> None:
+    """Heroku CI: compile the app's tests, keeping reusable work in CACHE_DIR."""
+    _require_dir("build", build_dir)
+    Path(cache_dir).mkdir(parents=True, exist_ok=True)
+    context = context_from_arguments(build_dir, cache_dir, env_dir or "/nonexistent", BUILDPACK_DIR)
+    run_test_compile(context, dict(os.environ))
+
+
+@cli.command("test", context_settings={"ignore_unknown_options": True})
+@click.argument("arguments", nargs=-1)
+def test_command(arguments: tuple[str, ...]) -> None:
+    """Heroku CI: run the tests compiled by test-compile; exit with their result."""
+    raise click.exceptions.Exit(ci_tests.main(list(arguments)))
+
+
+@cli.command("report", context_settings={"ignore_unknown_options": True})
+@click.argument("arguments", nargs=-1)
+def report_command(arguments: tuple[str, ...]) -> None:
+    """Print the last build's metadata as YAML (BUILD_DIR CACHE_DIR ENV_DIR). Never fails."""
+    report.main(list(arguments))
 
 
 @cli.command("release")
 @click.argument("build_dir")
 def release_command(build_dir: str) -> None:
     """Print the release YAML (process types) for a compiled app."""
-    _require_dir("build", build_dir)
-    sys.stdout.write(release_yaml(Path(build_dir)))
+    raise click.exceptions.Exit(release.main([build_dir]))
 
 
-def _report_internal_error() -> None:
-    trace = traceback.format_exc().rstrip()
-    output.error(
-        "Internal error in the Rust buildpack: this is a bug, not a problem with your app.\n"
-        "Please report it with the build log.\n\n" + trace
-    )
+@cli.command("detect")
+@click.argument("build_dir")
+def detect_command(build_dir: str) -> None:
+    """Print "Rust" and exit 0 when BUILD_DIR is a Rust app."""
+    raise click.exceptions.Exit(detect.main([build_dir]))
 
 
-def main(argv: list[str] | None = None) -> int:
+def _run_click(argv: list[str]) -> int:
     try:
-        cli.main(args=argv, prog_name="classic-bp", standalone_mode=False)
-    except errors.BuildError as problem:
-        output.error(str(problem))
-        return 1
+        # Without standalone mode click returns a command's Exit code instead of exiting.
+        returned = cli.main(args=argv, prog_name="classic-bp", standalone_mode=False)
     except click.exceptions.Exit as done:
         return int(done.exit_code)
     except click.ClickException as problem:
         problem.show()
         return problem.exit_code
-    except (KeyboardInterrupt, click.exceptions.Abort):
-        output.error(str(errors.build_interrupted()))
-        return 130
-    except Exception:
-        _report_internal_error()
-        return INTERNAL_ERROR_EXIT
-    return 0
+    except click.exceptions.Abort:
+        raise KeyboardInterrupt from None
+    return returned if isinstance(returned, int) else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_guarded(_run_click, list(sys.argv[1:] if argv is None else argv))

@@ -18,7 +18,9 @@ from . import (
     output,
     process_types,
     procfile,
+    report,
     runtime,
+    rustconfig,
     sbom,
     slug,
     toolchain_request,
@@ -27,9 +29,8 @@ from .appenv import Settings, read_env_dir
 from .cache import CacheLayout, ensure_layout
 from .cargo_install import compile_app, prepare_cargo_home, prepare_target_dir
 from .config import BuildConfig, load_config
-from .rust_env import cargo_environment
-from .rustup import install_rustup
-from .toolchain import install_toolchain
+from .rust_env import RustInstall, cargo_environment
+from .rust_install import install_rust
 from .tools import install_tools
 
 SBOM_PATH = Path(".rust-buildpack") / "sbom.cdx.json"
@@ -80,17 +81,30 @@ def _read_configuration(context: BuildContext, process_env: Mapping[str, str]):
             f"how the builder itself runs: {', '.join(app_env.ignored)}.\n"
             "They still apply to the running app."
         )
-    settings = Settings(app_env, process_env)
-    config = load_config(context.build_dir, settings)
+    migration = rustconfig.migrate(context.build_dir)
+    if migration is not None:
+        _describe_migration(migration)
+    settings = Settings(app_env, process_env, migration.settings if migration else {})
+    skip_build = migration.skip_build if migration else False
+    config = load_config(context.build_dir, settings, skip_build=skip_build)
     _describe_config(config, settings, context.build_dir)
     return settings, config
 
 
-def _write_sbom(build_dir: Path, layout: CacheLayout, environment: Mapping[str, str]) -> None:
+def _describe_migration(migration: rustconfig.Migration) -> None:
+    output.detail("RustConfig (from the old Heroku Rust buildpack) is read, never run:")
+    for message in migration.messages:
+        output.detail(f"  {message}")
+    if migration.ignored:
+        output.detail(f"  ignored: {', '.join(migration.ignored)}")
+    output.detail("Set the BP_* variables instead to drop RustConfig; they win over it.")
+
+
+def _write_sbom(build_dir: Path, rust: RustInstall, environment: Mapping[str, str]) -> None:
     """A CycloneDX SBOM in the slug; a failure here never fails a build that compiled."""
     destination = build_dir / SBOM_PATH
     try:
-        summary = sbom.write_sbom(build_dir, layout.proxies_bin / "cargo", environment, destination)
+        summary = sbom.write_sbom(build_dir, rust.cargo, environment, destination)
     except errors.BuildError as problem:
         output.warning(f"No SBOM was written:\n{problem}")
         return
@@ -116,67 +130,97 @@ def plural(count: int, singular: str, many: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (many or singular + 's')}"
 
 
-def run_compile(context: BuildContext, process_env: Mapping[str, str]) -> None:
-    started = time.monotonic()
+@dataclass(frozen=True)
+class PreparedBuild:
+    """Everything compile and test-compile share: config, Rust, cargo's caches, tools."""
+
+    config: BuildConfig
+    layout: CacheLayout
+    rust: RustInstall
+    environment: dict[str, str]
+
+
+def prepare_build(context: BuildContext, process_env: Mapping[str, str]) -> PreparedBuild:
     output.step(f"Rust buildpack {__version__} on {context.stack or 'an unnamed stack'}")
     with output.timed_step("Reading the app's configuration"):
         settings, config = _read_configuration(context, process_env)
 
     layout = CacheLayout(context.cache_dir)
+    for reason in ensure_layout(layout):
+        output.detail(f"Discarding the whole cache: {reason}")
     base_env = settings.build_environment()
-    with output.timed_step("Installing rustup"):
-        for reason in ensure_layout(layout):
-            output.detail(f"Discarding the whole cache: {reason}")
-        install_rustup(layout, config, base_env)
-    with output.timed_step(f"Installing Rust ({config.toolchain.channel})"):
-        rust = install_toolchain(layout, config, base_env)
-
-    environment = cargo_environment(base_env, layout, config, rust.name, context.build_dir)
+    rust = install_rust(layout, config, base_env)
+    environment = cargo_environment(base_env, layout, rust, context.build_dir)
     with output.timed_step("Restoring cargo's cache"):
         prepare_cargo_home(layout, config)
         prepare_target_dir(layout, config, rust)
     if config.tools.specs:
         with output.timed_step(f"Installing tools ({', '.join(config.tools.specs)})"):
-            install_tools(
-                layout, config.tools, layout.proxies_bin / "cargo", environment, rust.rustc_version
-            )
+            install_tools(layout, config.tools, rust.cargo, environment, rust.rustc_version)
+    return PreparedBuild(config, layout, rust, environment)
+
+
+def run_compile(context: BuildContext, process_env: Mapping[str, str]) -> None:
+    started = time.monotonic()
+    build = prepare_build(context, process_env)
+    config, rust, environment = build.config, build.rust, build.environment
+    if config.skip_build:
+        runtime.write_profile_script(context.build_dir)
+        runtime.write_export(context.buildpack_dir, environment)
+        elapsed = output.format_seconds(time.monotonic() - started)
+        output.step(f"Installed Rust {rust.version} without compiling the app in {elapsed}")
+        return
     with output.timed_step("Compiling the app"):
-        app = compile_app(layout, config, context.build_dir, environment)
+        app = compile_app(build.layout, config, context.build_dir, rust.cargo, environment)
         output.detail(f"Installed into bin/: {', '.join(app.binaries)}")
+        report.record("binaries", list(app.binaries))
 
     if config.write_sbom:
         with output.timed_step("Writing the SBOM"):
-            _write_sbom(context.build_dir, layout, environment)
+            _write_sbom(context.build_dir, rust, environment)
     with output.timed_step("Writing runtime configuration"):
-        web = process_types.choose_web(config.project, app.binaries)
-        web_env = process_types.web_environment(config.project, web)
-        process_types.write_metadata(context.build_dir, web, app.binaries, web_env)
-        runtime.write_profile_script(context.build_dir)
-        runtime.write_export(context.buildpack_dir, environment)
-        for name, command in process_types.process_types(web, app.binaries, web_env).items():
-            output.detail(f"Default process type {name}: {command}")
-        _check_procfile(context.build_dir, web, app.binaries)
-        if web is None and not procfile.read_process_types(context.build_dir):
-            output.warning(
-                "No binary is named `web`, and the app has several binaries, so there is\n"
-                "no default web process. Name the web server's binary `web`, or add a\n"
-                "Procfile such as:  web: /app/bin/<binary>"
-            )
-
+        _write_runtime(context, config, app.binaries, environment)
     with output.timed_step("Removing the app's sources from the slug"):
-        report = slug.clean_slug(context.build_dir, config.include_files, config.exclude_files)
-        for link in report.unsafe_links:
-            output.warning(f"Removed the symlink {link}: it points outside the app.")
-        kept = ", ".join(report.kept) or "none"
-        output.detail(f"Kept bin/, .profile.d/, Procfile and files matching the patterns: {kept}")
-        output.detail(f"Removed {plural(report.removed_count, 'file')}")
-        output.detail(f"Slug size: {slug.format_size(report.size_bytes)}")
+        _clean_slug(context.build_dir, config)
 
     elapsed = output.format_seconds(time.monotonic() - started)
     output.step(
         f"Build succeeded in {elapsed}: {plural(len(app.binaries), 'binary', 'binaries')} "
         f"({', '.join(app.binaries)}) with Rust {rust.version}"
     )
+
+
+def _write_runtime(
+    context: BuildContext,
+    config: BuildConfig,
+    binaries: tuple[str, ...],
+    environment: Mapping[str, str],
+) -> None:
+    web = process_types.choose_web(config.project, binaries)
+    web_env = process_types.web_environment(config.project, web)
+    process_types.write_metadata(context.build_dir, web, binaries, web_env)
+    runtime.write_profile_script(context.build_dir)
+    runtime.write_export(context.buildpack_dir, environment)
+    for name, command in process_types.process_types(web, binaries, web_env).items():
+        output.detail(f"Default process type {name}: {command}")
+    _check_procfile(context.build_dir, web, binaries)
+    if web is None and not procfile.read_process_types(context.build_dir):
+        output.warning(
+            "No binary is named `web`, and the app has several binaries, so there is\n"
+            "no default web process. Name the web server's binary `web`, or add a\n"
+            "Procfile such as:  web: /app/bin/<binary>"
+        )
+
+
+def _clean_slug(build_dir: Path, config: BuildConfig) -> None:
+    cleaned = slug.clean_slug(build_dir, config.include_files, config.exclude_files)
+    for link in cleaned.unsafe_links:
+        output.warning(f"Removed the symlink {link}: it points outside the app.")
+    kept = ", ".join(cleaned.kept) or "none"
+    output.detail(f"Kept bin/, .profile.d/, Procfile and files matching the patterns: {kept}")
+    output.detail(f"Removed {plural(cleaned.removed_count, 'file')}")
+    output.detail(f"Slug size: {slug.format_size(cleaned.size_bytes)}")
+    report.record("slug_bytes", cleaned.size_bytes)
 
 
 def context_from_arguments(build: str, cache: str, env: str, buildpack_dir: Path) -> BuildContext:

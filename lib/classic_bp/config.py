@@ -8,11 +8,12 @@ build in a second instead of after a ten-minute toolchain install.
 from __future__ import annotations
 
 import platform
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import errors, slug, toolchain_request
+from . import errors, slug, standalone_rust, toolchain_request
 from .appenv import Settings
 from .cargo_project import CargoProject, load_project
 from .download import display_url
@@ -62,8 +63,18 @@ class BuildConfig:
     tools: ToolsPlan
     include_files: tuple[str, ...]
     exclude_files: tuple[str, ...]
+    rustup_enabled: bool = True
+    rust_version: str | None = None
+    rustup_init_version: str | None = None
+    rustup_init_libc: str = "gnu"
     write_sbom: bool = True
+    skip_build: bool = False
     notes: tuple[str, ...] = ()
+
+    @property
+    def rustup_init_triple(self) -> str:
+        """The host triple of the rustup-init binary, and so of the toolchain."""
+        return self.host.replace("-gnu", "-musl") if self.rustup_init_libc == "musl" else self.host
 
 
 def _setting(settings: Settings, name: str) -> str | None:
@@ -85,6 +96,30 @@ def _flag(settings: Settings, name: str, default: bool = False) -> bool:
     if value.lower() in FALSE_VALUES:
         return False
     raise errors.invalid_choice(name, value, ("true", "false"))
+
+
+LIBCS = ("gnu", "musl")
+RUSTUP_INIT_VERSION = re.compile(r"\d+\.\d+\.\d+\Z")
+RUSTUP_INIT_WILDCARDS = ("*", "1.*")
+
+
+def _choice(settings: Settings, name: str, allowed: tuple[str, ...]) -> str:
+    value = (_setting(settings, name) or allowed[0]).lower()
+    if value not in allowed:
+        raise errors.invalid_choice(name, value, allowed)
+    return value
+
+
+def _rustup_init_version(settings: Settings) -> str | None:
+    """An exact rustup-init version, or None for the current release."""
+    value = _setting(settings, "BP_RUSTUP_INIT_VERSION")
+    if value is None or value in RUSTUP_INIT_WILDCARDS:
+        return None
+    if not RUSTUP_INIT_VERSION.match(value):
+        raise errors.invalid_choice(
+            "BP_RUSTUP_INIT_VERSION", value, ("an exact version such as 1.29.0", "1.*")
+        )
+    return value
 
 
 def _profile(settings: Settings) -> tuple[str, str | None]:
@@ -132,9 +167,9 @@ def host_triple() -> str:
     return HOST_TRIPLES.get(machine, f"{machine}-unknown-linux-gnu")
 
 
-def load_config(build_dir: Path, settings: Settings) -> BuildConfig:
+def load_config(build_dir: Path, settings: Settings, skip_build: bool = False) -> BuildConfig:
     project = load_project(build_dir)
-    if not project.binary_packages():
+    if not project.binary_packages() and not skip_build:
         raise errors.no_binary_targets(build_dir, [package.name for package in project.packages])
     install = plan_install(
         project, _setting(settings, ARGS_VARIABLE), _setting(settings, MEMBERS_VARIABLE)
@@ -153,6 +188,16 @@ def load_config(build_dir: Path, settings: Settings) -> BuildConfig:
             " itself and the buildpack never installs tini."
         )
     profile, profile_note = _profile(settings)
+    rustup_enabled = _flag(settings, "BP_RUSTUP_ENABLED", default=True)
+    rust_version = None
+    if not rustup_enabled:
+        rust_version = standalone_rust.check_spec(
+            _setting(settings, standalone_rust.VERSION_VARIABLE)
+        )
+        notes.append(
+            "BP_RUSTUP_ENABLED=false: Rust comes from the standalone installer; the toolchain"
+            " name, profile, components and targets are not used."
+        )
     return BuildConfig(
         project=project,
         toolchain=toolchain_request.resolve(
@@ -174,6 +219,11 @@ def load_config(build_dir: Path, settings: Settings) -> BuildConfig:
         exclude_files=slug.parse_patterns(
             slug.EXCLUDE_VARIABLE, settings.get(slug.EXCLUDE_VARIABLE), slug.DEFAULT_EXCLUDE
         ),
+        rustup_enabled=rustup_enabled,
+        rust_version=rust_version,
+        rustup_init_version=_rustup_init_version(settings),
+        rustup_init_libc=_choice(settings, "BP_RUSTUP_INIT_LIBC", LIBCS),
         write_sbom=not _flag(settings, "BP_DISABLE_SBOM"),
+        skip_build=skip_build,
         notes=tuple(notes),
     )

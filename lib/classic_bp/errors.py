@@ -346,3 +346,11 @@ def standalone_rust_broken(version: str, problem: str) -> BuildError:
         "Nothing was installed. Check that the release is built for this platform's\n"
         "host triple, or try another BP_RUST_VERSION.",
     )
+
+
+def tests_not_compiled(record: Path) -> BuildError:
+    return BuildError(
+        "tests_not_compiled",
+        f"bin/test found no record of compiled tests ({record}).\n\n"
+        "Run bin/test-compile BUILD_DIR CACHE_DIR ENV_DIR first, as Heroku CI does.",
+    )

@@ -13,8 +13,10 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .cargo_project import CargoProject
+if TYPE_CHECKING:  # release runs with the standard library only: no TOML reader needed
+    from .cargo_project import CargoProject
 
 APP_BIN_DIR = "/app/bin"
 METADATA_PATH = Path(".rust-buildpack") / "release.json"

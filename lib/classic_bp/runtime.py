@@ -18,7 +18,7 @@ PROFILE_CONTENTS = (
     "# Written by the Rust buildpack: the app's binaries are in $HOME/bin.\n"
     'export PATH="$HOME/bin:$PATH"\n'
 )
-EXPORTED = ("PATH", "RUSTUP_HOME", "CARGO_HOME", "RUSTUP_TOOLCHAIN")
+EXPORTED = ("PATH", "CARGO_HOME", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN", "RUSTC")
 
 
 def write_profile_script(build_dir: Path) -> None:
@@ -28,7 +28,11 @@ def write_profile_script(build_dir: Path) -> None:
 
 
 def write_export(buildpack_dir: Path, environment: Mapping[str, str]) -> None:
-    lines = [f"export {name}={shlex.quote(environment[name])}" for name in EXPORTED]
+    lines = [
+        f"export {name}={shlex.quote(environment[name])}"
+        for name in EXPORTED
+        if name in environment
+    ]
     try:
         (buildpack_dir / "export").write_text("\n".join(lines) + "\n", encoding="utf-8")
     except OSError as problem:

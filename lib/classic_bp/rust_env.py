@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cache import CacheLayout
@@ -35,23 +36,40 @@ def rustup_environment(
     return environment
 
 
+@dataclass(frozen=True)
+class RustInstall:
+    """An installed Rust, however it got there (rustup or the standalone installer)."""
+
+    rustc_version: str
+    bin_dir: Path
+    variables: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        """``1.95.0`` out of ``rustc 1.95.0 (59807616e 2026-04-14)``."""
+        parts = self.rustc_version.split()
+        return parts[1] if len(parts) > 1 else self.rustc_version
+
+    @property
+    def cargo(self) -> Path:
+        return self.bin_dir / "cargo"
+
+
 def cargo_environment(
-    base: Mapping[str, str],
-    layout: CacheLayout,
-    config: BuildConfig,
-    toolchain_name: str,
-    install_root: Path,
+    base: Mapping[str, str], layout: CacheLayout, rust: RustInstall, install_root: Path
 ) -> dict[str, str]:
     """For cargo and build scripts: the app's env plus the cached Rust, pinned."""
-    environment = rustup_environment(base, layout, config)
+    environment = dict(base)
+    for name in ("RUSTUP_HOME", "RUSTUP_TOOLCHAIN", "RUSTC", "CARGO"):
+        environment.pop(name, None)
+    environment.update(rust.variables)
     environment.update(
         CARGO_HOME=str(layout.cargo_home),
-        RUSTUP_TOOLCHAIN=toolchain_name,
         CARGO_TERM_COLOR="never",
         CARGO_TERM_PROGRESS_WHEN="never",
         PATH=os.pathsep.join(
             [
-                str(layout.proxies_bin),
+                str(rust.bin_dir),
                 str(layout.tools_root / "bin"),
                 # cargo install warns when its --root/bin is not on PATH.
                 str(install_root / "bin"),

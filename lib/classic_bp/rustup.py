@@ -12,7 +12,7 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-from . import cache, errors, output
+from . import cache, errors, output, report
 from .cache import CacheLayout
 from .config import BuildConfig
 from .download import display_url, download_verified, fetch_sha256, file_sha256
@@ -22,7 +22,13 @@ KEY_LABELS = {"rustup_init_url": "rustup-init URL"}
 
 
 def rustup_init_url(config: BuildConfig) -> str:
-    return f"{config.update_root}/dist/{config.host}/rustup-init"
+    """The current rustup-init, or a pinned one from rustup's archive."""
+    if config.rustup_init_version:
+        return (
+            f"{config.update_root}/archive/{config.rustup_init_version}"
+            f"/{config.rustup_init_triple}/rustup-init"
+        )
+    return f"{config.update_root}/dist/{config.rustup_init_triple}/rustup-init"
 
 
 def _cached_rustup_init(layout: CacheLayout, url: str) -> Path | None:
@@ -71,7 +77,9 @@ def install_rustup(layout: CacheLayout, config: BuildConfig, base_env: Mapping[s
     reasons = cache.reasons_to_discard(stored, wanted, KEY_LABELS)
     if stored is not None and not reasons and rustup_binary(layout).is_file():
         output.detail("Reusing rustup from the cache")
+        report.cache_decision("rustup", "reused")
         return
+    report.cache_decision("rustup", "discarded: " + "; ".join(reasons) if reasons else "created")
     if reasons:
         output.detail("Discarding the cached rustup: " + "; ".join(reasons))
     cache.forget_key(key_path)
@@ -88,6 +96,8 @@ def install_rustup(layout: CacheLayout, config: BuildConfig, base_env: Mapping[s
         "none",
         "--profile",
         config.profile,
+        "--default-host",
+        config.rustup_init_triple,
     ]
     returncode = output.run_quietly(command, env=environment)
     if returncode != 0:

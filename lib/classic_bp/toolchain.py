@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
-from . import cache, errors, output
+from . import cache, errors, output, report
 from .cache import CacheLayout
 from .config import BuildConfig
-from .rust_env import rustup_environment
+from .rust_env import RustInstall, rustup_environment
 from .rustup import rustup_binary
 
 KEY_LABELS = {
@@ -29,19 +28,6 @@ KEY_LABELS = {
     "targets": "list of extra targets",
     "host": "host platform",
 }
-
-
-@dataclass(frozen=True)
-class InstalledToolchain:
-    name: str
-    directory: Path
-    rustc_version: str
-
-    @property
-    def version(self) -> str:
-        """``1.95.0`` out of ``rustc 1.95.0 (59807616e 2026-04-14)``."""
-        parts = self.rustc_version.split()
-        return parts[1] if len(parts) > 1 else self.rustc_version
 
 
 def full_name(channel: str, host: str) -> str:
@@ -54,7 +40,7 @@ def _wanted_key(config: BuildConfig) -> dict[str, object]:
         "profile": config.profile,
         "components": sorted(config.toolchain.components),
         "targets": sorted(config.toolchain.targets),
-        "host": config.host,
+        "host": config.rustup_init_triple,
     }
 
 
@@ -98,9 +84,9 @@ def _rustc_version(directory: Path) -> str:
 
 def install_toolchain(
     layout: CacheLayout, config: BuildConfig, base_env: Mapping[str, str]
-) -> InstalledToolchain:
+) -> RustInstall:
     request = config.toolchain
-    name = full_name(request.channel, config.host)
+    name = full_name(request.channel, config.rustup_init_triple)
     directory = layout.rustup_home / "toolchains" / name
     key_path = layout.key_path("toolchain")
     wanted = _wanted_key(config)
@@ -110,6 +96,10 @@ def install_toolchain(
     if reasons:
         output.detail("Not reusing the cached toolchain: " + "; ".join(reasons))
 
+    report.cache_decision(
+        "toolchain",
+        "reused" if cached else ("discarded: " + "; ".join(reasons) if reasons else "created"),
+    )
     if cached and request.is_exact:
         output.detail(f"Reusing {name} from the cache (an exact version: no download needed)")
     else:
@@ -126,6 +116,17 @@ def install_toolchain(
             )
         cache.write_key(key_path, wanted)
     _prune_other_toolchains(layout, keep=name)
-    installed = InstalledToolchain(name, directory, _rustc_version(directory))
+    installed = RustInstall(
+        rustc_version=_rustc_version(directory),
+        bin_dir=layout.proxies_bin,
+        variables={
+            "RUSTUP_HOME": str(layout.rustup_home),
+            "RUSTUP_TOOLCHAIN": name,
+            "RUSTUP_DIST_SERVER": config.dist_server,
+            "RUSTUP_UPDATE_ROOT": config.update_root,
+        },
+    )
     output.detail(f"Using {installed.rustc_version}")
+    report.record("toolchain", {"name": name, "source": request.source})
+    report.record("rustc", installed.rustc_version)
     return installed

@@ -1,0 +1,69 @@
+"""The build report: what the last build did, for bin/report (Heroku).
+
+compile records facts as it goes (toolchain, versions, cache decisions,
+slug size) and the CLI saves them in the cache whether the build succeeded
+or not. bin/report prints them as YAML and never fails: it runs after
+failed builds too, when anything may be missing or half written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from . import __version__, cache, output, yaml_out
+
+REPORT_FILE = "last-build.json"
+
+_facts: dict[str, Any] = {}
+_cache_decisions: dict[str, str] = {}
+
+
+def record(name: str, value: Any) -> None:
+    _facts[name] = value
+
+
+def cache_decision(what: str, decision: str) -> None:
+    """How a cached thing was treated: reused, created, or discarded and why."""
+    _cache_decisions[what] = decision
+
+
+def report_path(cache_dir: Path) -> Path:
+    return cache.CacheLayout(cache_dir).root / REPORT_FILE
+
+
+def save(cache_dir: Path, outcome: str, failure_reason: str | None = None) -> None:
+    document = {
+        "buildpack_version": __version__,
+        "outcome": outcome,
+        **({"failure_reason": failure_reason} if failure_reason else {}),
+        **_facts,
+        "cache": dict(_cache_decisions),
+        "step_seconds": {timing.title: round(timing.seconds, 2) for timing in output.timings},
+    }
+    # A report is a nicety; it must never turn a build into a failure.
+    with contextlib.suppress(OSError):
+        cache.write_key(report_path(cache_dir), document)
+
+
+def render(cache_dir: Path) -> str:
+    """YAML for bin/report; a note instead of facts when there is no readable report."""
+    try:
+        document = json.loads(report_path(cache_dir).read_text(encoding="utf-8"))
+        if not isinstance(document, dict):
+            raise ValueError("not a mapping")
+    except (OSError, ValueError):
+        document = {"buildpack_version": __version__, "outcome": "unknown (no build report)"}
+    return yaml_out.dump(document)
+
+
+def main(argv: list[str]) -> int:
+    """bin/report BUILD_DIR CACHE_DIR ENV_DIR: always exit 0, whatever happens."""
+    try:
+        sys.stdout.write(render(Path(argv[1])) if len(argv) >= 2 else yaml_out.dump({}))
+    except Exception as problem:
+        sys.stdout.write(yaml_out.dump({"report_error": type(problem).__name__}))
+    return 0

@@ -1,0 +1,112 @@
+"""Apps coming from the old Heroku Rust buildpack keep working: ``RustConfig``.
+
+That buildpack *sourced* RustConfig as a bash script; here it is only read,
+as ``KEY=VALUE`` lines (an optional ``export``, shell quoting, ``#``
+comments), and never executed. Each known key is mapped onto the
+equivalent BP_* setting, and the log names that setting so users can move
+to it. Real BP_* config vars always win over what RustConfig says.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+FILE_NAME = "RustConfig"
+ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>.*)$")
+TRUE_VALUES = ("1", "true", "yes", "on")
+# The old buildpack always built in release mode; cargo install does too.
+DROPPED_BUILD_FLAGS = ("--release",)
+PACKAGE_FLAGS = ("-p", "--package")
+
+
+@dataclass(frozen=True)
+class Migration:
+    """Settings derived from RustConfig, and what to tell the user about each."""
+
+    settings: dict[str, str]
+    skip_build: bool
+    messages: tuple[str, ...]
+    ignored: tuple[str, ...]
+
+
+def read_assignments(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        match = ASSIGNMENT.match(line)
+        if match is None:
+            continue
+        try:
+            words = shlex.split(match["value"], comments=True)
+        except ValueError:
+            words = [match["value"].strip()]
+        values[match["key"]] = " ".join(words)
+    return values
+
+
+def _build_flags(flags: str) -> tuple[list[str], list[str]]:
+    """cargo build flags as cargo install arguments, and the packages named by -p."""
+    arguments: list[str] = []
+    packages: list[str] = []
+    words = iter(shlex.split(flags))
+    for word in words:
+        if word in DROPPED_BUILD_FLAGS:
+            continue
+        if word in PACKAGE_FLAGS:
+            packages.append(next(words, ""))
+        elif word.startswith(("--package=", "-p=")):
+            packages.append(word.split("=", 1)[1])
+        else:
+            arguments.append(word)
+    return arguments, [name for name in packages if name]
+
+
+def migrate(app_dir: Path) -> Migration | None:
+    path = app_dir / FILE_NAME
+    if not path.is_file():
+        return None
+    values = read_assignments(path)
+    settings: dict[str, str] = {}
+    messages: list[str] = []
+
+    def maps(key: str, setting: str, value: str) -> None:
+        settings[setting] = value
+        messages.append(f"{key}={values[key]} -> {setting}={value}")
+
+    if values.get("VERSION"):
+        maps("VERSION", "BP_RUST_TOOLCHAIN", values["VERSION"])
+    install_arguments = ["--locked"]
+    if values.get("BUILD_PATH"):
+        install_arguments.append(f"--path={values['BUILD_PATH']}")
+    if "RUST_CARGO_BUILD_FLAGS" in values:
+        extra, packages = _build_flags(values["RUST_CARGO_BUILD_FLAGS"])
+        install_arguments += [word for word in extra if word not in install_arguments]
+        if packages:
+            maps("RUST_CARGO_BUILD_FLAGS", "BP_CARGO_WORKSPACE_MEMBERS", ",".join(packages))
+    if len(install_arguments) > 1:
+        settings["BP_CARGO_INSTALL_ARGS"] = shlex.join(install_arguments)
+        sources = [key for key in ("BUILD_PATH", "RUST_CARGO_BUILD_FLAGS") if key in values]
+        messages.append(
+            f"{' and '.join(sources)} -> BP_CARGO_INSTALL_ARGS={settings['BP_CARGO_INSTALL_ARGS']}"
+        )
+    if values.get("RUST_INSTALL_DIESEL", "").lower() in TRUE_VALUES:
+        maps("RUST_INSTALL_DIESEL", "BP_CARGO_INSTALL_TOOLS", "diesel_cli")
+        if values.get("DIESEL_FLAGS"):
+            maps("DIESEL_FLAGS", "BP_CARGO_INSTALL_TOOLS_ARGS", values["DIESEL_FLAGS"])
+    skip_build = values.get("RUST_SKIP_BUILD", "").lower() in TRUE_VALUES
+    if skip_build:
+        messages.append(
+            "RUST_SKIP_BUILD=1 -> the app is not compiled (Rust and the tools are installed)"
+        )
+    known = {
+        "VERSION",
+        "BUILD_PATH",
+        "RUST_CARGO_BUILD_FLAGS",
+        "RUST_INSTALL_DIESEL",
+        "DIESEL_FLAGS",
+        "RUST_SKIP_BUILD",
+    }
+    ignored = tuple(sorted(key for key in values if key not in known))
+    return Migration(settings, skip_build, tuple(messages), ignored)

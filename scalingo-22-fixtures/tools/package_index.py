@@ -1,0 +1,143 @@
+"""A PyPI-style simple index (PEP 503 HTML and PEP 691 JSON) on 127.0.0.1.
+
+It serves the pinned wheels of lib/runtime-packages.json, downloaded once
+from PyPI with pip into the fixture cache, so tests can run bin/compile
+from a git clone of the buildpack on a Python without those packages, as on
+the stacks. The request log shows what a build fetched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import http.server
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from fixture_cache import fixture_cache_dir
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+LOCK_PATH = REPO_ROOT / "lib" / "runtime-packages.json"
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+
+
+def pinned_packages() -> list[dict[str, str]]:
+    return json.loads(LOCK_PATH.read_text())["packages"]
+
+
+def default_wheels_dir() -> Path:
+    return fixture_cache_dir() / "wheels"
+
+
+def ensure_wheels(dest: Path | None = None) -> Path:
+    """Download every pinned wheel that is missing (pip, from PyPI); check the hashes."""
+    dest = dest or default_wheels_dir()
+    dest.mkdir(parents=True, exist_ok=True)
+    for package in pinned_packages():
+        wheel = dest / package["filename"]
+        if not wheel.is_file():
+            requirement = f"{package['name']}=={package['version']}"
+            pip = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps"]
+            # The pure-Python wheel, not a compiled one for this host's Python.
+            pure = ["--only-binary=:all:", "--implementation", "py", "--abi", "none"]
+            pure += ["--platform", "any", "--python-version", "3.10"]
+            subprocess.run([*pip, *pure, "--dest", str(dest), requirement], check=True)
+        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+        if digest != package["sha256"]:
+            raise RuntimeError(f"{wheel} has sha256 {digest}, the lock says {package['sha256']}")
+    return dest
+
+
+def _normalized(name: str) -> str:
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    server: _IndexServer
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        status, content_type, body = self.server.index.answer(
+            self.path, self.headers.get("Accept", "")
+        )
+        self.server.index.record(self.path, status)
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class _IndexServer(http.server.ThreadingHTTPServer):
+    index: PackageIndex
+
+
+class PackageIndex:
+    """Serves ``wheels`` as /simple/<project>/ pages and /files/<filename>."""
+
+    def __init__(self, wheels: Path, *, json_pages: bool = True) -> None:
+        self.wheels = wheels
+        self.json_pages = json_pages
+        self.requests: list[tuple[str, int]] = []
+        self._lock = threading.Lock()
+        self._server = _IndexServer(("127.0.0.1", 0), _Handler)
+        self._server.index = self
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/simple"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def record(self, path: str, status: int) -> None:
+        with self._lock:
+            self.requests.append((path, status))
+
+    def clear_log(self) -> None:
+        with self._lock:
+            self.requests.clear()
+
+    def _files_of(self, project: str) -> list[Path]:
+        return sorted(
+            wheel
+            for wheel in self.wheels.glob("*.whl")
+            if _normalized(wheel.name.split("-")[0]) == project
+        )
+
+    def answer(self, path: str, accept: str) -> tuple[int, str, bytes]:
+        parts = [part for part in path.split("?")[0].split("/") if part]
+        if len(parts) == 2 and parts[0] == "files" and (self.wheels / parts[1]).is_file():
+            return 200, "application/octet-stream", (self.wheels / parts[1]).read_bytes()
+        if len(parts) == 2 and parts[0] == "simple":
+            files = self._files_of(_normalized(parts[1]))
+            if files:
+                return self._project_page(parts[1], files, accept)
+        return 404, "text/plain", b"not found\n"
+
+    def _project_page(self, project: str, files: list[Path], accept: str) -> tuple[int, str, bytes]:
+        entries = [(wheel.name, hashlib.sha256(wheel.read_bytes()).hexdigest()) for wheel in files]
+        if self.json_pages and JSON_TYPE in accept:
+            document = {
+                "meta": {"api-version": "1.0"},
+                "name": project,
+                "files": [
+                    {"filename": name, "url": f"../../files/{name}", "hashes": {"sha256": sha}}
+                    for name, sha in entries
+                ],
+            }
+            return 200, JSON_TYPE, json.dumps(document).encode()
+        links = "".join(
+            f'<a href="../../files/{html.escape(name)}#sha256={sha}">{html.escape(name)}</a><br>\n'
+            for name, sha in entries
+        )
+        page = f"<!DOCTYPE html><html><body>\n{links}</body></html>\n"
+        return 200, "text/html", page.encode()
+
+    def __enter__(self) -> PackageIndex:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()

@@ -1,0 +1,58 @@
+"""`make package`: the private-tarball form of the buildpack.
+
+bin/ at the archive root, runtime packages vendored, nothing else shipped,
+the same bytes every time, and a build from it needs no package index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from classic_bp import package
+from platform_runner import Platform
+from tests.assertions import assert_succeeded
+
+
+@pytest.fixture(scope="module")
+def tarballs(tmp_path_factory: pytest.TempPathFactory, package_index) -> list[Path]:
+    """Two builds of the tarball from the same commit, packages from the local index."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PIP_INDEX_URL", package_index.url)
+        cache = tmp_path_factory.mktemp("package-cache")
+        return [package.build_tarball(tmp_path_factory.mktemp(f"dist{n}"), cache) for n in (1, 2)]
+
+
+def test_the_tarball_is_reproducible(tarballs: list[Path]) -> None:
+    first, second = (hashlib.sha256(path.read_bytes()).hexdigest() for path in tarballs)
+    assert first == second
+    assert tarballs[0].name == "classic-bp-0.1.0.tgz"
+
+
+def test_the_tarball_holds_the_buildpack_and_its_packages_only(tarballs: list[Path]) -> None:
+    with tarfile.open(tarballs[0]) as archive:
+        names = archive.getnames()
+        modes = {member.name: member.mode for member in archive.getmembers()}
+    assert {"bin/detect", "bin/compile", "bin/release", "lib/boot.py"} <= set(names)
+    assert modes["bin/compile"] == 0o755
+    assert "lib/vendor/click/__init__.py" in names
+    assert "lib/vendor/requests/__init__.py" in names
+    forbidden = ("tests/", "scalingo-22-fixtures/", ".git", "__pycache__", ".ci/", "Makefile")
+    assert not [name for name in names if name.startswith(forbidden) or "__pycache__" in name]
+
+
+def test_a_build_from_the_tarball_needs_no_package_index(
+    stack_python_platform: Platform, tarballs: list[Path], tmp_path: Path
+) -> None:
+    buildpack = tmp_path / "unpacked-buildpack"
+    with tarfile.open(tarballs[0]) as archive:
+        archive.extractall(buildpack, filter="data")
+    stack_python_platform.buildpack = buildpack
+    stack_python_platform.set_config(PIP_INDEX_URL="http://127.0.0.1:9/simple")  # nothing there
+    build_dir, result = stack_python_platform.build("web-std")
+    assert_succeeded(result)
+    assert "Fetching the buildpack's Python packages" not in result.stdout
+    assert (build_dir / "bin" / "web-std").is_file()

@@ -1,0 +1,96 @@
+"""A git clone of the buildpack on a Python without pip or its packages.
+
+bin/compile fetches the pinned wheels from a PEP 691/503 index with the
+standard library alone, verifies them and keeps them in the cache; the
+other commands need no third-party package at all.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from package_index import PackageIndex, pinned_packages
+from platform_runner import Platform
+from tests.assertions import assert_succeeded
+
+
+def test_the_stack_python_lacks_the_packages() -> None:
+    probe = subprocess.run(["/usr/bin/python3", "-c", "import click"], capture_output=True)
+    assert probe.returncode != 0, "this test needs a system python3 without click"
+
+
+@pytest.mark.parametrize("json_pages", [True, False], ids=["pep691-json", "pep503-html"])
+def test_compile_fetches_verified_packages_then_reuses_them(
+    stack_python_platform: Platform, package_index, json_pages: bool
+) -> None:
+    platform = stack_python_platform
+    package_index.json_pages = json_pages
+    package_index.clear_log()
+    platform.set_config(PIP_INDEX_URL=package_index.url)
+    build_dir, result = platform.build("web-std")
+    assert_succeeded(result)
+    assert result.stdout.startswith("-----> Fetching the buildpack's Python packages\n")
+    for package in pinned_packages():
+        assert f"       {package['name']} {package['version']} (sha256 verified)" in result.stdout
+    files = [path for path, status in package_index.requests if path.startswith("/files/")]
+    assert len(files) == len(pinned_packages())
+    cached = list((platform.cache_dir / "rust-buildpack-python").iterdir())
+    assert len(cached) == 1 and (cached[0] / "click").is_dir()
+
+    release = platform.release(build_dir)  # stdlib only, no network
+    assert yaml.safe_load(release.stdout)["default_process_types"]["web"] == "/app/bin/web-std"
+
+    package_index.clear_log()
+    _build_dir, again = platform.build("web-std")
+    assert_succeeded(again)
+    assert "Fetching the buildpack's Python packages" not in again.stdout
+    assert package_index.requests == []
+
+
+def test_a_tampered_wheel_is_refused(
+    stack_python_platform: Platform, package_index, tmp_path: Path
+) -> None:
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    for wheel in package_index.wheels.glob("*.whl"):
+        (wheels / wheel.name).write_bytes(wheel.read_bytes())
+    click_wheel = next(wheels.glob("click-*.whl"))
+    click_wheel.write_bytes(click_wheel.read_bytes() + b"tampered")
+    with PackageIndex(wheels) as tampered:
+        stack_python_platform.set_config(PIP_INDEX_URL=tampered.url)
+        _build_dir, result = stack_python_platform.build("web-std")
+    assert result.returncode == 1
+    assert " !     Could not fetch the buildpack's Python packages." in result.stderr
+    assert "click 8.1.8: click-8.1.8-py3-none-any.whl from http://127.0.0.1:" in result.stderr
+    assert "expected" in result.stderr
+    assert not list((stack_python_platform.cache_dir / "rust-buildpack-python").glob("*/click"))
+
+
+def test_an_unreachable_index_is_named_in_the_error(
+    stack_python_platform: Platform, tmp_path: Path
+) -> None:
+    with PackageIndex(tmp_path) as empty:  # serves nothing: every project is a 404
+        stack_python_platform.set_config(PIP_INDEX_URL=empty.url)
+        _build_dir, result = stack_python_platform.build("web-std")
+    assert result.returncode == 1
+    assert "Traceback" not in result.log
+    assert f"The package index used is {empty.url}." in result.stderr
+    assert "answered HTTP 404" in result.stderr
+    assert "set PIP_INDEX_URL to a mirror" in result.stderr
+
+
+def test_detect_release_report_need_no_packages(stack_python_platform: Platform) -> None:
+    build_dir = stack_python_platform.new_build_dir("web-std")
+    assert stack_python_platform.detect(build_dir).stdout == "Rust\n"
+    release = stack_python_platform.release(build_dir)
+    assert release.returncode == 0, release.log
+    assert yaml.safe_load(release.stdout) == {"addons": [], "default_process_types": {}}
+    report = stack_python_platform.run(
+        "report", build_dir, stack_python_platform.cache_dir, stack_python_platform.env_dir
+    )
+    assert report.returncode == 0
+    assert yaml.safe_load(report.stdout)["outcome"] == "unknown (no build report)"
