@@ -87,3 +87,14 @@ def stack_python_platform(mirrored_platform: Platform) -> Platform:
     """Like a stack: a system python3 with none of the buildpack's packages."""
     mirrored_platform.process_env["PATH"] = "/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin"
     return mirrored_platform
+
+
+@pytest.fixture(scope="session")
+def tarballs(tmp_path_factory: pytest.TempPathFactory, package_index) -> list[Path]:
+    """Two `make package` builds from the same commit, packages from the local index."""
+    from classic_bp import package
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PIP_INDEX_URL", package_index.url)
+        cache = tmp_path_factory.mktemp("package-cache")
+        return [package.build_tarball(tmp_path_factory.mktemp(f"dist{n}"), cache) for n in (1, 2)]

@@ -10,20 +10,8 @@ import hashlib
 import tarfile
 from pathlib import Path
 
-import pytest
-
-from classic_bp import package
 from platform_runner import Platform
 from tests.assertions import assert_succeeded
-
-
-@pytest.fixture(scope="module")
-def tarballs(tmp_path_factory: pytest.TempPathFactory, package_index) -> list[Path]:
-    """Two builds of the tarball from the same commit, packages from the local index."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PIP_INDEX_URL", package_index.url)
-        cache = tmp_path_factory.mktemp("package-cache")
-        return [package.build_tarball(tmp_path_factory.mktemp(f"dist{n}"), cache) for n in (1, 2)]
 
 
 def test_the_tarball_is_reproducible(tarballs: list[Path]) -> None:

@@ -22,6 +22,7 @@ from . import cache, errors, output, report
 from .cache import CacheLayout
 from .cargo_project import Package
 from .config import BuildConfig
+from .pruning import CargoUnits, PruneReport, prune_stale_units
 from .rust_env import RustInstall
 
 CARGO_HOME_LABELS = {"registry": "crates registry (BP_CARGO_REGISTRY_MIRROR)"}
@@ -33,6 +34,7 @@ INSTALL_TRACKING_FILES = (".crates.toml", ".crates2.json")
 @dataclass(frozen=True)
 class CompiledApp:
     binaries: tuple[str, ...]
+    pruned: PruneReport
 
 
 def _reuse_or_discard(
@@ -113,6 +115,9 @@ def install_command(
         str(package.directory),
         "--target-dir",
         str(layout.target_dir),
+        # JSON on stdout names every unit used; diagnostics stay human-readable.
+        "--message-format",
+        "json-render-diagnostics",
     ]
     return command
 
@@ -144,16 +149,20 @@ def compile_app(
     cargo: Path,
     environment: Mapping[str, str],
 ) -> CompiledApp:
+    units = CargoUnits()
     for package in config.install.packages:
         command = install_command(cargo, package, build_dir, layout, config)
-        shown = _shown(command, build_dir, layout)
+        shown = _shown(command[:-2], build_dir, layout)
         output.detail(f"Running: {shown}")
-        returncode = output.stream_command(command, env=environment, cwd=build_dir)
+        returncode = output.stream_command(
+            command, env=environment, cwd=build_dir, consume=units.add_message
+        )
         if returncode != 0:
             raise errors.cargo_failed(shown, returncode)
+    pruned = prune_stale_units(layout.target_dir, units)
     for name in INSTALL_TRACKING_FILES:
         (build_dir / name).unlink(missing_ok=True)
     binaries = installed_binaries(build_dir)
     if not binaries:
         raise errors.no_binaries_installed(build_dir)
-    return CompiledApp(binaries)
+    return CompiledApp(binaries, pruned)

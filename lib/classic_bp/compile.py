@@ -18,11 +18,13 @@ from . import (
     output,
     process_types,
     procfile,
+    pruning,
     report,
     runtime,
     rustconfig,
     sbom,
     slug,
+    source_times,
     toolchain_request,
 )
 from .appenv import Settings, read_env_dir
@@ -140,8 +142,26 @@ class PreparedBuild:
     environment: dict[str, str]
 
 
+KNOWN_STACKS = ("scalingo-22", "scalingo-24", "scalingo-26", "heroku-22", "heroku-24")
+
+
+def _check_stack(stack: str | None) -> None:
+    if stack is None:
+        output.warning(
+            "STACK is not set, so the stack is unknown. The build goes on; platforms\n"
+            f"set it ({', '.join(KNOWN_STACKS)})."
+        )
+    elif stack not in KNOWN_STACKS:
+        output.warning(
+            f"The stack {stack} is not one this buildpack is tested on"
+            f" ({', '.join(KNOWN_STACKS)}).\n"
+            "The build goes on; if it fails, try a supported stack."
+        )
+
+
 def prepare_build(context: BuildContext, process_env: Mapping[str, str]) -> PreparedBuild:
     output.step(f"Rust buildpack {__version__} on {context.stack or 'an unnamed stack'}")
+    _check_stack(context.stack)
     with output.timed_step("Reading the app's configuration"):
         settings, config = _read_configuration(context, process_env)
 
@@ -154,6 +174,11 @@ def prepare_build(context: BuildContext, process_env: Mapping[str, str]) -> Prep
     with output.timed_step("Restoring cargo's cache"):
         prepare_cargo_home(layout, config)
         prepare_target_dir(layout, config, rust)
+        restored = source_times.restore(layout, context.build_dir)
+        output.detail(
+            f"Source files unchanged since the last build: {restored.unchanged}"
+            f" (timestamps restored); changed or new: {restored.changed}"
+        )
     if config.tools.specs:
         with output.timed_step(f"Installing tools ({', '.join(config.tools.specs)})"):
             install_tools(layout, config.tools, rust.cargo, environment, rust.rustc_version)
@@ -172,6 +197,13 @@ def run_compile(context: BuildContext, process_env: Mapping[str, str]) -> None:
         return
     with output.timed_step("Compiling the app"):
         app = compile_app(build.layout, config, context.build_dir, rust.cargo, environment)
+        source_times.remember(build.layout, context.build_dir)
+        if app.pruned.removed:
+            output.detail(
+                f"Pruned {plural(app.pruned.removed, 'stale artifact')} of earlier builds"
+                f" ({slug.format_size(app.pruned.freed_bytes)})"
+            )
+        _report_cache_size(build.layout, config)
         output.detail(f"Installed into bin/: {', '.join(app.binaries)}")
         report.record("binaries", list(app.binaries))
 
@@ -210,6 +242,18 @@ def _write_runtime(
             "no default web process. Name the web server's binary `web`, or add a\n"
             "Procfile such as:  web: /app/bin/<binary>"
         )
+
+
+def _report_cache_size(layout: CacheLayout, config: BuildConfig) -> None:
+    size, discarded = pruning.enforce_budget(layout, config.cache_max_bytes)
+    budget = slug.format_size(config.cache_max_bytes)
+    if discarded:
+        output.detail(
+            f"The cache was over its budget of {budget} (BP_CACHE_MAX_SIZE):"
+            " discarded the build artifacts"
+        )
+    output.detail(f"Cache size: {slug.format_size(size)} (budget {budget})")
+    report.record("cache_bytes", size)
 
 
 def _clean_slug(build_dir: Path, config: BuildConfig) -> None:

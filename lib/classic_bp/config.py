@@ -18,6 +18,7 @@ from .appenv import Settings
 from .cargo_project import CargoProject, load_project
 from .download import display_url
 from .install_args import ARGS_VARIABLE, MEMBERS_VARIABLE, InstallPlan, plan_install
+from .pruning import parse_size
 from .toolchain_request import ToolchainRequest
 from .tools import TOOLS_ARGS_VARIABLE, TOOLS_VARIABLE, ToolsPlan, plan_tools
 
@@ -69,6 +70,7 @@ class BuildConfig:
     rustup_init_libc: str = "gnu"
     write_sbom: bool = True
     skip_build: bool = False
+    cache_max_bytes: int = 4 << 30
     notes: tuple[str, ...] = ()
 
     @property
@@ -120,6 +122,17 @@ def _rustup_init_version(settings: Settings) -> str | None:
             "BP_RUSTUP_INIT_VERSION", value, ("an exact version such as 1.29.0", "1.*")
         )
     return value
+
+
+DEFAULT_CACHE_MAX_SIZE = "4G"
+
+
+def _size(settings: Settings, name: str, default: str) -> int:
+    value = _setting(settings, name) or default
+    size = parse_size(value)
+    if size is None or size <= 0:
+        raise errors.invalid_choice(name, value, ("a size such as 4G, 4GiB, 512M",))
+    return size
 
 
 def _profile(settings: Settings) -> tuple[str, str | None]:
@@ -225,5 +238,6 @@ def load_config(build_dir: Path, settings: Settings, skip_build: bool = False) -
         rustup_init_libc=_choice(settings, "BP_RUSTUP_INIT_LIBC", LIBCS),
         write_sbom=not _flag(settings, "BP_DISABLE_SBOM"),
         skip_build=skip_build,
+        cache_max_bytes=_size(settings, "BP_CACHE_MAX_SIZE", DEFAULT_CACHE_MAX_SIZE),
         notes=tuple(notes),
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from . import errors, output
+from . import errors, output, source_times
 from .ci_tests import TEST_ENV_PATH
 from .compile import BuildContext, prepare_build
 
@@ -41,6 +41,7 @@ def run_test_compile(context: BuildContext, process_env: Mapping[str, str]) -> N
         returncode = output.stream_command(command, env=build.environment, cwd=context.build_dir)
         if returncode != 0:
             raise errors.cargo_failed("cargo test --no-run", returncode)
+        source_times.remember(build.layout, context.build_dir)
     record = {
         "runner": runner,
         "command": command_for_tests(runner, target_dir, workspace, config.install.locked),

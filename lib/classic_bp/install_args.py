@@ -25,6 +25,7 @@ OWNED_FLAGS = {
     "--root": "binaries must be installed into the slug's bin/ directory",
     "--color": "the build log is not a terminal; the buildpack sets colours itself",
     "--target-dir": "build artifacts are kept in the cache so that rebuilds are fast",
+    "--message-format": "the buildpack reads cargo's messages to prune stale artifacts",
 }
 LOCKING_FLAGS = ("--locked", "--frozen")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,10 +114,13 @@ def stream_command(
     *,
     env: Mapping[str, str],
     cwd: Path | None = None,
+    consume: Callable[[str], bool] | None = None,
 ) -> int:
     """Run a command (never through a shell), streaming its output indented.
 
     stdout and stderr are merged so that the log keeps the tool's own order.
+    ``consume`` sees each line first and keeps the machine-readable ones
+    (cargo's JSON messages) out of the log by returning True.
     Returns the exit code; the caller turns a failure into a specific error.
     """
     process = subprocess.Popen(
@@ -134,6 +137,8 @@ def stream_command(
             line = raw.decode("utf-8", "replace").rstrip("\r\n")
             # Progress bars redraw with \r; keep only the final state of a line.
             line = line.rsplit("\r", 1)[-1]
+            if consume is not None and consume(line):
+                continue
             _write(sys.stdout, (DETAIL_PREFIX + line).rstrip())
     except BaseException:
         # Interrupted (SIGTERM, Ctrl-C): do not leave cargo running behind us.

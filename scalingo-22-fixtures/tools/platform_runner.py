@@ -81,8 +81,14 @@ class Platform:
             (self.env_dir / name).write_text(value)
 
     def new_build_dir(self, app: str) -> Path:
+        """A fresh checkout, as a platform makes one: a new path, every mtime new."""
         build_dir = self.workdir / "builds" / uuid.uuid4().hex[:12]
-        shutil.copytree(APPS_DIR / app, build_dir, ignore=shutil.ignore_patterns("target"))
+        shutil.copytree(
+            APPS_DIR / app,
+            build_dir,
+            ignore=shutil.ignore_patterns("target"),
+            copy_function=shutil.copyfile,  # like git: contents only, mtimes are now
+        )
         return build_dir
 
     def run(self, script: str, *arguments: Path | str, timeout: float = 900) -> Result:

@@ -1,0 +1,128 @@
+"""Keep the cached target dir from growing build after build.
+
+cargo never deletes artifacts: after a dependency bump the old version's
+files stay in target/<profile>/{deps,build,.fingerprint} forever. Every
+build here runs cargo with JSON messages, which name every unit the build
+used, fresh or not; after a successful build, entries of the same profile
+dirs whose ``<name>-<hash>`` is not among them are stale and are removed.
+
+A size budget (BP_CACHE_MAX_SIZE) bounds the whole cache: when it is still
+over after pruning, the target dir is discarded (the next build is a cold
+one, but the cache stays usable).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import cache
+
+HASHED_NAME = re.compile(r"^(?:lib)?(?P<stem>.+?)-(?P<hash>[0-9a-f]{16})(?:\..*)?$")
+UNIT_DIRS = ("deps", "build", ".fingerprint")
+
+
+@dataclass
+class CargoUnits:
+    """Hashes of the units cargo reported, and the profile dirs they live in."""
+
+    hashes: set[str] = field(default_factory=set)
+    profile_dirs: set[Path] = field(default_factory=set)
+
+    def add_message(self, line: str) -> bool:
+        """Record one line of cargo's stdout; True when it was a JSON message."""
+        if not line.startswith("{"):
+            return False
+        try:
+            message = json.loads(line)
+        except ValueError:
+            return False
+        if not isinstance(message, dict) or "reason" not in message:
+            return False
+        paths = list(message.get("filenames") or [])
+        if message.get("out_dir"):
+            paths.append(message["out_dir"])
+        for raw in paths:
+            self._add_path(Path(raw))
+        return True
+
+    def _add_path(self, path: Path) -> None:
+        for part in path.parts:
+            match = HASHED_NAME.match(part)
+            if match:
+                self.hashes.add(match["hash"])
+        for ancestor in path.parents:
+            if ancestor.name in UNIT_DIRS:
+                self.profile_dirs.add(ancestor.parent)
+                return
+        self.profile_dirs.add(path.parent)  # an uplifted binary: target/<profile>/<bin>
+
+
+@dataclass(frozen=True)
+class PruneReport:
+    removed: int
+    freed_bytes: int
+
+
+def tree_size(path: Path) -> int:
+    if path.is_symlink() or path.is_file():
+        return path.lstat().st_size
+    total = 0
+    for folder, _, names in os.walk(path):
+        for name in names:
+            with contextlib.suppress(OSError):
+                total += (Path(folder) / name).lstat().st_size
+    return total
+
+
+def _stale_entries(profile_dir: Path, live: set[str]) -> Iterable[Path]:
+    for unit_dir in UNIT_DIRS:
+        folder = profile_dir / unit_dir
+        if not folder.is_dir():
+            continue
+        for entry in folder.iterdir():
+            match = HASHED_NAME.match(entry.name)
+            if match and match["hash"] not in live:
+                yield entry
+
+
+def prune_stale_units(target_dir: Path, units: CargoUnits) -> PruneReport:
+    removed = freed = 0
+    if not units.hashes:
+        return PruneReport(0, 0)  # nothing reported: never guess
+    target = target_dir.resolve()
+    for profile_dir in sorted(units.profile_dirs):
+        if target not in profile_dir.resolve().parents:
+            continue  # only ever inside our own target dir
+        for entry in list(_stale_entries(profile_dir, units.hashes)):
+            freed += tree_size(entry)
+            cache.remove_tree(entry)
+            removed += 1
+    return PruneReport(removed, freed)
+
+
+def enforce_budget(layout: cache.CacheLayout, budget: int) -> tuple[int, bool]:
+    """The cache's size, after discarding the target dir when over ``budget``."""
+    size = tree_size(layout.root)
+    if size <= budget:
+        return size, False
+    cache.forget_key(layout.key_path("target"))
+    cache.remove_tree(layout.target_dir)
+    return tree_size(layout.root), True
+
+
+SIZE = re.compile(r"^(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>[KMGT]?)i?B?$", re.IGNORECASE)
+UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def parse_size(value: str) -> int | None:
+    """``4G``, ``4GiB``, ``512M``, ``1.5G`` -> bytes; None when unreadable."""
+    match = SIZE.match(value.strip())
+    if match is None:
+        return None
+    return int(float(match["number"]) * UNITS[match["unit"].upper()])

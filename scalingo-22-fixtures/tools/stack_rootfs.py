@@ -1,0 +1,436 @@
+"""A root filesystem standing in for the scalingo-22 stack image, built with debootstrap.
+
+No Docker engine runs on the project's machines and the Scalingo images cannot
+be pulled, so the tests run the buildpack in a Debian root filesystem that has
+what the stacks have and, just as important, lacks what they lack:
+
+- python3 (bookworm: 3.11, trixie: 3.13), python3-yaml, python3-requests;
+- gcc, libc6-dev, make, pkg-config, libssl-dev, libpq-dev, curl, git,
+  ca-certificates, xz-utils, zstd;
+- **no** pip, no ensurepip/venv, no Rust (cargo, rustc, rustup).
+
+It also has an unprivileged user ``u1000`` (uid and gid 1000, home ``/app``)
+because Dokku/herokuish run compile unprivileged.
+
+The tree is built once per suite into
+``$CLASSIC_BP_FIXTURE_CACHE/stack-rootfs-<suite>`` (default
+``~/.cache/classic-bp-fixtures``) and reused. A build happens in a temp
+sibling, is stamped last and renamed into place, under a lock: a killed build
+never looks complete. debootstrap runs in a private mount namespace so the
+/proc and /sys it mounts into the target die with it.
+
+Packages come from the Debian mirror apt uses on this machine (read from
+/etc/apt/sources.list and /etc/apt/sources.list.d/); ``CLASSIC_BP_DEBIAN_MIRROR``
+overrides it. Needs root and ``debootstrap`` (``apt-get install -y debootstrap``).
+
+Usage: ``python stack_rootfs.py build [--suite trixie]`` (prints the path,
+the build time and the size), ``python stack_rootfs.py path [--suite ...]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fixture_cache import fixture_cache_dir
+
+log = logging.getLogger(__name__)
+
+SUITES = ("bookworm", "trixie")
+DEFAULT_SUITE = "bookworm"
+# What the brief and PLATFORM.md ("The stacks") say every stack has. Recommends
+# are not installed (debootstrap never does), which is what keeps pip out:
+# nothing here depends on python3-pip or python3-venv.
+PACKAGES = (
+    "python3",
+    "python3-yaml",
+    "python3-requests",
+    "gcc",
+    "libc6-dev",
+    "make",
+    "pkg-config",
+    "libssl-dev",
+    "libpq-dev",
+    "curl",
+    "git",
+    "ca-certificates",
+    "xz-utils",
+    "zstd",
+)
+ROOTFS_FORMAT = 1
+STAMP_NAME = ".stack-rootfs.json"
+USER_NAME = "u1000"
+USER_ID = 1000
+USER_HOME = "/app"
+SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+APT_SOURCES = Path("/etc/apt/sources.list")
+APT_SOURCES_DIR = Path("/etc/apt/sources.list.d")
+# Suites that name a Debian release itself (not -updates, -security, a vendor repo).
+_DEBIAN_SUITE = re.compile(
+    r"^(buster|bullseye|bookworm|trixie|forky|duke|sid|stable|testing|unstable|oldstable)$"
+)
+
+# Checked inside the finished tree; the build fails if any of them is wrong.
+_CHECK_SCRIPT = r"""
+import importlib.util, json, shutil, sys
+import requests, yaml
+needed = ("gcc", "curl", "git", "xz", "zstd", "make", "pkg-config")
+missing = [t for t in needed if not shutil.which(t)]
+forbidden = [m for m in ("pip", "ensurepip") if importlib.util.find_spec(m) is not None]
+forbidden += [t for t in ("pip", "pip3", "cargo", "rustc", "rustup") if shutil.which(t)]
+print(json.dumps({
+    "python": sys.version.split()[0],
+    "yaml": yaml.__version__,
+    "requests": requests.__version__,
+    "missing": missing,
+    "forbidden": forbidden,
+}))
+"""
+
+
+class RootfsError(RuntimeError):
+    pass
+
+
+def default_rootfs_dir(suite: str = DEFAULT_SUITE) -> Path:
+    return fixture_cache_dir() / f"stack-rootfs-{suite}"
+
+
+# --------------------------------------------------------------------------
+# The Debian mirror apt uses here
+# --------------------------------------------------------------------------
+
+
+def _one_line_sources(text: str) -> Iterator[tuple[str, list[str]]]:
+    """(uri, [suite]) of the ``deb`` lines of a sources.list file."""
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line.startswith("deb "):
+            continue
+        line = re.sub(r"\[[^\]]*\]", " ", line)  # [signed-by=... arch=...]
+        fields = line.split()
+        if len(fields) >= 3:
+            yield fields[1], [fields[2]]
+
+
+def _deb822_sources(text: str) -> Iterator[tuple[str, list[str]]]:
+    """(uri, suites) of the ``Types: deb`` stanzas of a .sources file."""
+    for stanza in re.split(r"\n\s*\n", text):
+        fields: dict[str, str] = {}
+        key = None
+        for raw in stanza.splitlines():
+            if raw.startswith("#"):
+                continue
+            if raw[:1] in (" ", "\t") and key:
+                fields[key] += " " + raw.strip()
+            elif ":" in raw:
+                key, _, value = raw.partition(":")
+                key = key.strip().lower()
+                fields[key] = value.strip()
+        if fields.get("enabled", "yes").lower() == "no":
+            continue
+        if "deb" not in fields.get("types", "").split():
+            continue
+        for uri in fields.get("uris", "").split():
+            yield uri, fields.get("suites", "").split()
+
+
+def apt_sources() -> list[tuple[str, list[str]]]:
+    """Every ``deb`` source apt reads on this machine, in apt's order."""
+    found: list[tuple[str, list[str]]] = []
+    if APT_SOURCES.is_file():
+        found += _one_line_sources(APT_SOURCES.read_text(errors="replace"))
+    if APT_SOURCES_DIR.is_dir():
+        # apt reads only *.list and *.sources (not *.disabled, *.save, ...).
+        for path in sorted(APT_SOURCES_DIR.iterdir()):
+            if path.suffix == ".list":
+                found += _one_line_sources(path.read_text(errors="replace"))
+            elif path.suffix == ".sources":
+                found += _deb822_sources(path.read_text(errors="replace"))
+    return found
+
+
+def debian_mirror() -> str:
+    """The Debian archive apt uses here (``CLASSIC_BP_DEBIAN_MIRROR`` overrides it)."""
+    configured = os.environ.get("CLASSIC_BP_DEBIAN_MIRROR", "").strip()
+    if configured:
+        return configured
+    for uri, suites in apt_sources():
+        if "security" in uri:
+            continue
+        if any(_DEBIAN_SUITE.match(suite) for suite in suites):
+            return uri
+    raise RootfsError(
+        "No Debian archive found in /etc/apt/sources.list or /etc/apt/sources.list.d/ "
+        "(a 'deb' source for a release suite such as bookworm); "
+        "set CLASSIC_BP_DEBIAN_MIRROR to one."
+    )
+
+
+# --------------------------------------------------------------------------
+# Building
+# --------------------------------------------------------------------------
+
+
+def _key(suite: str) -> dict:
+    return {"format": ROOTFS_FORMAT, "suite": suite, "packages": list(PACKAGES)}
+
+
+def read_stamp(dest: Path) -> dict | None:
+    try:
+        return json.loads((dest / STAMP_NAME).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def is_complete(dest: Path, suite: str = DEFAULT_SUITE) -> bool:
+    stamp = read_stamp(dest)
+    return bool(stamp) and stamp.get("key") == _key(suite)
+
+
+@contextlib.contextmanager
+def _build_lock(dest: Path) -> Iterator[None]:
+    """Serialise builders (parallel pytest workers, two shells) sharing one cache dir."""
+    with open(dest.parent / f".{dest.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _unescape(field: str) -> str:
+    """mountinfo writes space, tab, newline and backslash as octal escapes (``\\040``)."""
+    return re.sub(r"\\([0-7]{3})", lambda match: chr(int(match.group(1), 8)), field)
+
+
+def mounts_under(path: Path) -> list[str]:
+    """Mount points at or below ``path`` in this process's mount namespace."""
+    prefix = str(path).rstrip("/")
+    found = []
+    with open("/proc/self/mountinfo") as mountinfo:
+        for line in mountinfo:
+            point = _unescape(line.split()[4])
+            if point == prefix or point.startswith(prefix + "/"):
+                found.append(point)
+    return found
+
+
+def remove_tree(path: Path) -> None:
+    """``rm -rf`` that never walks into a mount (a killed chroot's /proc, say)."""
+    if not path.exists() and not path.is_symlink():
+        return
+    busy = mounts_under(path)
+    if busy:
+        raise RootfsError(f"refusing to delete {path}: mounted on {', '.join(busy)}")
+    subprocess.run(["rm", "-rf", "--one-file-system", "--", str(path)], check=True)
+
+
+def _remove_leftovers(dest: Path) -> None:
+    """Temp trees of killed builds; safe because the caller holds the build lock."""
+    for pattern in (f".{dest.name}.building-*", f".{dest.name}.old-*"):
+        for stale in dest.parent.glob(pattern):
+            try:
+                remove_tree(stale)
+            except (RootfsError, subprocess.CalledProcessError) as problem:
+                log.warning("could not remove %s: %s", stale, problem)
+
+
+def _debootstrap(target: Path, suite: str, mirror: str, log_path: Path) -> None:
+    if shutil.which("debootstrap") is None:
+        raise RootfsError("debootstrap is not installed: apt-get install -y debootstrap")
+    command = [
+        # A private mount namespace: the /proc and /sys debootstrap mounts into
+        # the target vanish with it, even when the build is killed.
+        "unshare",
+        "--mount",
+        "--propagation",
+        "private",
+        "--",
+        "debootstrap",
+        "--variant=minbase",
+        "--components=main",
+        f"--include={','.join(PACKAGES)}",
+        suite,
+        str(target),
+        mirror,
+    ]
+    env = {"PATH": SYSTEM_PATH, "LANG": "C.UTF-8", "DEBIAN_FRONTEND": "noninteractive"}
+    with open(log_path, "w") as out:
+        result = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+    if result.returncode != 0:
+        tail = log_path.read_text(errors="replace").splitlines()[-25:]
+        raise RootfsError(
+            f"debootstrap {suite} failed (exit {result.returncode}); log: {log_path}\n"
+            + "\n".join(tail)
+        )
+
+
+def _add_user(root: Path) -> None:
+    """The unprivileged builder herokuish uses, home /app like the stack's HOME."""
+    etc = root / "etc"
+    passwd = (etc / "passwd").read_text()
+    if any(line.split(":")[2:3] == [str(USER_ID)] for line in passwd.splitlines()):
+        raise RootfsError(f"uid {USER_ID} already exists in {etc / 'passwd'}")
+    entries = {
+        "passwd": f"{USER_NAME}:x:{USER_ID}:{USER_ID}:unprivileged builder:{USER_HOME}:/bin/bash",
+        "group": f"{USER_NAME}:x:{USER_ID}:",
+        "shadow": f"{USER_NAME}:*:19000:0:99999:7:::",
+        "gshadow": f"{USER_NAME}:!::",
+    }
+    for name, entry in entries.items():
+        path = etc / name
+        if path.exists():
+            text = path.read_text()
+            path.write_text(text + ("" if text.endswith("\n") or not text else "\n") + entry + "\n")
+    home = root / USER_HOME.lstrip("/")
+    home.mkdir(mode=0o755, exist_ok=True)
+    os.chown(home, USER_ID, USER_ID)
+
+
+def _finish(root: Path) -> None:
+    """Make the tree look like a container image: mount points, hosts, no apt cache."""
+    _add_user(root)
+    for point in ("build", "buildpack"):
+        (root / point).mkdir(mode=0o755, exist_ok=True)
+    (root / "etc" / "hosts").write_text(
+        "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+    )
+    (root / "etc" / "hostname").write_text("stack\n")
+    for cache in ("var/cache/apt/archives", "var/lib/apt/lists"):
+        folder = root / cache
+        if folder.is_dir():
+            for entry in folder.iterdir():
+                if entry.is_file() and entry.name != "lock":
+                    entry.unlink()
+    for leftover in root.glob("var/cache/apt/*.bin"):
+        leftover.unlink()
+    for debootstrap_dir in (root / "debootstrap",):
+        if debootstrap_dir.exists():
+            remove_tree(debootstrap_dir)
+
+
+def _check(root: Path) -> dict:
+    result = subprocess.run(
+        [
+            *("chroot", str(root), "/usr/bin/env", "-i", f"PATH={SYSTEM_PATH}", "LANG=C.UTF-8"),
+            *("python3", "-I", "-c", _CHECK_SCRIPT),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise RootfsError(f"the new root filesystem fails its check:\n{result.stderr}")
+    facts = json.loads(result.stdout)
+    if facts["missing"] or facts["forbidden"]:
+        raise RootfsError(
+            f"the new root filesystem is not stack-like: missing {facts['missing']}, "
+            f"present but forbidden {facts['forbidden']}"
+        )
+    del facts["missing"], facts["forbidden"]
+    return facts
+
+
+def tree_size(path: Path) -> int:
+    """Bytes used on disk (``du -sx``), hard links counted once."""
+    out = subprocess.run(
+        ["du", "-sxB1", "--", str(path)], capture_output=True, text=True, check=True
+    ).stdout
+    return int(out.split()[0])
+
+
+def _swap_into_place(built: Path, dest: Path) -> None:
+    if dest.exists():
+        old = dest.parent / f".{dest.name}.old-{os.getpid()}"
+        dest.rename(old)
+        built.rename(dest)
+        remove_tree(old)
+    else:
+        built.rename(dest)
+
+
+def build_rootfs(suite: str = DEFAULT_SUITE, dest: Path | None = None) -> Path:
+    """The stack root filesystem for ``suite``, built unless a complete one is cached."""
+    if suite not in SUITES:
+        raise RootfsError(f"unsupported suite {suite!r}: use one of {', '.join(SUITES)}")
+    dest = Path(dest or default_rootfs_dir(suite)).absolute()
+    if is_complete(dest, suite):
+        return dest
+    if os.geteuid() != 0:
+        raise RootfsError("building the stack root filesystem needs root (debootstrap, chroot)")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with _build_lock(dest):
+        if is_complete(dest, suite):  # another process built it while we waited
+            return dest
+        _remove_leftovers(dest)
+        mirror = debian_mirror()
+        building = Path(tempfile.mkdtemp(prefix=f".{dest.name}.building-", dir=dest.parent))
+        log_path = dest.parent / f"{dest.name}.log"
+        started = time.monotonic()
+        try:
+            log.info("debootstrap %s from %s into %s", suite, mirror, building)
+            building.chmod(0o755)  # mkdtemp makes it 0700; it becomes the chroot's /
+            _debootstrap(building, suite, mirror, log_path)
+            _finish(building)
+            facts = _check(building)
+            stamp = {
+                "key": _key(suite),
+                "mirror": mirror,
+                "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "build_seconds": round(time.monotonic() - started, 1),
+                "size_bytes": tree_size(building),
+                **facts,
+            }
+            (building / STAMP_NAME).write_text(json.dumps(stamp, indent=2) + "\n")
+            _swap_into_place(building, dest)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                remove_tree(building)
+            raise
+    return dest
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=("build", "path"))
+    parser.add_argument("--suite", default=DEFAULT_SUITE, choices=SUITES)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.command == "path":
+        print(default_rootfs_dir(args.suite))
+        return 0
+    started = time.monotonic()
+    try:
+        root = build_rootfs(args.suite)
+    except RootfsError as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
+    elapsed = time.monotonic() - started
+    stamp = read_stamp(root) or {}
+    print(root)
+    print(
+        f"suite {args.suite}: python {stamp.get('python')}, yaml {stamp.get('yaml')}, "
+        f"requests {stamp.get('requests')}; mirror {stamp.get('mirror')}"
+    )
+    print(
+        f"this call: {elapsed:.1f} s; built in {stamp.get('build_seconds')} s at "
+        f"{stamp.get('built')}; size {stamp.get('size_bytes', 0) / 2**20:.0f} MiB"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

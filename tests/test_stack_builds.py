@@ -1,0 +1,142 @@
+"""The buildpack in a stand-in for the stack image, the three ways users get it.
+
+A Debian root filesystem with python3, PyYAML and requests but no pip and
+no Rust (scalingo-22-fixtures/tools/stack_rootfs.py), entered like
+`docker run ... scalingo/scalingo-22` with the app at /build/<id>, the cache
+at /tmp/cache and the env dir at /tmp/env; compile runs as an unprivileged
+user, as on Dokku. bookworm has Python 3.11, trixie 3.13.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tarfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from platform_runner import APPS_DIR, copy_buildpack, free_port, http_get
+from stack_rootfs import build_rootfs
+from stack_runner import StackRunner
+
+
+@pytest.fixture(scope="module", params=["bookworm", "trixie"])
+def rootfs(request: pytest.FixtureRequest) -> Path:
+    return build_rootfs(request.param)
+
+
+def fresh_app(tmp_path: Path, name: str = "web-std") -> Path:
+    app = tmp_path / f"app-{len(list(tmp_path.glob('app-*')))}"
+    shutil.copytree(APPS_DIR / name, app, copy_function=shutil.copyfile)
+    return app
+
+
+def env_dir(tmp_path: Path, **variables: str) -> Path:
+    directory = tmp_path / "env"
+    directory.mkdir(exist_ok=True)
+    for name, value in variables.items():
+        (directory / name).write_text(value)
+    return directory
+
+
+def web_command(run) -> str:
+    return yaml.safe_load(run.release.stdout)["default_process_types"]["web"]
+
+
+def test_a_git_clone_on_the_stack_fetches_its_packages_builds_and_serves(
+    rootfs: Path, tmp_path: Path, rustup_mirror, package_index
+) -> None:
+    buildpack = copy_buildpack(tmp_path / "buildpack")  # what a git clone holds: no vendor/
+    runner = StackRunner(rootfs, buildpack, stack="scalingo-22")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    env = env_dir(
+        tmp_path,
+        PIP_INDEX_URL=package_index.url,
+        RUSTUP_DIST_SERVER=rustup_mirror.dist_server,
+        RUSTUP_UPDATE_ROOT=rustup_mirror.update_root,
+    )
+    package_index.clear_log()
+    app = fresh_app(tmp_path)
+    first = runner.run_buildpack(app, cache, env)
+    assert first.ok, first.log
+    assert "-----> Fetching the buildpack's Python packages" in first.compile.stdout
+    assert first.detect.stdout == "Rust\n"
+    assert web_command(first) == "/app/bin/web-std"
+
+    port = free_port()
+    with runner.start_app(app, web_command(first), port=port) as process:
+        process.wait_for_port(port)
+        assert http_get(f"http://127.0.0.1:{port}/stack") == (
+            "Hello from a Rust web-std app at /stack\n"
+        )
+
+    # The same app again, at another /build/<id>, with the same cache.
+    package_index.clear_log()
+    rustup_mirror.clear_log()
+    second = runner.run_buildpack(fresh_app(tmp_path), cache, env)
+    assert second.ok, second.log
+    assert second.build_id != first.build_id
+    assert "Fetching the buildpack's Python packages" not in second.compile.stdout
+    assert package_index.requests == []
+    assert rustup_mirror.requests == [("GET", "/dist/channel-rust-stable.toml.sha256", 200)]
+    assert "Reusing rustup from the cache" in second.compile.stdout
+    assert "Reusing the cached build artifacts" in second.compile.stdout
+
+
+def test_the_tarball_builds_with_no_package_index(
+    tmp_path: Path, rustup_mirror, tarballs: list[Path]
+) -> None:
+    buildpack = tmp_path / "buildpack"
+    with tarfile.open(tarballs[0]) as archive:
+        archive.extractall(buildpack, filter="data")
+    runner = StackRunner(build_rootfs("bookworm"), buildpack, stack="scalingo-22")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    env = env_dir(
+        tmp_path,
+        PIP_INDEX_URL="http://127.0.0.1:9/simple",  # nothing listens there
+        RUSTUP_DIST_SERVER=rustup_mirror.dist_server,
+        RUSTUP_UPDATE_ROOT=rustup_mirror.update_root,
+    )
+    app = fresh_app(tmp_path)
+    run = runner.run_buildpack(app, cache, env)
+    assert run.ok, run.log
+    assert "Fetching" not in run.compile.stdout
+    port = free_port()
+    with runner.start_app(app, web_command(run), port=port) as process:
+        process.wait_for_port(port)
+        assert http_get(f"http://127.0.0.1:{port}/").startswith("Hello from a Rust web-std")
+
+
+@pytest.mark.parametrize(
+    ("stack", "warned"),
+    [
+        ("scalingo-24", False),
+        ("scalingo-26", False),
+        ("heroku-22", False),
+        ("heroku-24", False),
+        ("my-own-stack", True),
+    ],
+)
+def test_every_supported_stack_is_accepted_and_an_unknown_one_warned(
+    stack: str, warned: bool, tmp_path_factory, rustup_mirror, tarballs: list[Path]
+) -> None:
+    workdir = tmp_path_factory.mktemp(stack)
+    buildpack = workdir / "buildpack"
+    with tarfile.open(tarballs[0]) as archive:
+        archive.extractall(buildpack, filter="data")
+    runner = StackRunner(build_rootfs("bookworm"), buildpack, stack=stack)
+    cache = workdir / "cache"
+    cache.mkdir()
+    env = env_dir(
+        workdir,
+        RUSTUP_DIST_SERVER=rustup_mirror.dist_server,
+        RUSTUP_UPDATE_ROOT=rustup_mirror.update_root,
+        BP_RUST_TOOLCHAIN="1.95.0",
+    )
+    run = runner.run_buildpack(fresh_app(workdir, "pinned-toolchain"), cache, env)
+    assert run.ok, run.log
+    assert f"-----> Rust buildpack 0.1.0 on {stack}" in run.compile.stdout
+    assert ("is not one this buildpack is tested on" in run.compile.stderr) is warned
