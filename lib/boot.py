@@ -40,5 +40,23 @@ def main(argv: list[str]) -> int:
     return cli_main(argv)
 
 
+def _crash() -> int:
+    """Even a broken install (a missing module) must not end in a bare traceback."""
+    import traceback
+
+    lines = [
+        "Internal error in the Rust buildpack: this is a bug, not a problem with your app.",
+        "Please report it with the build log.",
+        "",
+        *traceback.format_exc().rstrip().splitlines(),
+    ]
+    for line in lines:
+        print(f" !     {line}".rstrip(), file=sys.stderr)
+    return 70
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except Exception:
+        sys.exit(_crash())
