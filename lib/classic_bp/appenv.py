@@ -39,7 +39,7 @@ BLOCKED_NAMES = frozenset(
     }
 )
 # Read by the buildpack as configuration; shown in errors, so not masked.
-BUILDPACK_SETTINGS = frozenset({"RUSTUP_DIST_SERVER", "RUSTUP_UPDATE_ROOT"})
+BUILDPACK_SETTINGS = frozenset({"RUSTUP_DIST_SERVER", "RUSTUP_UPDATE_ROOT", "PIP_INDEX_URL"})
 BLOCKED_PREFIXES = ("LD_", "DYLD_", "PYTHON", "BASH_FUNC_")
 VALID_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # Values this short are too common to mask without garbling the log.

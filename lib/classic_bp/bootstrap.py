@@ -53,7 +53,7 @@ def _alert(lines: list[str]) -> None:
         print(f" !     {line}".rstrip(), file=sys.stderr)
 
 
-def _shown(url: str) -> str:
+def shown_url(url: str) -> str:
     """A URL without credentials, safe for the log."""
     parts = urlsplit(url)
     host = parts.hostname or ""
@@ -81,11 +81,11 @@ def _get(url: str, accept: str = "*/*") -> tuple[bytes, str, str]:
                 return response.read(), response.headers.get("Content-Type", ""), response.url
         except urllib.error.HTTPError as problem:
             if problem.code not in (429, 500, 502, 503, 504) or attempt == ATTEMPTS:
-                raise FetchError(f"{_shown(url)} answered HTTP {problem.code}") from None
+                raise FetchError(f"{shown_url(url)} answered HTTP {problem.code}") from None
         except (urllib.error.URLError, OSError) as problem:
             if attempt == ATTEMPTS:
                 reason = getattr(problem, "reason", problem)
-                raise FetchError(f"{_shown(url)} could not be reached ({reason})") from None
+                raise FetchError(f"{shown_url(url)} could not be reached ({reason})") from None
         time.sleep(delay)
         delay *= 2
     raise AssertionError("unreachable")
@@ -123,17 +123,18 @@ def _file_url(index: str, package: dict[str, str]) -> str:
         parser.feed(body.decode("utf-8", "replace"))
         files = parser.links
     if package["filename"] not in files:
-        raise FetchError(f"{_shown(page)} does not list {package['filename']}")
+        raise FetchError(f"{shown_url(page)} does not list {package['filename']}")
     return urljoin(final_url, files[package["filename"]])
 
 
-def _fetch_wheel(index: str, package: dict[str, str], destination: Path) -> None:
+def fetch_wheel(index: str, package: dict[str, str], destination: Path) -> None:
+    """Download ``package`` (name, filename, sha256) from ``index``, verify, unpack."""
     url = _file_url(index, package)
     body, _, _ = _get(url)
     digest = hashlib.sha256(body).hexdigest()
     if digest != package["sha256"]:
         raise FetchError(
-            f"{package['filename']} from {_shown(url)} has sha256 {digest},"
+            f"{package['filename']} from {shown_url(url)} has sha256 {digest},"
             f" expected {package['sha256']}"
         )
     wheel = destination / package["filename"]
@@ -158,14 +159,14 @@ def packages_dir(cache_dir: Path, index: str) -> Path:
     if (target / COMPLETE_MARKER).is_file():
         return target
     print("-----> Fetching the buildpack's Python packages", flush=True)
-    print(f"       From {_shown(index)}", flush=True)
+    print(f"       From {shown_url(index)}", flush=True)
     packages = json.loads(lock_text)["packages"]
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".fetching-", dir=root))
     try:
         for package in packages:
             try:
-                _fetch_wheel(index, package, staging)
+                fetch_wheel(index, package, staging)
             except FetchError as problem:
                 raise FetchError(f"{package['name']} {package['version']}: {problem}") from None
             print(f"       {package['name']} {package['version']} (sha256 verified)", flush=True)
@@ -202,7 +203,7 @@ def ensure_runtime_packages(argv: list[str]) -> None:
                 "",
                 str(problem),
                 "",
-                f"The package index used is {_shown(index)}. If the builder cannot reach",
+                f"The package index used is {shown_url(index)}. If the builder cannot reach",
                 "PyPI, set PIP_INDEX_URL to a mirror, or use the release tarball of the",
                 "buildpack, which carries its packages.",
             ]

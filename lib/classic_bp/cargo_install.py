@@ -105,7 +105,7 @@ def prepare_target_dir(layout: CacheLayout, config: BuildConfig, rust: RustInsta
 
 
 def install_command(
-    cargo: Path, package: Package, build_dir: Path, layout: CacheLayout, config: BuildConfig
+    cargo: Path, package: Package, build_dir: Path, target_dir: Path, config: BuildConfig
 ) -> list[str]:
     command = [str(cargo), "install", *config.install.arguments]
     command += [
@@ -114,7 +114,7 @@ def install_command(
         "--path",
         str(package.directory),
         "--target-dir",
-        str(layout.target_dir),
+        str(target_dir),
         # JSON on stdout names every unit used; diagnostics stay human-readable.
         "--message-format",
         "json-render-diagnostics",
@@ -122,9 +122,9 @@ def install_command(
     return command
 
 
-def _shown(command: list[str], build_dir: Path, layout: CacheLayout) -> str:
+def _shown(command: list[str], build_dir: Path, target_dir: Path) -> str:
     """The command as a user would type it: paths relative to the app."""
-    replacements = {str(build_dir): ".", str(layout.target_dir): "$CACHE_DIR/target"}
+    replacements = {str(build_dir): ".", str(target_dir): "$CACHE_DIR/target"}
     shown = [command[0].rsplit(os.sep, 1)[-1]]
     for part in command[1:]:
         for prefix, short in replacements.items():
@@ -143,23 +143,27 @@ def installed_binaries(build_dir: Path) -> tuple[str, ...]:
 
 
 def compile_app(
-    layout: CacheLayout,
     config: BuildConfig,
     build_dir: Path,
     cargo: Path,
+    target_dir: Path,
     environment: Mapping[str, str],
 ) -> CompiledApp:
+    """Run cargo install for each package into BUILD_DIR/bin.
+
+    ``target_dir`` is the cached target dir, or a fixed path to it (sccache).
+    """
     units = CargoUnits()
     for package in config.install.packages:
-        command = install_command(cargo, package, build_dir, layout, config)
-        shown = _shown(command[:-2], build_dir, layout)
+        command = install_command(cargo, package, build_dir, target_dir, config)
+        shown = _shown(command[:-2], build_dir, target_dir)
         output.detail(f"Running: {shown}")
         returncode = output.stream_command(
             command, env=environment, cwd=build_dir, consume=units.add_message
         )
         if returncode != 0:
             raise errors.cargo_failed(shown, returncode)
-    pruned = prune_stale_units(layout.target_dir, units)
+    pruned = prune_stale_units(target_dir, units)
     for name in INSTALL_TRACKING_FILES:
         (build_dir / name).unlink(missing_ok=True)
     binaries = installed_binaries(build_dir)

@@ -23,6 +23,7 @@ from . import (
     runtime,
     rustconfig,
     sbom,
+    sccache,
     slug,
     source_times,
     toolchain_request,
@@ -132,7 +133,7 @@ def plural(count: int, singular: str, many: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (many or singular + 's')}"
 
 
-@dataclass(frozen=True)
+@dataclass
 class PreparedBuild:
     """Everything compile and test-compile share: config, Rust, cargo's caches, tools."""
 
@@ -140,6 +141,16 @@ class PreparedBuild:
     layout: CacheLayout
     rust: RustInstall
     environment: dict[str, str]
+    target_dir: Path
+    sccache: sccache.Sccache | None = None
+
+    def finish(self) -> None:
+        """Print the shared compile cache's statistics and stop its server (once)."""
+        if self.sccache is not None:
+            tool, self.sccache = self.sccache, None
+            stats = sccache.finish(tool, self.environment)
+            if stats is not None:
+                report.record("sccache", {"hits": stats.hits, "misses": stats.misses})
 
 
 KNOWN_STACKS = ("scalingo-22", "scalingo-24", "scalingo-26", "heroku-22", "heroku-24")
@@ -182,12 +193,26 @@ def prepare_build(context: BuildContext, process_env: Mapping[str, str]) -> Prep
     if config.tools.specs:
         with output.timed_step(f"Installing tools ({', '.join(config.tools.specs)})"):
             install_tools(layout, config.tools, rust.cargo, environment, rust.rustc_version)
-    return PreparedBuild(config, layout, rust, environment)
+    # Last: from here on the caller's try/finally puts cargo's home back.
+    shared_cache = None
+    if config.sccache_enabled:
+        with output.timed_step("Setting up sccache, the shared compile cache"):
+            shared_cache = sccache.set_up(layout, config.sccache_path, context.env_dir)
+            environment = sccache.environment(shared_cache, layout, environment)
+    target_dir = shared_cache.target_dir if shared_cache else layout.target_dir
+    return PreparedBuild(config, layout, rust, environment, target_dir, shared_cache)
 
 
 def run_compile(context: BuildContext, process_env: Mapping[str, str]) -> None:
     started = time.monotonic()
     build = prepare_build(context, process_env)
+    try:
+        _compile_prepared(context, build, started)
+    finally:
+        build.finish()
+
+
+def _compile_prepared(context: BuildContext, build: PreparedBuild, started: float) -> None:
     config, rust, environment = build.config, build.rust, build.environment
     if config.skip_build:
         runtime.write_profile_script(context.build_dir)
@@ -196,15 +221,15 @@ def run_compile(context: BuildContext, process_env: Mapping[str, str]) -> None:
         output.step(f"Installed Rust {rust.version} without compiling the app in {elapsed}")
         return
     with output.timed_step("Compiling the app"):
-        app = compile_app(build.layout, config, context.build_dir, rust.cargo, environment)
+        app = compile_app(config, context.build_dir, rust.cargo, build.target_dir, environment)
         source_times.remember(build.layout, context.build_dir)
+        output.detail(f"Installed into bin/: {', '.join(app.binaries)}")
         if app.pruned.removed:
             output.detail(
                 f"Pruned {plural(app.pruned.removed, 'stale artifact')} of earlier builds"
                 f" ({slug.format_size(app.pruned.freed_bytes)})"
             )
         _report_cache_size(build.layout, config)
-        output.detail(f"Installed into bin/: {', '.join(app.binaries)}")
         report.record("binaries", list(app.binaries))
 
     if config.write_sbom:
@@ -214,6 +239,7 @@ def run_compile(context: BuildContext, process_env: Mapping[str, str]) -> None:
         _write_runtime(context, config, app.binaries, environment)
     with output.timed_step("Removing the app's sources from the slug"):
         _clean_slug(context.build_dir, config)
+    build.finish()
 
     elapsed = output.format_seconds(time.monotonic() - started)
     output.step(

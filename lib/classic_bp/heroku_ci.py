@@ -32,13 +32,18 @@ def run_test_compile(context: BuildContext, process_env: Mapping[str, str]) -> N
     build = prepare_build(context, process_env)
     config = build.config
     runner = "nextest" if "cargo-nextest" in config.tools.names() else "cargo"
-    target_dir = str(build.layout.target_dir)
+    target_dir = str(build.target_dir)
     workspace = config.project.is_workspace
     with output.timed_step("Compiling the tests"):
         command = [str(build.rust.cargo), "test", "--no-run", "--target-dir", target_dir]
         command += ["--workspace"] if workspace else []
         command += ["--locked"] if config.install.locked else []
-        returncode = output.stream_command(command, env=build.environment, cwd=context.build_dir)
+        try:
+            returncode = output.stream_command(
+                command, env=build.environment, cwd=context.build_dir
+            )
+        finally:
+            build.finish()
         if returncode != 0:
             raise errors.cargo_failed("cargo test --no-run", returncode)
         source_times.remember(build.layout, context.build_dir)

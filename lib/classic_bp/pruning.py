@@ -33,6 +33,9 @@ class CargoUnits:
 
     hashes: set[str] = field(default_factory=set)
     profile_dirs: set[Path] = field(default_factory=set)
+    # Binaries are reported by their uplifted path only (target/release/web),
+    # without the hash of their deps/ and .fingerprint/ entries.
+    unhashed_names: set[str] = field(default_factory=set)
 
     def add_message(self, line: str) -> bool:
         """Record one line of cargo's stdout; True when it was a JSON message."""
@@ -60,7 +63,10 @@ class CargoUnits:
             if ancestor.name in UNIT_DIRS:
                 self.profile_dirs.add(ancestor.parent)
                 return
-        self.profile_dirs.add(path.parent)  # an uplifted binary: target/<profile>/<bin>
+        # An uplifted artifact: target/<profile>/<name>
+        self.profile_dirs.add(path.parent)
+        if not HASHED_NAME.match(path.name):
+            self.unhashed_names.add(path.name.split(".")[0].replace("-", "_"))
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,20 @@ def tree_size(path: Path) -> int:
             with contextlib.suppress(OSError):
                 total += (Path(folder) / name).lstat().st_size
     return total
+
+
+def _newest_hashes(profile_dir: Path, names: set[str]) -> set[str]:
+    """For binaries reported without a hash: the hash of their newest deps/ entry."""
+    newest: dict[str, tuple[float, str]] = {}
+    deps = profile_dir / "deps"
+    for entry in deps.iterdir() if deps.is_dir() else []:
+        match = HASHED_NAME.match(entry.name)
+        stem = match["stem"].replace("-", "_") if match else None
+        if match and stem in names:
+            mtime = entry.lstat().st_mtime
+            if stem not in newest or mtime > newest[stem][0]:
+                newest[stem] = (mtime, match["hash"])
+    return {hash_ for _, hash_ in newest.values()}
 
 
 def _stale_entries(profile_dir: Path, live: set[str]) -> Iterable[Path]:
@@ -99,7 +119,8 @@ def prune_stale_units(target_dir: Path, units: CargoUnits) -> PruneReport:
     for profile_dir in sorted(units.profile_dirs):
         if target not in profile_dir.resolve().parents:
             continue  # only ever inside our own target dir
-        for entry in list(_stale_entries(profile_dir, units.hashes)):
+        live = units.hashes | _newest_hashes(profile_dir, units.unhashed_names)
+        for entry in list(_stale_entries(profile_dir, live)):
             freed += tree_size(entry)
             cache.remove_tree(entry)
             removed += 1

