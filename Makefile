@@ -2,7 +2,7 @@
 # the local stand-ins) and `make test`. See README.md.
 PYTHON ?= python3
 
-.PHONY: run test lint fixtures package
+.PHONY: run test lint fixtures package bench
 
 run:
 	$(PYTHON) scalingo-22-fixtures/tools/demo.py
@@ -23,3 +23,9 @@ fixtures:
 # runtime packages vendored (fetched from PIP_INDEX_URL or PyPI); prints its sha256.
 package:
 	cd lib && $(PYTHON) -m classic_bp.package $(CURDIR)/dist
+
+# Rebuild speed against baselines measured in the same run (see bench.py);
+# writes bench-results/ (Markdown, JSON, PNG). Takes about 15 minutes.
+bench:
+	$(PYTHON) -m pip install -q matplotlib
+	$(PYTHON) scalingo-22-fixtures/tools/bench.py $(BENCH_ARGS)

@@ -6,10 +6,10 @@ Platform.new_build_dir) with the same cache, as on a platform.
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 
+from crates_registry import bump_lockfile
 from platform_runner import Platform
 from tests.assertions import assert_succeeded
 
@@ -59,18 +59,6 @@ def test_a_failed_build_never_leaves_stale_code_behind(mirrored_platform: Platfo
     assert_succeeded(result)
     output = subprocess.run([reverted / "bin" / "worker"], capture_output=True, text=True)
     assert output.stdout == "hello from the worker of the workspace\n"
-
-
-def bump_lockfile(build_dir, registry_root, crate: str, version: str) -> None:
-    """Point Cargo.lock at another published version, as `cargo update -p` would."""
-    index = registry_root / "index" / crate[:2] / crate[2:4] / crate
-    entry = next(
-        json.loads(line) for line in index.read_text().splitlines() if f'"vers":"{version}"' in line
-    )
-    lock = build_dir / "Cargo.lock"
-    text = lock.read_text()
-    pattern = rf'(name = "{crate}"\nversion = ")[^"]+("\nsource = "[^"]+"\nchecksum = ")[0-9a-f]+'
-    lock.write_text(re.sub(pattern, rf"\g<1>{version}\g<2>{entry['cksum']}", text))
 
 
 def test_a_dependency_bump_rebuilds_it_and_prunes_the_old_artifacts(

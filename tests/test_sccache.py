@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 import subprocess
-import tempfile
-from pathlib import Path
 
+from classic_bp.sccache import stable_root
 from platform_runner import Platform
 from tests.assertions import assert_succeeded
 
@@ -41,7 +40,7 @@ def test_a_second_builder_gets_the_crates_from_the_shared_cache(
     assert hits == 0 and misses_a >= 8
     # cargo's home went back into the cache after its stay at the fixed path.
     assert (builder_a.cache_dir / "rust-buildpack" / "cargo" / "registry" / "src").is_dir()
-    assert not list(Path(tempfile.gettempdir(), "classic-bp-sccache").glob("cargo-home-*"))
+    assert not (stable_root() / "cargo-home").exists()
 
     builder_b = Platform(buildpack, tmp_path / "builder-b")  # another machine, empty cache
     builder_b.set_config(**config)

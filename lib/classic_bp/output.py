@@ -49,6 +49,14 @@ class StepTiming:
 
 
 timings: list[StepTiming] = []
+# Wall time spent in rustup, cargo and the other tools, so that a report can
+# tell the buildpack's own overhead apart from the work it delegates.
+subprocess_seconds = 0.0
+
+
+def _account(started: float) -> None:
+    global subprocess_seconds
+    subprocess_seconds += time.monotonic() - started
 
 
 def _write(stream, text: str) -> None:
@@ -123,6 +131,7 @@ def stream_command(
     (cargo's JSON messages) out of the log by returning True.
     Returns the exit code; the caller turns a failure into a specific error.
     """
+    started = time.monotonic()
     process = subprocess.Popen(
         [str(part) for part in command],
         env=dict(env),
@@ -147,6 +156,7 @@ def stream_command(
     finally:
         process.stdout.close()
         returncode = process.wait()
+        _account(started)
     return returncode
 
 
@@ -156,6 +166,7 @@ def run_quietly(command: Sequence[str | Path], *, env: Mapping[str, str]) -> int
     On failure its whole output is shown, indented, so the error above the
     buildpack's own message still explains what happened.
     """
+    started = time.monotonic()
     completed = subprocess.run(
         [str(part) for part in command],
         env=dict(env),
@@ -164,6 +175,32 @@ def run_quietly(command: Sequence[str | Path], *, env: Mapping[str, str]) -> int
         stderr=subprocess.STDOUT,
         check=False,
     )
+    _account(started)
     if completed.returncode != 0:
         detail(completed.stdout.decode("utf-8", "replace"))
     return completed.returncode
+
+
+def capture(
+    command: Sequence[str | Path],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float | None = None,
+    text: bool = True,
+) -> subprocess.CompletedProcess:
+    """Run a tool for its output (never through a shell); its time counts as tool time."""
+    started = time.monotonic()
+    try:
+        return subprocess.run(
+            [str(part) for part in command],
+            env=dict(env) if env is not None else None,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=text,
+            timeout=timeout,
+            check=False,
+        )
+    finally:
+        _account(started)

@@ -43,6 +43,7 @@ def save(cache_dir: Path, outcome: str, failure_reason: str | None = None) -> No
         **_facts,
         "cache": dict(_cache_decisions),
         "step_seconds": {timing.title: round(timing.seconds, 2) for timing in output.timings},
+        "tool_seconds": round(output.subprocess_seconds, 3),
     }
     # A report is a nicety; it must never turn a build into a failure.
     with contextlib.suppress(OSError):

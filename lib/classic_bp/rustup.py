@@ -8,7 +8,6 @@ so a reinstall needs no network either.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -60,13 +59,7 @@ def rustup_binary(layout: CacheLayout) -> Path:
 
 
 def _rustup_version(layout: CacheLayout, environment: Mapping[str, str]) -> str:
-    completed = subprocess.run(
-        [str(rustup_binary(layout)), "--version"],
-        env=dict(environment),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    completed = output.capture([rustup_binary(layout), "--version"], env=environment)
     return completed.stdout.strip() or "version unknown"
 
 

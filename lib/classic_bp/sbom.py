@@ -131,14 +131,8 @@ def _host_target(cargo: Path, environment: Mapping[str, str]) -> str | None:
     if environment.get("CARGO_BUILD_TARGET"):
         return environment["CARGO_BUILD_TARGET"]
     try:
-        completed = subprocess.run(
-            [str(cargo), "-vV"],
-            env=dict(environment),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=METADATA_TIMEOUT_SECONDS,
-            check=False,
+        completed = output.capture(
+            [cargo, "-vV"], env=environment, timeout=METADATA_TIMEOUT_SECONDS
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -165,14 +159,12 @@ def run_cargo_metadata(
 ) -> dict[str, Any]:
     env = {**environment, "CARGO_TERM_COLOR": "never"}
     try:
-        completed = subprocess.run(
+        completed = output.capture(
             metadata_command(cargo, app_root, target),
             env=env,
             cwd=app_root,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
             timeout=METADATA_TIMEOUT_SECONDS,
-            check=False,
+            text=False,
         )
     except OSError as problem:
         raise MetadataUnavailable(f"could not run {cargo}: {problem.strerror}") from None

@@ -26,7 +26,6 @@ import os
 import platform
 import shutil
 import socket
-import subprocess
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -51,7 +50,11 @@ WHEELS = {
         "sha256": "c0c14429fa782987f36ea19dc643da204b4f318c3e4fd4c2222a1be78ff6680c",
     },
 }
-STABLE_ROOT = Path(tempfile.gettempdir()) / "classic-bp-sccache"
+
+
+def stable_root() -> Path:
+    """One fixed folder per user: builders run compile as root or unprivileged."""
+    return Path(tempfile.gettempdir()) / f"classic-bp-sccache-{os.getuid()}"
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,7 @@ def _install_binary(layout: CacheLayout, env_dir: Path | None) -> Path:
 
 def _stable_link(name: str, target: Path) -> Path:
     """A fixed path for ``target``, the same on every builder."""
-    link = STABLE_ROOT / f"{name}-{os.getuid()}"
+    link = stable_root() / name
     target.mkdir(parents=True, exist_ok=True)
     if link.is_symlink() or link.exists():
         link.unlink()
@@ -125,8 +128,8 @@ def set_up(layout: CacheLayout, user_binary: str | None, env_dir: Path | None) -
         output.detail(f"Using the sccache given in BP_SCCACHE_PATH: {binary}")
     else:
         binary = _install_binary(layout, env_dir)
-    STABLE_ROOT.mkdir(mode=0o755, exist_ok=True)
-    stable_home = STABLE_ROOT / f"cargo-home-{os.getuid()}"
+    stable_root().mkdir(mode=0o700, exist_ok=True)
+    stable_home = stable_root() / "cargo-home"
     cache.remove_tree(stable_home)  # a leftover of a killed build: not ours to trust
     layout.cargo_home.mkdir(parents=True, exist_ok=True)
     _move(layout.cargo_home, stable_home)
@@ -173,12 +176,8 @@ def _number(line: str) -> int:
 def finish(tool: Sccache, env: Mapping[str, str]) -> Stats | None:
     """Print sccache's hit statistics, stop its server, put cargo's home back."""
     _move(tool.cargo_home, tool.cached_cargo_home)
-    shown = subprocess.run(
-        [str(tool.binary), "--show-stats"], env=dict(env), capture_output=True, text=True
-    )
-    subprocess.run(
-        [str(tool.binary), "--stop-server"], env=dict(env), capture_output=True, text=True
-    )
+    shown = output.capture([tool.binary, "--show-stats"], env=env)
+    output.capture([tool.binary, "--stop-server"], env=env)
     if shown.returncode != 0:
         output.detail("sccache statistics are not available")
         return None

@@ -392,14 +392,7 @@ def _run_rustc(prefix: Path) -> tuple[bool, str]:
     """``(True, "rustc 1.95.0 (...)")``, or ``(False, what went wrong)``."""
     rustc = prefix / "bin" / "rustc"
     try:
-        result = subprocess.run(
-            [str(rustc), "--version"],
-            capture_output=True,
-            text=True,
-            check=False,
-            stdin=subprocess.DEVNULL,
-            timeout=RUSTC_TIMEOUT_SECONDS,
-        )
+        result = output.capture([rustc, "--version"], timeout=RUSTC_TIMEOUT_SECONDS)
     except FileNotFoundError:
         return False, "bin/rustc is missing"
     except (OSError, subprocess.TimeoutExpired) as problem:

@@ -11,7 +11,6 @@ the cache does not grow.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -71,12 +70,7 @@ def _prune_other_toolchains(layout: CacheLayout, keep: str) -> None:
 
 
 def _rustc_version(directory: Path) -> str:
-    result = subprocess.run(
-        [str(directory / "bin" / "rustc"), "--version"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = output.capture([directory / "bin" / "rustc", "--version"])
     if result.returncode != 0:
         raise errors.toolchain_install_failed(directory.name, result.returncode)
     return result.stdout.strip()

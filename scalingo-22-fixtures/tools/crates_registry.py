@@ -666,6 +666,18 @@ def is_complete(dest: Path, sources: Path) -> bool:
     return stamp.is_file() and stamp.read_text().strip() == sources_fingerprint(sources)
 
 
+def bump_lockfile(app: Path, registry_root: Path, crate: str, version: str) -> None:
+    """Point app/Cargo.lock at another published version, as `cargo update -p` would."""
+    lines = (registry_root / "index" / index_path(crate)).read_text().splitlines()
+    entry = next(json.loads(line) for line in lines if json.loads(line)["vers"] == version)
+    lock = app / "Cargo.lock"
+    pattern = (
+        rf'(name = "{re.escape(crate)}"\nversion = ")[^"]+'
+        rf'("\nsource = "[^"]+"\nchecksum = ")[0-9a-f]+'
+    )
+    lock.write_text(re.sub(pattern, rf"\g<1>{version}\g<2>{entry['cksum']}", lock.read_text()))
+
+
 def build_registry(dest: Path | None = None, sources: Path = DEFAULT_SOURCES) -> Path:
     """Build the registry at ``dest`` unless it is already complete; return it.
 

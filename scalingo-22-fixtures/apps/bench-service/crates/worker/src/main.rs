@@ -1,0 +1,12 @@
+use service_core::parse_job;
+use service_store::Store;
+
+fn main() {
+    let mut store = Store::default();
+    for line in ["{\"id\":1,\"payload\":\"resize\"}", "{\"id\":2,\"payload\":\"mail\"}"] {
+        if let Some(job) = parse_job(line) {
+            store.insert(job);
+        }
+    }
+    println!("worker processed {} jobs", store.len());
+}

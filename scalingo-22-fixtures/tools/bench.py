@@ -1,0 +1,522 @@
+"""`make bench`: how fast rebuilds are, against baselines measured in the same run.
+
+The app is scalingo-22-fixtures/apps/bench-service (hyper + tokio + serde_json,
+a workspace of an HTTP binary, a worker binary and two library crates), built
+against the local rustup mirror and crates registry. For each scenario the
+buildpack (bin/compile, as a platform runs it) is compared with:
+
+- the documented example buildpack's approach (Scalingo's "Use a Custom
+  Buildpack" page): rustup-init run into the cache, then
+  `cargo install --path BUILD --target-dir CACHE/target --root BUILD`
+  (one call per binary member: the path of a virtual workspace is refused);
+- a developer's local incremental `cargo build --release` in a persistent
+  checkout: the physical limit.
+
+Every platform build starts from a fresh checkout (new mtimes) in a new build
+dir. Results go to bench-results/ (Markdown table, JSON, PNG chart).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+TOOLS = Path(__file__).resolve().parent
+sys.path.insert(0, str(TOOLS))
+
+from crates_registry import (  # noqa: E402
+    build_registry,
+    bump_lockfile,
+    default_registry_dir,
+    serve_registry,
+)
+from package_index import PackageIndex, ensure_wheels  # noqa: E402
+from platform_runner import APPS_DIR, REPO_ROOT, Platform, copy_buildpack  # noqa: E402
+from rustup_mirror import build_mirror, default_mirror_dir, serve_mirror  # noqa: E402
+
+APP = "bench-service"
+LIBRARY_FILE = Path("crates/core/src/lib.rs")
+BUMPED_CRATE = "bp-bump"
+COMPILING = re.compile(r"^\s*Compiling (\S+) v", re.MULTILINE)
+HOST = "x86_64-unknown-linux-gnu"
+
+
+@dataclass
+class Run:
+    seconds: float
+    compiled: int
+    requests: int
+    cache_bytes: int = 0
+    slug_bytes: int = 0
+    overhead: float | None = None
+
+
+@dataclass
+class Scenario:
+    name: str
+    runs: dict[str, list[Run]] = field(default_factory=dict)
+
+    def median(self, approach: str, attribute: str = "seconds") -> float | None:
+        values = [getattr(run, attribute) for run in self.runs.get(approach, [])]
+        values = [value for value in values if value is not None]
+        return statistics.median(values) if values else None
+
+
+def tree_bytes(path: Path) -> int:
+    total = 0
+    for folder, _, names in os.walk(path):
+        for name in names:
+            file = Path(folder) / name
+            if not file.is_symlink():
+                total += file.stat().st_size
+    return total
+
+
+def checkout(destination: Path) -> Path:
+    """A fresh checkout: the app's files with new mtimes, at a new path."""
+    shutil.copytree(APPS_DIR / APP, destination, copy_function=shutil.copyfile)
+    return destination
+
+
+def edit_library(app: Path, round_: int) -> None:
+    """Change one library file; writing the same change twice leaves the file alone."""
+    path = app / LIBRARY_FILE
+    original = path.read_text().split("\npub const EDIT")[0]
+    edited = original + f"\npub const EDIT: u32 = {round_};\n"
+    if path.read_text() != edited:
+        path.write_text(edited)
+
+
+def bump(app: Path, registry_root: Path, version: str) -> None:
+    bump_lockfile(app, registry_root, BUMPED_CRATE, version)
+
+
+class World:
+    """The local stand-ins for the outside world, and request counting."""
+
+    def __init__(self, mirror, registry, index) -> None:
+        self.mirror, self.registry, self.index = mirror, registry, index
+
+    def clear(self) -> None:
+        self.mirror.clear_log()
+        self.registry.clear_log()
+        self.index.clear_log()
+
+    def requests(self) -> int:
+        return len(self.mirror.requests) + len(self.registry.requests) + len(self.index.requests)
+
+    def config(self) -> dict[str, str]:
+        return {
+            "RUSTUP_DIST_SERVER": self.mirror.dist_server,
+            "RUSTUP_UPDATE_ROOT": self.mirror.update_root,
+            "BP_CARGO_REGISTRY_MIRROR": self.registry.index_url,
+            "PIP_INDEX_URL": self.index.url,
+        }
+
+
+class Buildpack:
+    """bin/compile as the platform runs it, with one cache across builds."""
+
+    name = "buildpack"
+
+    def __init__(self, world: World, workdir: Path, buildpack: Path, extra: dict | None = None):
+        self.world = world
+        self.platform = Platform(buildpack, workdir)
+        self.platform.set_config(**world.config(), **(extra or {}))
+
+    def build(self, prepare: Callable[[Path], None] = lambda app: None) -> Run:
+        app = checkout(self.platform.workdir / "builds" / uuid.uuid4().hex[:12])
+        prepare(app)
+        self.world.clear()
+        started = time.monotonic()
+        result = self.platform.compile(app)
+        seconds = time.monotonic() - started
+        if result.returncode != 0:
+            raise RuntimeError(f"the buildpack failed:\n{result.log[-3000:]}")
+        report = json.loads(
+            (self.platform.cache_dir / "rust-buildpack" / "last-build.json").read_text()
+        )
+        return Run(
+            seconds=seconds,
+            compiled=len(COMPILING.findall(result.stdout)),
+            requests=self.world.requests(),
+            cache_bytes=tree_bytes(self.platform.cache_dir),
+            slug_bytes=tree_bytes(app),
+            overhead=seconds - report.get("tool_seconds", 0.0),
+        )
+
+
+class DocumentedExample:
+    """The example compile script of Scalingo's custom buildpack page, in Python."""
+
+    name = "documented"
+
+    def __init__(self, world: World, workdir: Path, rustup_init: Path):
+        self.world = world
+        self.workdir = workdir
+        self.cache = workdir / "cache"
+        self.rustup_init = rustup_init
+
+    def environment(self) -> dict[str, str]:
+        cargo_home = self.cache / "cargo"
+        return {
+            "PATH": f"{cargo_home / 'bin'}:/usr/local/bin:/usr/bin:/bin",
+            "HOME": str(self.workdir / "home"),
+            "RUSTUP_HOME": str(self.cache / "rustup"),
+            "CARGO_HOME": str(cargo_home),
+            "RUSTUP_DIST_SERVER": self.world.mirror.dist_server,
+            "RUSTUP_UPDATE_ROOT": self.world.mirror.update_root,
+            "RUSTUP_INIT_SKIP_PATH_CHECK": "yes",
+            "RUSTUP_INIT_SKIP_SUDO_CHECK": "yes",
+        }
+
+    def build(self, prepare: Callable[[Path], None] = lambda app: None) -> Run:
+        app = checkout(self.workdir / "builds" / uuid.uuid4().hex[:12])
+        prepare(app)
+        env = self.environment()
+        self.world.clear()
+        started = time.monotonic()
+        self.cache.mkdir(parents=True, exist_ok=True)
+        # The page's rustup.sh is sh.rustup.rs, which runs rustup-init: the binary
+        # behaves as rustup-init only under that name.
+        script = self.cache / "rustup-init"
+        if not script.exists():
+            shutil.copy(self.rustup_init, script)
+        subprocess.run(
+            [script, "-y", "--profile", "minimal"], env=env, check=True, capture_output=True
+        )
+        self.world.registry.write_cargo_config(Path(env["CARGO_HOME"]))
+        log = ""
+        for member in ("crates/http", "crates/worker"):
+            done = subprocess.run(
+                [
+                    Path(env["CARGO_HOME"]) / "bin" / "cargo",
+                    "install",
+                    "--path",
+                    app / member,
+                    "--target-dir",
+                    self.cache / "target",
+                    "--root",
+                    app,
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            log += done.stderr
+        seconds = time.monotonic() - started
+        return Run(
+            seconds=seconds,
+            compiled=len(COMPILING.findall(log)),
+            requests=self.world.requests(),
+            cache_bytes=tree_bytes(self.cache),
+            slug_bytes=tree_bytes(app),
+        )
+
+
+class LocalIncremental:
+    """A developer's persistent checkout: `cargo build --release`, nothing else."""
+
+    name = "local"
+
+    def __init__(self, world: World, workdir: Path):
+        self.world = world
+        self.app = checkout(workdir / "checkout")
+        self.home = workdir / "cargo-home"
+        world.registry.write_cargo_config(self.home)
+
+    def build(self, prepare: Callable[[Path], None] = lambda app: None) -> Run:
+        prepare(self.app)
+        env = {**os.environ, "CARGO_HOME": str(self.home), "RUSTUP_TOOLCHAIN": "stable"}
+        self.world.clear()
+        started = time.monotonic()
+        done = subprocess.run(
+            ["cargo", "build", "--release", "--locked"],
+            cwd=self.app,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return Run(
+            seconds=time.monotonic() - started,
+            compiled=len(COMPILING.findall(done.stderr)),
+            requests=self.world.requests(),
+        )
+
+
+def time_command(command: list[str], repeat: int) -> float:
+    timings = []
+    for _ in range(repeat):
+        started = time.monotonic()
+        subprocess.run(command, capture_output=True, check=True)
+        timings.append(time.monotonic() - started)
+    return statistics.median(timings)
+
+
+def run_benchmark(repeat: int, results: Path) -> dict:
+    mirror_root = build_mirror(default_mirror_dir())
+    registry_root = build_registry(default_registry_dir())
+    work = Path(tempfile.mkdtemp(prefix="classic-bp-bench-"))
+    buildpack = copy_buildpack(work / "buildpack")
+    rustup_init = mirror_root / "rustup" / "dist" / HOST / "rustup-init"
+    scenarios = {
+        name: Scenario(name)
+        for name in (
+            "cold build",
+            "fresh checkout, no change",
+            "one file changed in a library",
+            "one dependency bumped",
+            "cold builder, warm shared sccache",
+        )
+    }
+    redis = start_redis(work)
+    extra_numbers: dict[str, float] = {}
+    try:
+        with (
+            serve_mirror(mirror_root) as mirror,
+            serve_registry(registry_root) as registry,
+            PackageIndex(ensure_wheels()) as index,
+        ):
+            world = World(mirror, registry, index)
+            for attempt in range(repeat):
+                root = work / f"round-{attempt}"
+                approaches = [
+                    Buildpack(world, root / "buildpack", buildpack),
+                    DocumentedExample(world, root / "documented", rustup_init),
+                    LocalIncremental(world, root / "local"),
+                ]
+                for approach in approaches:
+                    record = scenarios["cold build"].runs.setdefault(approach.name, [])
+                    record.append(approach.build())
+                    scenarios["fresh checkout, no change"].runs.setdefault(
+                        approach.name, []
+                    ).append(approach.build())
+                    scenarios["one file changed in a library"].runs.setdefault(
+                        approach.name, []
+                    ).append(approach.build(lambda app, n=attempt: edit_library(app, n + 1)))
+                    # The same edit as before, plus the bump: only the bump differs.
+                    scenarios["one dependency bumped"].runs.setdefault(approach.name, []).append(
+                        approach.build(
+                            lambda app, n=attempt: (
+                                edit_library(app, n + 1),
+                                bump(app, registry_root, "0.1.1"),
+                            )
+                        )
+                    )
+                shared = {"BP_SCCACHE_ENABLED": "true", "SCCACHE_REDIS_ENDPOINT": redis.url}
+                subprocess.run(
+                    ["redis-cli", "-p", str(redis.port), "flushall"],
+                    capture_output=True,
+                    check=False,
+                )
+                Buildpack(world, root / "sccache-a", buildpack, shared).build()
+                scenarios["cold builder, warm shared sccache"].runs.setdefault(
+                    "buildpack", []
+                ).append(Buildpack(world, root / "sccache-b", buildpack, shared).build())
+            extra_numbers.update(cache_growth(world, work / "growth", buildpack, registry_root))
+            probe = checkout(work / "probe")
+            extra_numbers["detect_ms"] = 1000 * time_command(
+                [str(buildpack / "bin" / "detect"), str(probe)], 21
+            )
+            built = Buildpack(world, work / "release", buildpack)
+            built.build()
+            last = sorted((work / "release" / "builds").iterdir(), key=os.path.getmtime)[-1]
+            extra_numbers["release_ms"] = 1000 * time_command(
+                [str(buildpack / "bin" / "release"), str(last)], 21
+            )
+    finally:
+        redis.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    summary = summarise(scenarios, extra_numbers, repeat)
+    write_results(summary, results)
+    return summary
+
+
+def cache_growth(world: World, workdir: Path, buildpack: Path, registry_root: Path) -> dict:
+    """Cache size after five dependency bumps, relative to after the first build."""
+    builder = Buildpack(world, workdir, buildpack)
+    first = builder.build()
+    for version in ("0.1.1", "0.1.2", "0.1.3", "0.1.4", "0.1.5"):
+        last = builder.build(lambda app, v=version: bump(app, registry_root, v))
+    return {
+        "cache_after_first_build": first.cache_bytes,
+        "cache_after_five_bumps": last.cache_bytes,
+        "cache_growth_ratio": last.cache_bytes / first.cache_bytes,
+    }
+
+
+@dataclass
+class Redis:
+    process: subprocess.Popen
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def start_redis(work: Path) -> Redis:
+    from platform_runner import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--dir",
+            str(work),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    time.sleep(0.5)
+    return Redis(process, port)
+
+
+def summarise(scenarios: dict[str, Scenario], extra: dict, repeat: int) -> dict:
+    rows = []
+    for scenario in scenarios.values():
+        bp = scenario.median("buildpack")
+        doc = scenario.median("documented")
+        local = scenario.median("local")
+        rows.append(
+            {
+                "scenario": scenario.name,
+                "buildpack_s": bp,
+                "documented_s": doc,
+                "local_s": local,
+                "vs_documented": bp / doc if bp and doc else None,
+                "vs_local": bp / local if bp and local else None,
+                "crates_compiled": {
+                    name: scenario.median(name, "compiled") for name in scenario.runs
+                },
+                "requests": {name: scenario.median(name, "requests") for name in scenario.runs},
+                "cache_bytes": scenario.median("buildpack", "cache_bytes"),
+                "slug_bytes": {
+                    name: scenario.median(name, "slug_bytes")
+                    for name in scenario.runs
+                    if name != "local"
+                },
+                "overhead_s": scenario.median("buildpack", "overhead"),
+                "runs": {
+                    name: [asdict(run) for run in runs] for name, runs in scenario.runs.items()
+                },
+            }
+        )
+    return {"repeat": repeat, "cpus": os.cpu_count(), "scenarios": rows, **extra}
+
+
+def _fmt(value: float | None, unit: str = "s", digits: int = 2) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}{unit}"
+
+
+def _mib(value: float | None) -> str:
+    return "n/a" if value is None else f"{value / (1 << 20):.1f} MiB"
+
+
+def markdown(summary: dict) -> str:
+    lines = [
+        f"Median of {summary['repeat']} runs on {summary['cpus']} CPUs; each platform build is a"
+        " fresh checkout in a new build dir.",
+        "",
+        "| scenario | buildpack | documented example | local incremental | ratio to documented"
+        " | ratio to local | crates compiled (bp / doc / local) | requests (bp / doc) |"
+        " buildpack overhead | cache | slug (bp / doc) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in summary["scenarios"]:
+        compiled = row["crates_compiled"]
+        requests = row["requests"]
+        slugs = row["slug_bytes"]
+        lines.append(
+            f"| {row['scenario']} | {_fmt(row['buildpack_s'])} | {_fmt(row['documented_s'])}"
+            f" | {_fmt(row['local_s'])} | {_fmt(row['vs_documented'], 'x')}"
+            f" | {_fmt(row['vs_local'], 'x')}"
+            f" | {compiled.get('buildpack', 'n/a')} / {compiled.get('documented', 'n/a')}"
+            f" / {compiled.get('local', 'n/a')}"
+            f" | {requests.get('buildpack', 'n/a')} / {requests.get('documented', 'n/a')}"
+            f" | {_fmt(row['overhead_s'])} | {_mib(row['cache_bytes'])}"
+            f" | {_mib(slugs.get('buildpack'))} / {_mib(slugs.get('documented'))} |"
+        )
+    lines += [
+        "",
+        f"- detect: {summary['detect_ms']:.0f} ms; release: {summary['release_ms']:.0f} ms"
+        " (medians of 21 runs).",
+        f"- Cache after the first build: {_mib(summary['cache_after_first_build'])}; after five"
+        f" dependency bumps: {_mib(summary['cache_after_five_bumps'])}"
+        f" ({summary['cache_growth_ratio']:.2f}x).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def chart(summary: dict, destination: Path) -> bool:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    rows = summary["scenarios"]
+    names = [row["scenario"] for row in rows]
+    width = 0.27
+    figure, axis = plt.subplots(figsize=(11, 5))
+    for offset, (key, label) in enumerate(
+        [
+            ("buildpack_s", "this buildpack"),
+            ("documented_s", "documented example"),
+            ("local_s", "local incremental"),
+        ]
+    ):
+        values = [row[key] or 0 for row in rows]
+        axis.bar([i + (offset - 1) * width for i in range(len(rows))], values, width, label=label)
+    axis.set_xticks(range(len(rows)), names, rotation=12, ha="right")
+    axis.set_ylabel("wall seconds (median)")
+    axis.set_title("bench-service (hyper + tokio workspace): build time by scenario")
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(destination, dpi=110)
+    return True
+
+
+def write_results(summary: dict, results: Path) -> None:
+    results.mkdir(parents=True, exist_ok=True)
+    (results / "results.json").write_text(json.dumps(summary, indent=2) + "\n")
+    (results / "results.md").write_text(markdown(summary))
+    chart(summary, results / "build-times.png")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--results", type=Path, default=REPO_ROOT / "bench-results")
+    arguments = parser.parse_args()
+    summary = run_benchmark(arguments.repeat, arguments.results)
+    print(markdown(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
