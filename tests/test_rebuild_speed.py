@@ -21,7 +21,11 @@ def compiled_crates(log: str) -> list[str]:
 def test_an_unchanged_checkout_compiles_nothing(mirrored_platform: Platform) -> None:
     first = mirrored_platform.compile(mirrored_platform.new_build_dir("workspace"))
     assert_succeeded(first)
+    # Both members in one cargo invocation: the shared library compiles once.
     assert sorted(compiled_crates(first.stdout)) == ["shared", "web-server", "worker-server"]
+    assert "Running: cargo build --release --locked --bins -p web-server -p worker-server" in (
+        first.stdout
+    )
 
     second = mirrored_platform.compile(mirrored_platform.new_build_dir("workspace"))
     assert_succeeded(second)

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cache, errors, output, report
+from . import cache, errors, output, report, toml_compat
 from .cache import CacheLayout
 from .cargo_project import Package
 from .config import BuildConfig
@@ -104,22 +105,66 @@ def prepare_target_dir(layout: CacheLayout, config: BuildConfig, rust: RustInsta
     )
 
 
+# JSON on stdout names every unit used; diagnostics stay human-readable.
+MESSAGE_FORMAT = ("--message-format", "json-render-diagnostics")
+# `cargo install` flags that mean nothing to `cargo build` in a fresh build dir.
+INSTALL_ONLY_FLAGS = ("--force", "-f", "--no-track")
+
+
 def install_command(
     cargo: Path, package: Package, build_dir: Path, target_dir: Path, config: BuildConfig
 ) -> list[str]:
-    command = [str(cargo), "install", *config.install.arguments]
-    command += [
+    """One package: `cargo install --path`, binaries straight into BUILD_DIR/bin."""
+    return [
+        str(cargo),
+        "install",
+        *config.install.arguments,
         "--root",
         str(build_dir),
         "--path",
         str(package.directory),
         "--target-dir",
         str(target_dir),
-        # JSON on stdout names every unit used; diagnostics stay human-readable.
-        "--message-format",
-        "json-render-diagnostics",
+        *MESSAGE_FORMAT,
     ]
-    return command
+
+
+def build_command(cargo: Path, target_dir: Path, config: BuildConfig) -> list[str]:
+    """Several packages: one `cargo build`, so that they compile in parallel and
+    share one feature resolution (separate `cargo install` calls compile the
+    common libraries once per member). The binaries are copied afterwards."""
+    arguments = [word for word in config.install.arguments if word not in INSTALL_ONLY_FLAGS]
+    if "--debug" in arguments:
+        arguments.remove("--debug")
+    elif not any(word.split("=")[0] == "--profile" for word in arguments):
+        arguments.insert(0, "--release")
+    if not any(word.split("=")[0] in ("--bin", "--bins") for word in arguments):
+        arguments.append("--bins")
+    packages = [word for package in config.install.packages for word in ("-p", package.name)]
+    return [
+        str(cargo),
+        "build",
+        *arguments,
+        *packages,
+        "--target-dir",
+        str(target_dir),
+        *MESSAGE_FORMAT,
+    ]
+
+
+def _all_crates_cached(lockfile: Path, cargo_home: Path) -> bool:
+    """Whether every registry crate of Cargo.lock is already in cargo's home."""
+    try:
+        packages = toml_compat.loads(lockfile.read_text(encoding="utf-8")).get("package", [])
+    except (OSError, toml_compat.TOMLDecodeError):
+        return False
+    cached = {entry.name for entry in (cargo_home / "registry" / "cache").glob("*/*.crate")}
+    wanted = {
+        f"{package['name']}-{package['version']}.crate"
+        for package in packages
+        if str(package.get("source", "")).startswith(("registry+", "sparse+"))
+    }
+    return wanted <= cached
 
 
 def _shown(command: list[str], build_dir: Path, target_dir: Path) -> str:
@@ -133,6 +178,47 @@ def _shown(command: list[str], build_dir: Path, target_dir: Path) -> str:
                 break
         shown.append(part)
     return " ".join(part if part.startswith("$CACHE_DIR") else shlex.quote(part) for part in shown)
+
+
+def _run_cargo(
+    command: list[str],
+    build_dir: Path,
+    target_dir: Path,
+    environment: Mapping[str, str],
+    units: CargoUnits,
+    offline: bool,
+) -> None:
+    shown = _shown(command[: -len(MESSAGE_FORMAT)], build_dir, target_dir)
+    output.detail(f"Running: {shown}")
+    if offline:
+        output.detail("Every locked crate is in the cache: no registry request is needed")
+        seen: list[str] = []
+
+        def consume(line: str) -> bool:
+            seen.append(line)
+            return units.add_message(line)
+
+        returncode = output.stream_command(
+            [*command, "--offline"], env=environment, cwd=build_dir, consume=consume
+        )
+        if returncode == 0:
+            return
+        if not any("offline" in line for line in seen if not line.startswith("{")):
+            raise errors.cargo_failed(shown, returncode)
+        output.detail("cargo needs the network after all: running it again online")
+    returncode = output.stream_command(
+        command, env=environment, cwd=build_dir, consume=units.add_message
+    )
+    if returncode != 0:
+        raise errors.cargo_failed(shown, returncode)
+
+
+def _copy_binaries(executables: Mapping[str, Path], bin_dir: Path) -> None:
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    for name, source in sorted(executables.items()):
+        destination = bin_dir / name
+        shutil.copy2(source, destination)
+        destination.chmod(0o755)
 
 
 def installed_binaries(build_dir: Path) -> tuple[str, ...]:
@@ -149,23 +235,28 @@ def compile_app(
     target_dir: Path,
     environment: Mapping[str, str],
 ) -> CompiledApp:
-    """Run cargo install for each package into BUILD_DIR/bin.
+    """Compile the selected packages and put their binaries into BUILD_DIR/bin.
 
     ``target_dir`` is the cached target dir, or a fixed path to it (sccache).
+    When every locked crate is already cached, cargo runs offline: no index
+    request at all; should that fail for want of the network, it runs again
+    online.
     """
     units = CargoUnits()
-    for package in config.install.packages:
-        command = install_command(cargo, package, build_dir, target_dir, config)
-        shown = _shown(command[:-2], build_dir, target_dir)
-        output.detail(f"Running: {shown}")
-        returncode = output.stream_command(
-            command, env=environment, cwd=build_dir, consume=units.add_message
-        )
-        if returncode != 0:
-            raise errors.cargo_failed(shown, returncode)
+    packages = config.install.packages
+    if len(packages) == 1:
+        commands = [install_command(cargo, packages[0], build_dir, target_dir, config)]
+    else:
+        commands = [build_command(cargo, target_dir, config)]
+    cargo_home = Path(environment.get("CARGO_HOME", ""))
+    offline = config.install.locked and _all_crates_cached(config.project.lockfile, cargo_home)
+    for command in commands:
+        _run_cargo(command, build_dir, target_dir, environment, units, offline)
     pruned = prune_stale_units(target_dir, units)
     for name in INSTALL_TRACKING_FILES:
         (build_dir / name).unlink(missing_ok=True)
+    if len(packages) > 1:
+        _copy_binaries(units.executables, build_dir / "bin")
     binaries = installed_binaries(build_dir)
     if not binaries:
         raise errors.no_binaries_installed(build_dir)

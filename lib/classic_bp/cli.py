@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from . import ci_tests, detect, errors, release, report
-from .compile import context_from_arguments, run_compile
+from .compile import BuildContext, context_from_arguments, run_compile
 from .guard import run_guarded
 from .heroku_ci import run_test_compile
 
@@ -24,6 +24,13 @@ BUILDPACK_DIR = Path(__file__).resolve().parents[2]
 def _require_dir(role: str, path: str) -> None:
     if not Path(path).is_dir():
         raise errors.missing_directory(role, Path(path))
+
+
+def _build_context(build_dir: str, cache_dir: str, env_dir: str) -> BuildContext:
+    """The platform's three directories, checked; the cache dir may not exist yet."""
+    _require_dir("build", build_dir)
+    Path(cache_dir).mkdir(parents=True, exist_ok=True)
+    return context_from_arguments(build_dir, cache_dir, env_dir or "/nonexistent", BUILDPACK_DIR)
 
 
 @click.group()
@@ -37,13 +44,14 @@ def cli() -> None:
 @click.argument("env_dir", required=False, default="")
 def compile_command(build_dir: str, cache_dir: str, env_dir: str) -> None:
     """Build the app in BUILD_DIR, keeping reusable work in CACHE_DIR."""
-    _require_dir("build", build_dir)
-    Path(cache_dir).mkdir(parents=True, exist_ok=True)
-    context = context_from_arguments(build_dir, cache_dir, env_dir or "/nonexistent", BUILDPACK_DIR)
+    context = _build_context(build_dir, cache_dir, env_dir)
     try:
         run_compile(context, dict(os.environ))
     except errors.BuildError as problem:
         report.save(context.cache_dir, "failed", problem.reason)
+        raise
+    except KeyboardInterrupt:
+        report.save(context.cache_dir, "failed", "interrupted")
         raise
     except BaseException:
         report.save(context.cache_dir, "failed", "internal_error")
@@ -57,10 +65,7 @@ def compile_command(build_dir: str, cache_dir: str, env_dir: str) -> None:
 @click.argument("env_dir", required=False, default="")
 def test_compile_command(build_dir: str, cache_dir: str, env_dir: str) -> None:
     """Heroku CI: compile the app's tests, keeping reusable work in CACHE_DIR."""
-    _require_dir("build", build_dir)
-    Path(cache_dir).mkdir(parents=True, exist_ok=True)
-    context = context_from_arguments(build_dir, cache_dir, env_dir or "/nonexistent", BUILDPACK_DIR)
-    run_test_compile(context, dict(os.environ))
+    run_test_compile(_build_context(build_dir, cache_dir, env_dir), dict(os.environ))
 
 
 @cli.command("test", context_settings={"ignore_unknown_options": True})

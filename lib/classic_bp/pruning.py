@@ -36,6 +36,8 @@ class CargoUnits:
     # Binaries are reported by their uplifted path only (target/release/web),
     # without the hash of their deps/ and .fingerprint/ entries.
     unhashed_names: set[str] = field(default_factory=set)
+    # Binaries built (or found fresh) by this build: name -> path in the target dir.
+    executables: dict[str, Path] = field(default_factory=dict)
 
     def add_message(self, line: str) -> bool:
         """Record one line of cargo's stdout; True when it was a JSON message."""
@@ -47,6 +49,8 @@ class CargoUnits:
             return False
         if not isinstance(message, dict) or "reason" not in message:
             return False
+        if message.get("executable") and "bin" in message.get("target", {}).get("kind", []):
+            self.executables[message["target"]["name"]] = Path(message["executable"])
         paths = list(message.get("filenames") or [])
         if message.get("out_dir"):
             paths.append(message["out_dir"])

@@ -16,13 +16,13 @@ slower. A missing or damaged record means the same.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import cache
 from .cache import CacheLayout
+from .download import file_sha256
 
 RECORD_NAME = "source-times"
 SKIPPED_DIRS = frozenset({".git", "target", ".hg", ".svn"})
@@ -42,17 +42,9 @@ def _files(build_dir: Path) -> list[Path]:
     return [path for path in found if path.is_file() and not path.is_symlink()]
 
 
-def _digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _snapshot(build_dir: Path) -> dict[str, list]:
     return {
-        path.relative_to(build_dir).as_posix(): [_digest(path), path.stat().st_mtime_ns]
+        path.relative_to(build_dir).as_posix(): [file_sha256(path), path.stat().st_mtime_ns]
         for path in _files(build_dir)
     }
 
@@ -63,7 +55,7 @@ def restore(layout: CacheLayout, build_dir: Path) -> Restored:
     unchanged = changed = 0
     for path in _files(build_dir):
         previous = record.get(path.relative_to(build_dir).as_posix())
-        if previous and previous[0] == _digest(path):
+        if previous and previous[0] == file_sha256(path):
             os.utime(path, ns=(previous[1], previous[1]))
             unchanged += 1
         else:
