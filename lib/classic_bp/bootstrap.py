@@ -26,7 +26,9 @@ import urllib.request
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin
+
+from .urls import display_url
 
 RUNTIME_MODULES = ("click", "requests", "rich")
 LOCK_PATH = Path(__file__).resolve().parents[1] / "runtime-packages.json"
@@ -54,12 +56,8 @@ def _alert(lines: list[str]) -> None:
 
 
 def shown_url(url: str) -> str:
-    """A URL without credentials, safe for the log."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+    """A URL without credentials (nor query: tokens travel there too), safe for the log."""
+    return display_url(url).split("?", 1)[0]
 
 
 def index_url(env_dir: Path | None) -> str:

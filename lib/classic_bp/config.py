@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 from . import errors, slug, standalone_rust, toolchain_request
 from .appenv import Settings
 from .cargo_project import CargoProject, load_project
-from .download import display_url
 from .install_args import ARGS_VARIABLE, MEMBERS_VARIABLE, InstallPlan, plan_install
 from .pruning import parse_size
 from .toolchain_request import ToolchainRequest
 from .tools import TOOLS_ARGS_VARIABLE, TOOLS_VARIABLE, ToolsPlan, plan_tools
+from .urls import display_url
 
 DEFAULT_DIST_SERVER = "https://static.rust-lang.org"
 DEFAULT_UPDATE_ROOT = "https://static.rust-lang.org/rustup"

@@ -15,12 +15,15 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-import requests
-
 from . import __version__, errors
+from .urls import display_url
+
+if TYPE_CHECKING:  # imported when a download happens: most rebuilds download nothing
+    import requests
 
 ATTEMPTS = 4
 FIRST_BACKOFF_SECONDS = 0.5
@@ -28,11 +31,16 @@ TIMEOUT = (10, 60)  # connect, read
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 USER_AGENT = f"classic-bp-rust/{__version__}"
-NETWORK_ERRORS = (
-    requests.ConnectionError,
-    requests.Timeout,
-    requests.exceptions.ChunkedEncodingError,
-)
+
+
+def _network_errors() -> tuple[type[Exception], ...]:
+    import requests
+
+    return (
+        requests.ConnectionError,
+        requests.Timeout,
+        requests.exceptions.ChunkedEncodingError,
+    )
 
 
 class _Transient(Exception):
@@ -43,20 +51,11 @@ class _Permanent(Exception):
     pass
 
 
-def display_url(url: str) -> str:
-    """The URL without credentials, safe to print."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
-
-
 def _with_retries(url: str, action: Callable[[requests.Response], object]) -> object:
     if urlsplit(url).scheme == "file":
         return _read_local(url, action)
+    import requests
+
     delay = FIRST_BACKOFF_SECONDS
     for attempt in range(1, ATTEMPTS + 1):
         try:
@@ -70,7 +69,7 @@ def _with_retries(url: str, action: Callable[[requests.Response], object]) -> ob
                 return action(response)
         except _Permanent as problem:
             raise errors.download_failed(display_url(url), str(problem), attempt) from None
-        except (_Transient, *NETWORK_ERRORS) as problem:
+        except (_Transient, *_network_errors()) as problem:
             if attempt == ATTEMPTS:
                 reason = str(problem) if isinstance(problem, _Transient) else _network(problem)
                 raise errors.download_failed(display_url(url), reason, attempt) from None
@@ -81,6 +80,8 @@ def _with_retries(url: str, action: Callable[[requests.Response], object]) -> ob
 
 def _read_local(url: str, action: Callable[[requests.Response], object]) -> object:
     """file:// mirrors (rustup accepts them too): wrap the file as a response."""
+    import requests
+
     path = Path(url2pathname(urlsplit(url).path))
     if not path.is_file():
         raise errors.download_failed(url, f"{path} does not exist", 1)
@@ -93,6 +94,8 @@ def _read_local(url: str, action: Callable[[requests.Response], object]) -> obje
 
 
 def _network(problem: Exception) -> str:
+    import requests
+
     if isinstance(problem, requests.Timeout):
         return "the server did not answer in time"
     return "the server could not be reached"

@@ -80,13 +80,19 @@ class PruneReport:
 
 
 def tree_size(path: Path) -> int:
+    """Bytes of the files below ``path``, links not followed. Runs on every build
+    over a whole toolchain, so it uses scandir's entries rather than pathlib."""
     if path.is_symlink() or path.is_file():
         return path.lstat().st_size
     total = 0
-    for folder, _, names in os.walk(path):
-        for name in names:
-            with contextlib.suppress(OSError):
-                total += (Path(folder) / name).lstat().st_size
+    pending = [str(path)]
+    while pending:
+        with contextlib.suppress(OSError), os.scandir(pending.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+                else:
+                    total += entry.stat(follow_symlinks=False).st_size
     return total
 
 

@@ -14,8 +14,9 @@ from pathlib import Path
 from . import cache, errors, output, report
 from .cache import CacheLayout
 from .config import BuildConfig
-from .download import display_url, download_verified, fetch_sha256, file_sha256
+from .download import download_verified, fetch_sha256, file_sha256
 from .rust_env import rustup_environment
+from .urls import display_url
 
 KEY_LABELS = {"rustup_init_url": "rustup-init URL"}
 

