@@ -1,33 +1,61 @@
 """Entry point the bin/* shims run with ``python3 -I``.
 
-Standard library only. It puts the buildpack's own ``lib/`` (and the
-vendored packages, when a release tarball ships them) on ``sys.path`` and
-dispatches. detect, release, test and report use the standard library only,
-so they work on a stack before (or without) any third-party package;
-compile and test-compile first make sure their packages are importable,
-fetching them into the cache when the buildpack came from a git clone.
+Standard library only. It puts the buildpack's own ``lib/`` (and the vendored
+packages, when a release tarball ships them) on ``sys.path`` and dispatches.
+detect, release, test and report use the standard library only, so they work
+on a stack before (or without) any third-party package; compile and
+test-compile first make sure their packages are importable, fetching them into
+the cache when the buildpack came from a git clone. detect runs on every build
+of every app: it imports next to nothing (os.path, no pathlib).
 """
 
-import importlib
-import sys
-from pathlib import Path
+from __future__ import annotations
 
-LIB_DIR = Path(__file__).resolve().parent
-VENDOR_DIR = LIB_DIR / "vendor"
+import os
+import sys
+
+LIB_DIR = os.path.dirname(os.path.abspath(__file__))
+VENDOR_DIR = os.path.join(LIB_DIR, "vendor")
+MINIMUM_PYTHON = (3, 10)
+NEWER_PYTHONS = ("python3.14", "python3.13", "python3.12", "python3.11", "python3.10")
 STDLIB_COMMANDS = {
-    "detect": "classic_bp.detect",
     "release": "classic_bp.release",
     "test": "classic_bp.ci_tests",
     "report": "classic_bp.report",
 }
 
 
+def _ensure_supported_python() -> None:
+    """On a python3 older than 3.10, run again with a newer python3.X, or explain."""
+    if sys.version_info >= MINIMUM_PYTHON:
+        return
+    import shutil
+
+    for name in NEWER_PYTHONS:
+        found = shutil.which(name)
+        if found:
+            os.execv(found, [found, "-I", __file__, *sys.argv[1:]])
+    sys.stderr.write(
+        " !     This buildpack needs python3 3.10 or newer on the stack; found %s.\n"  # noqa: UP031 - runs on old Pythons
+        " !     Use a supported stack (scalingo-22 or newer, heroku-22 or newer).\n"
+        % sys.version.split()[0]
+    )
+    sys.exit(1)
+
+
 def main(argv: list[str]) -> int:
-    sys.path.insert(0, str(LIB_DIR))
-    if VENDOR_DIR.is_dir():
-        sys.path.insert(1, str(VENDOR_DIR))
+    _ensure_supported_python()
+    sys.path.insert(0, LIB_DIR)
+    if os.path.isdir(VENDOR_DIR):
+        sys.path.insert(1, VENDOR_DIR)
     command = argv[0] if argv else ""
+    if command == "detect":
+        from classic_bp.detect import main as detect_main
+
+        return detect_main(argv[1:])
     if command in STDLIB_COMMANDS:
+        import importlib
+
         from classic_bp.guard import run_guarded
 
         module = importlib.import_module(STDLIB_COMMANDS[command])
