@@ -60,6 +60,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fixture_cache import fixture_cache_dir
+
 try:  # Python 3.11+; the stacks' 3.10 never builds registries, only the host.
     import tomllib
 except ModuleNotFoundError:  # pragma: no cover - exercised on 3.10 only
@@ -656,8 +659,7 @@ def index_line(crate: Crate, cksum: str) -> str:
 
 def default_registry_dir() -> Path:
     """``$CLASSIC_BP_FIXTURE_CACHE/crates-registry`` (default under ~/.cache)."""
-    base = os.environ.get("CLASSIC_BP_FIXTURE_CACHE") or "~/.cache/classic-bp-fixtures"
-    return Path(base).expanduser() / "crates-registry"
+    return fixture_cache_dir() / "crates-registry"
 
 
 def is_complete(dest: Path, sources: Path) -> bool:

@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
-import fcntl
 import gzip
 import hashlib
 import http.server
@@ -48,12 +47,14 @@ import tarfile
 import tempfile
 import threading
 import urllib.parse
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import tomllib
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fixture_cache import build_lock, fixture_cache_dir
 
 log = logging.getLogger("rustup_mirror")
 
@@ -76,9 +77,7 @@ COPY_CHUNK = 1 << 20
 
 def default_mirror_dir() -> Path:
     """Where the mirror is cached, so every test session reuses one build."""
-    cache = os.environ.get("CLASSIC_BP_FIXTURE_CACHE")
-    base = Path(cache) if cache else Path.home() / ".cache" / "classic-bp-fixtures"
-    return base / "rustup-mirror"
+    return fixture_cache_dir() / "rustup-mirror"
 
 
 def sha256_file(path: Path) -> str:
@@ -460,17 +459,6 @@ def _is_complete(dest: Path, key: dict) -> bool:
         return False
 
 
-@contextlib.contextmanager
-def _build_lock(dest: Path) -> Iterator[None]:
-    """Serialise builders (e.g. parallel pytest workers) sharing one cache dir."""
-    with open(dest.parent / f".{dest.name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
 def _remove_leftovers(dest: Path) -> None:
     """Delete temp trees of killed builds; safe because we hold the build lock."""
     for pattern in (f".{dest.name}.building-*", f".{dest.name}.old-*"):
@@ -535,7 +523,7 @@ def build_mirror(
     if _is_complete(dest, key):
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with _build_lock(dest):
+    with build_lock(dest):
         if _is_complete(dest, key):  # another process built it while we waited
             return dest
         _remove_leftovers(dest)

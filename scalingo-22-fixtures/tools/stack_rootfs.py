@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import fcntl
 import json
 import logging
 import os
@@ -45,7 +44,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fixture_cache import fixture_cache_dir
+from fixture_cache import build_lock, fixture_cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -199,17 +198,6 @@ def read_stamp(dest: Path) -> dict | None:
 def is_complete(dest: Path, suite: str = DEFAULT_SUITE) -> bool:
     stamp = read_stamp(dest)
     return bool(stamp) and stamp.get("key") == _key(suite)
-
-
-@contextlib.contextmanager
-def _build_lock(dest: Path) -> Iterator[None]:
-    """Serialise builders (parallel pytest workers, two shells) sharing one cache dir."""
-    with open(dest.parent / f".{dest.name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _unescape(field: str) -> str:
@@ -372,7 +360,7 @@ def build_rootfs(suite: str = DEFAULT_SUITE, dest: Path | None = None) -> Path:
     if os.geteuid() != 0:
         raise RootfsError("building the stack root filesystem needs root (debootstrap, chroot)")
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with _build_lock(dest):
+    with build_lock(dest):
         if is_complete(dest, suite):  # another process built it while we waited
             return dest
         _remove_leftovers(dest)
