@@ -66,7 +66,7 @@ def _registry_config(config: BuildConfig) -> str:
         "[source.crates-io]\n"
         'replace-with = "buildpack-mirror"\n\n'
         "[source.buildpack-mirror]\n"
-        f"registry = {_toml_string(mirror.cargo_registry)}\n"
+        f"registry = {_toml_string(mirror.url)}\n"
     )
 
 

@@ -42,10 +42,6 @@ class RegistryMirror:
     url: str
 
     @property
-    def cargo_registry(self) -> str:
-        return self.url
-
-    @property
     def shown(self) -> str:
         return display_url(self.url.removeprefix("sparse+"))
 

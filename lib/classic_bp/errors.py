@@ -29,10 +29,6 @@ def _bullets(items: Iterable[str]) -> str:
     return "\n".join(f"  - {item}" for item in items)
 
 
-def invalid_arguments(usage: str, problem: str) -> BuildError:
-    return BuildError("usage", f"{problem}\n\nUsage: {usage}")
-
-
 def missing_directory(role: str, path: Path) -> BuildError:
     return BuildError(
         "usage",
