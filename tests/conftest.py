@@ -7,6 +7,7 @@ whole session.
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,20 @@ from platform_runner import Platform, copy_buildpack  # noqa: E402
 @pytest.fixture(scope="session")
 def buildpack(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy_buildpack(tmp_path_factory.mktemp("buildpack"))
+
+
+@pytest.fixture(scope="module")
+def module_tmp_path(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
+    """A folder shared by one module's tests, removed when the module is done.
+
+    Module fixtures install toolchains (~600 MB each): left until the end of
+    the session, they add up to more disk than a CI machine may have.
+    """
+    path = tmp_path_factory.mktemp(request.module.__name__.rpartition(".")[2])
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture

@@ -77,9 +77,9 @@ def warm_app(
 
 @pytest.fixture(scope="module")
 def lib_and_bin(
-    registry_root: Path, tmp_path_factory: pytest.TempPathFactory
+    registry_root: Path, module_tmp_path: Path
 ) -> Iterator[tuple[Path, dict[str, str]]]:
-    base = tmp_path_factory.mktemp("lib-and-bin")
+    base = module_tmp_path / "lib-and-bin"
     app = base / "app"
     shutil.copytree(APPS / "lib-and-bin", app)
     yield app, warm_app(registry_root, app, base / "cargo-home", [])

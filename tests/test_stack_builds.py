@@ -121,9 +121,9 @@ def test_the_tarball_builds_with_no_package_index(
     ],
 )
 def test_every_supported_stack_is_accepted_and_an_unknown_one_warned(
-    stack: str, warned: bool, tmp_path_factory, rustup_mirror, tarballs: list[Path]
+    stack: str, warned: bool, tmp_path: Path, rustup_mirror, tarballs: list[Path]
 ) -> None:
-    workdir = tmp_path_factory.mktemp(stack)
+    workdir = tmp_path
     buildpack = workdir / "buildpack"
     with tarfile.open(tarballs[0]) as archive:
         archive.extractall(buildpack, filter="data")

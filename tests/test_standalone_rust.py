@@ -76,8 +76,8 @@ def test_malformed_version_fails_before_any_request(rustup_mirror, spec: str) ->
 
 
 @pytest.fixture(scope="module")
-def installed(rustup_mirror, tmp_path_factory: pytest.TempPathFactory):
-    layout = CacheLayout(tmp_path_factory.mktemp("cache"))
+def installed(rustup_mirror, module_tmp_path: Path):
+    layout = CacheLayout(module_tmp_path / "cache")
     return layout, install_standalone(layout, rustup_mirror.dist_server, REAL, HOST)
 
 
