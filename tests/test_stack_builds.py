@@ -4,7 +4,7 @@ A Debian root filesystem with python3, PyYAML and requests but no pip and
 no Rust (scalingo-22-fixtures/tools/stack_rootfs.py), entered like
 `docker run ... scalingo/scalingo-22` with the app at /build/<id>, the cache
 at /tmp/cache and the env dir at /tmp/env; compile runs as an unprivileged
-user, as on Dokku. bookworm has Python 3.11, trixie 3.13.
+user, as on Dokku. Each Scalingo stack's own Ubuntu release is one stand-in.
 """
 
 from __future__ import annotations
@@ -17,13 +17,19 @@ import pytest
 import yaml
 
 from platform_runner import APPS_DIR, copy_buildpack, free_port, http_get
-from stack_rootfs import build_rootfs
+from stack_rootfs import DEFAULT_SUITE, STACK_SUITES, build_rootfs
 from stack_runner import StackRunner
 
+# Each Scalingo stack on its own Ubuntu release (Python 3.10, 3.12, 3.14), and
+# the default Debian stand-in (3.11).
+STAND_INS = [*STACK_SUITES.items(), ("scalingo-22", DEFAULT_SUITE)]
 
-@pytest.fixture(scope="module", params=["bookworm", "trixie"])
-def rootfs(request: pytest.FixtureRequest) -> Path:
-    return build_rootfs(request.param)
+
+@pytest.fixture(scope="module", params=STAND_INS, ids=[suite for _, suite in STAND_INS])
+def stand_in(request: pytest.FixtureRequest) -> tuple[Path, str]:
+    """(root filesystem, the STACK it stands in for)."""
+    stack, suite = request.param
+    return build_rootfs(suite), stack
 
 
 def fresh_app(tmp_path: Path, name: str = "web-std") -> Path:
@@ -45,10 +51,11 @@ def web_command(run) -> str:
 
 
 def test_a_git_clone_on_the_stack_fetches_its_packages_builds_and_serves(
-    rootfs: Path, tmp_path: Path, rustup_mirror, package_index
+    stand_in: tuple[Path, str], tmp_path: Path, rustup_mirror, package_index
 ) -> None:
+    rootfs, stack = stand_in
     buildpack = copy_buildpack(tmp_path / "buildpack")  # what a git clone holds: no vendor/
-    runner = StackRunner(rootfs, buildpack, stack="scalingo-22")
+    runner = StackRunner(rootfs, buildpack, stack=stack)
     cache = tmp_path / "cache"
     cache.mkdir()
     env = env_dir(
@@ -62,6 +69,7 @@ def test_a_git_clone_on_the_stack_fetches_its_packages_builds_and_serves(
     first = runner.run_buildpack(app, cache, env)
     assert first.ok, first.log
     assert "-----> Fetching the buildpack's Python packages" in first.compile.stdout
+    assert f"-----> Rust buildpack 0.1.0 on {stack}" in first.compile.stdout
     assert first.detect.stdout == "Rust\n"
     assert web_command(first) == "/app/bin/web-std"
 
@@ -91,7 +99,8 @@ def test_the_tarball_builds_with_no_package_index(
     buildpack = tmp_path / "buildpack"
     with tarfile.open(tarballs[0]) as archive:
         archive.extractall(buildpack, filter="data")
-    runner = StackRunner(build_rootfs("bookworm"), buildpack, stack="scalingo-22")
+    # scalingo-22's own Ubuntu 22.04 and Python 3.10: the vendored packages must run there.
+    runner = StackRunner(build_rootfs(STACK_SUITES["scalingo-22"]), buildpack, stack="scalingo-22")
     cache = tmp_path / "cache"
     cache.mkdir()
     env = env_dir(
@@ -127,7 +136,7 @@ def test_every_supported_stack_is_accepted_and_an_unknown_one_warned(
     buildpack = workdir / "buildpack"
     with tarfile.open(tarballs[0]) as archive:
         archive.extractall(buildpack, filter="data")
-    runner = StackRunner(build_rootfs("bookworm"), buildpack, stack=stack)
+    runner = StackRunner(build_rootfs(DEFAULT_SUITE), buildpack, stack=stack)
     cache = workdir / "cache"
     cache.mkdir()
     env = env_dir(

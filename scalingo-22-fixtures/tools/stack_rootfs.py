@@ -4,7 +4,7 @@ No Docker engine runs on the project's machines and the Scalingo images cannot
 be pulled, so the tests run the buildpack in a Debian root filesystem that has
 what the stacks have and, just as important, lacks what they lack:
 
-- python3 (bookworm: 3.11, trixie: 3.13), python3-yaml, python3-requests;
+- python3, python3-yaml, python3-requests;
 - gcc, libc6-dev, make, pkg-config, libssl-dev, libpq-dev, curl, git,
   ca-certificates, xz-utils, zstd;
 - **no** pip, no ensurepip/venv, no Rust (cargo, rustc, rustup).
@@ -19,11 +19,17 @@ sibling, is stamped last and renamed into place, under a lock: a killed build
 never looks complete. debootstrap runs in a private mount namespace so the
 /proc and /sys it mounts into the target die with it.
 
-Packages come from the Debian mirror apt uses on this machine (read from
-/etc/apt/sources.list and /etc/apt/sources.list.d/); ``CLASSIC_BP_DEBIAN_MIRROR``
-overrides it. Needs root and ``debootstrap`` (``apt-get install -y debootstrap``).
+Suites (see ``SUITES``): the Ubuntu releases the Scalingo stacks are built on,
+``jammy`` (scalingo-22, Python 3.10), ``noble`` (scalingo-24, 3.12) and
+``resolute`` (scalingo-26, 3.14), and Debian's ``bookworm`` (3.11, the default)
+and ``trixie`` (3.13). Debian packages come from the mirror apt uses on this
+machine (read from /etc/apt/sources.list and /etc/apt/sources.list.d/;
+``CLASSIC_BP_DEBIAN_MIRROR`` overrides it); Ubuntu packages from
+``CLASSIC_BP_UBUNTU_MIRROR`` (default archive.ubuntu.com), their Release files
+checked with the keys of Ubuntu's keyring package, itself pinned by sha256.
+Needs root and ``debootstrap`` (``apt-get install -y debootstrap``).
 
-Usage: ``python stack_rootfs.py build [--suite trixie]`` (prints the path,
+Usage: ``python stack_rootfs.py build [--suite jammy]`` (prints the path,
 the build time and the size), ``python stack_rootfs.py path [--suite ...]``.
 """
 
@@ -31,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -40,7 +47,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -48,8 +57,33 @@ from fixture_cache import build_lock, fixture_cache_dir
 
 log = logging.getLogger(__name__)
 
-SUITES = ("bookworm", "trixie")
+
+@dataclass(frozen=True)
+class Suite:
+    """A release debootstrap builds, and what it stands in for."""
+
+    vendor: str  # "debian" or "ubuntu"
+    python: str  # the major.minor of its python3, checked after the build
+    stands_in_for: str
+
+
+SUITES = {
+    "bookworm": Suite("debian", "3.11", "the default: Debian's archive, apt's own registry here"),
+    "trixie": Suite("debian", "3.13", "a newer Debian"),
+    "jammy": Suite("ubuntu", "3.10", "scalingo-22 and heroku-22 (Ubuntu 22.04)"),
+    "noble": Suite("ubuntu", "3.12", "scalingo-24 and heroku-24 (Ubuntu 24.04)"),
+    "resolute": Suite("ubuntu", "3.14", "scalingo-26 (Ubuntu 26.04)"),
+}
 DEFAULT_SUITE = "bookworm"
+# The Ubuntu release each Scalingo stack image is built on.
+STACK_SUITES = {"scalingo-22": "jammy", "scalingo-24": "noble", "scalingo-26": "resolute"}
+_SCRIPTS = {"debian": "sid", "ubuntu": "gutsy"}
+UBUNTU_MIRROR = "http://archive.ubuntu.com/ubuntu"
+# Ubuntu's archive signing keys come in this package of the archive itself; its
+# hash is pinned here so that what checks the Release files is checked too.
+UBUNTU_KEYRING_DEB = "pool/main/u/ubuntu-keyring/ubuntu-keyring_2023.11.28.1build1_all.deb"
+UBUNTU_KEYRING_SHA256 = "c377ccf26964f4c206c05c0bc7adb708e031beb919bb9a0ff63af983d064cd66"
+UBUNTU_KEYRING_MEMBER = "usr/share/keyrings/ubuntu-archive-keyring.gpg"
 # What the brief and PLATFORM.md ("The stacks") say every stack has. Recommends
 # are not installed (debootstrap never does), which is what keeps pip out:
 # nothing here depends on python3-pip or python3-venv.
@@ -179,6 +213,39 @@ def debian_mirror() -> str:
     )
 
 
+def ubuntu_mirror() -> str:
+    """The Ubuntu archive (``CLASSIC_BP_UBUNTU_MIRROR`` overrides archive.ubuntu.com)."""
+    return os.environ.get("CLASSIC_BP_UBUNTU_MIRROR", "").strip() or UBUNTU_MIRROR
+
+
+def ubuntu_keyring(mirror: str) -> Path:
+    """Ubuntu's archive keyring, from its pinned package, cached next to the trees."""
+    keyring = fixture_cache_dir() / "ubuntu-archive-keyring.gpg"
+    if keyring.is_file():
+        return keyring
+    keyring.parent.mkdir(parents=True, exist_ok=True)
+    url = f"{mirror.rstrip('/')}/{UBUNTU_KEYRING_DEB}"
+    with tempfile.TemporaryDirectory(dir=keyring.parent) as scratch:
+        deb = Path(scratch) / "ubuntu-keyring.deb"
+        with urllib.request.urlopen(url, timeout=60) as response:
+            deb.write_bytes(response.read())
+        digest = hashlib.sha256(deb.read_bytes()).hexdigest()
+        if digest != UBUNTU_KEYRING_SHA256:
+            raise RootfsError(f"{url} has sha256 {digest}, expected {UBUNTU_KEYRING_SHA256}")
+        unpacked = Path(scratch) / "unpacked"
+        subprocess.run(["dpkg-deb", "-x", str(deb), str(unpacked)], check=True)
+        os.replace(unpacked / UBUNTU_KEYRING_MEMBER, keyring)
+    return keyring
+
+
+def _debootstrap_source(suite: str) -> tuple[str, list[str]]:
+    """The mirror for ``suite`` and the debootstrap options its vendor needs."""
+    if SUITES[suite].vendor == "debian":
+        return debian_mirror(), []
+    mirror = ubuntu_mirror()
+    return mirror, [f"--keyring={ubuntu_keyring(mirror)}"]
+
+
 # --------------------------------------------------------------------------
 # Building
 # --------------------------------------------------------------------------
@@ -237,9 +304,13 @@ def _remove_leftovers(dest: Path) -> None:
                 log.warning("could not remove %s: %s", stale, problem)
 
 
-def _debootstrap(target: Path, suite: str, mirror: str, log_path: Path) -> None:
+def _debootstrap(target: Path, suite: str, mirror: str, options: list[str], log_path: Path) -> None:
     if shutil.which("debootstrap") is None:
         raise RootfsError("debootstrap is not installed: apt-get install -y debootstrap")
+    # An older debootstrap has no script named after a newer release: every
+    # Ubuntu release uses the "gutsy" one, every Debian release "sid".
+    scripts = Path("/usr/share/debootstrap/scripts")
+    script = [] if (scripts / suite).exists() else [str(scripts / _SCRIPTS[SUITES[suite].vendor])]
     command = [
         # A private mount namespace: the /proc and /sys debootstrap mounts into
         # the target vanish with it, even when the build is killed.
@@ -252,9 +323,11 @@ def _debootstrap(target: Path, suite: str, mirror: str, log_path: Path) -> None:
         "--variant=minbase",
         "--components=main",
         f"--include={','.join(PACKAGES)}",
+        *options,
         suite,
         str(target),
         mirror,
+        *script,
     ]
     env = {"PATH": SYSTEM_PATH, "LANG": "C.UTF-8", "DEBIAN_FRONTEND": "noninteractive"}
     with open(log_path, "w") as out:
@@ -364,16 +437,19 @@ def build_rootfs(suite: str = DEFAULT_SUITE, dest: Path | None = None) -> Path:
         if is_complete(dest, suite):  # another process built it while we waited
             return dest
         _remove_leftovers(dest)
-        mirror = debian_mirror()
+        mirror, options = _debootstrap_source(suite)
         building = Path(tempfile.mkdtemp(prefix=f".{dest.name}.building-", dir=dest.parent))
         log_path = dest.parent / f"{dest.name}.log"
         started = time.monotonic()
         try:
             log.info("debootstrap %s from %s into %s", suite, mirror, building)
             building.chmod(0o755)  # mkdtemp makes it 0700; it becomes the chroot's /
-            _debootstrap(building, suite, mirror, log_path)
+            _debootstrap(building, suite, mirror, options, log_path)
             _finish(building)
             facts = _check(building)
+            wanted = SUITES[suite].python
+            if not facts["python"].startswith(wanted + "."):
+                raise RootfsError(f"{suite} has python3 {facts['python']}, not {wanted}")
             stamp = {
                 "key": _key(suite),
                 "mirror": mirror,
@@ -394,7 +470,7 @@ def build_rootfs(suite: str = DEFAULT_SUITE, dest: Path | None = None) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=("build", "path"))
-    parser.add_argument("--suite", default=DEFAULT_SUITE, choices=SUITES)
+    parser.add_argument("--suite", default=DEFAULT_SUITE, choices=list(SUITES))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.command == "path":

@@ -53,7 +53,10 @@ def rootfs() -> Path:
     return _rootfs("bookworm")
 
 
-@pytest.fixture(scope="module", params=["bookworm", "trixie"])
+TESTED_SUITES = [stack_rootfs.DEFAULT_SUITE, *stack_rootfs.STACK_SUITES.values()]
+
+
+@pytest.fixture(scope="module", params=TESTED_SUITES)
 def any_rootfs(request: pytest.FixtureRequest) -> Path:
     return _rootfs(request.param)
 
@@ -140,8 +143,8 @@ def test_rootfs_python_yaml_requests(any_rootfs: Path) -> None:
     assert result.returncode == 0, result.stderr
     python, yaml_version, requests_version = result.stdout.split()
     print(f"{any_rootfs.name}: python3 {python}, yaml {yaml_version}, requests {requests_version}")
-    expected = {"stack-rootfs-bookworm": "3.11.", "stack-rootfs-trixie": "3.13."}[any_rootfs.name]
-    assert python.startswith(expected)
+    suite = any_rootfs.name.removeprefix("stack-rootfs-")
+    assert python.startswith(stack_rootfs.SUITES[suite].python + ".")
     assert runner.run(["sh", "-c", "command -v python3"]).stdout.strip() == "/usr/bin/python3"
 
 
