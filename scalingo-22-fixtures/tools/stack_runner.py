@@ -32,10 +32,16 @@ by default the app, cache and env dirs are first chowned (recursively) to that
 user on the host, and missing read bits are added on the buildpack tree
 (``chmod -R a+rX`` where needed), because a bind mount keeps the host's
 owners and modes.
+
+From a shell, with docker-run's interface (detect, compile, release; the
+stack's own Ubuntu release unless ``--suite`` says otherwise)::
+
+    python stack_runner.py BUILDPACK_DIR APP_DIR CACHE_DIR ENV_DIR [STACK]
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import re
@@ -52,8 +58,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from stack_rootfs import (
+    DEFAULT_SUITE,
+    STACK_SUITES,
+    SUITES,
     SYSTEM_PATH,
     USER_NAME,
+    RootfsError,
     build_rootfs,
     default_rootfs_dir,
     remove_tree,
@@ -561,11 +571,54 @@ def make_world_readable(root: Path) -> None:
             os.chmod(path, wanted & 0o7777)
 
 
+def suite_for(stack: str) -> str:
+    """The stack's own Ubuntu release when there is one, else the default suite."""
+    return STACK_SUITES.get(stack, DEFAULT_SUITE)
+
+
 def default_runner(
-    buildpack: Path | None = None, suite: str = "bookworm", stack: str = DEFAULT_STACK
+    buildpack: Path | None = None, suite: str | None = None, stack: str = DEFAULT_STACK
 ) -> StackRunner:
-    """A runner on the cached root filesystem of ``suite`` (built on first use)."""
-    return StackRunner(build_rootfs(suite), buildpack, stack)
+    """A runner on the cached root filesystem of ``suite`` (built on first use).
+
+    Without a suite, the stack's own Ubuntu release (jammy for scalingo-22).
+    """
+    return StackRunner(build_rootfs(suite or suite_for(stack)), buildpack, stack)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """docker-run's interface: detect, compile and release in the stand-in."""
+    parser = argparse.ArgumentParser(
+        description="Run a buildpack's detect, compile and release in the stack stand-in,"
+        " as `docker run ... scalingo/<stack>` would (needs root).",
+    )
+    parser.add_argument("buildpack", type=Path)
+    parser.add_argument("app", type=Path)
+    parser.add_argument("cache", type=Path)
+    parser.add_argument("env", type=Path)
+    parser.add_argument("stack", nargs="?", default=DEFAULT_STACK)
+    parser.add_argument("--suite", choices=list(SUITES), help="default: the stack's own release")
+    parser.add_argument("--build-id", help="default: a new random id, like Scalingo's")
+    args = parser.parse_args(argv)
+    try:
+        runner = default_runner(args.buildpack, args.suite, args.stack)
+        outcome = runner.run_buildpack(args.app, args.cache, args.env, build_id=args.build_id)
+    except (StackRunnerError, RootfsError) as problem:
+        print(f"stack_runner: {problem}", file=sys.stderr)
+        return 2
+    print(f"# {runner.rootfs.name}, STACK={args.stack}, app at /build/{outcome.build_id}")
+    steps = (("detect", outcome.detect), ("compile", outcome.compile), ("release", outcome.release))
+    for name, step in steps:
+        if step is None:
+            break
+        print(f"# bin/{name}: exit {step.returncode}")
+        sys.stdout.write(step.stdout)
+        sys.stdout.flush()
+        sys.stderr.write(step.stderr)
+        sys.stderr.flush()
+        if step.returncode != 0:
+            return step.returncode
+    return 0
 
 
 __all__ = [
@@ -580,6 +633,12 @@ __all__ = [
     "default_rootfs_dir",
     "default_runner",
     "free_port",
+    "main",
     "make_world_readable",
     "new_build_id",
+    "suite_for",
 ]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -347,6 +347,40 @@ def test_detect_compile_release_like_the_platform(
 
 
 @needs_root
+def test_the_command_line_runs_the_stacks_own_release(
+    fake_buildpack: Path, dirs: dict[str, Path]
+) -> None:
+    tool = Path(stack_runner.__file__)
+    (dirs["app"] / "Cargo.toml").write_text("[package]\n")
+    (dirs["env"] / "GREETING").write_text("hello")
+    folders = [str(fake_buildpack), *(str(dirs[name]) for name in ("app", "cache", "env"))]
+
+    def run(*extra: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, str(tool), *folders, *extra]
+        return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+    built = run("scalingo-24")
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.startswith("# stack-rootfs-noble, STACK=scalingo-24, app at /build/")
+    assert "# bin/detect: exit 0\nRust\n# bin/compile: exit 0\n" in built.stdout
+    assert "-----> compiling on scalingo-24" in built.stdout
+    release = "# bin/release: exit 0\n---\ndefault_process_types:\n  web: bin/web\n"
+    assert built.stdout.endswith(release)
+
+    overridden = run("--suite", "bookworm", "--build-id", "b7")
+    header = "# stack-rootfs-bookworm, STACK=scalingo-22, app at /build/b7\n"
+    assert overridden.stdout.startswith(header)
+
+    (dirs["app"] / "Cargo.toml").unlink()
+    not_rust = run()
+    assert not_rust.returncode == 1  # detect's answer, and nothing after it
+    assert not_rust.stdout.endswith("# bin/detect: exit 1\n")
+
+    unknown = run("--suite", "hardy")
+    assert unknown.returncode == 2 and "invalid choice: 'hardy'" in unknown.stderr
+
+
+@needs_root
 def test_background_app_answers_http_from_the_host(
     runner: stack_runner.StackRunner, dirs: dict[str, Path]
 ) -> None:
