@@ -17,7 +17,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 from . import __version__, errors
 from .urls import display_url
@@ -80,6 +79,8 @@ def _with_retries(url: str, action: Callable[[requests.Response], object]) -> ob
 
 def _read_local(url: str, action: Callable[[requests.Response], object]) -> object:
     """file:// mirrors (rustup accepts them too): wrap the file as a response."""
+    from urllib.request import url2pathname  # http.client and more: only when needed
+
     import requests
 
     path = Path(url2pathname(urlsplit(url).path))

