@@ -19,9 +19,9 @@ VENDOR_DIR = os.path.join(LIB_DIR, "vendor")
 MINIMUM_PYTHON = (3, 10)
 NEWER_PYTHONS = ("python3.14", "python3.13", "python3.12", "python3.11", "python3.10")
 STDLIB_COMMANDS = {
-    "release": "classic_bp.release",
-    "test": "classic_bp.ci_tests",
-    "report": "classic_bp.report",
+    "release": "classic_bp.commands.release",
+    "test": "classic_bp.commands.ci_test",
+    "report": "classic_bp.commands.report",
 }
 
 
@@ -50,20 +50,20 @@ def main(argv: list[str]) -> int:
         sys.path.insert(1, VENDOR_DIR)
     command = argv[0] if argv else ""
     if command == "detect":
-        from classic_bp.detect import main as detect_main
+        from classic_bp.commands.detect import main as detect_main
 
         return detect_main(argv[1:])
     if command in STDLIB_COMMANDS:
         import importlib
 
-        from classic_bp.guard import run_guarded
+        from classic_bp.platform.guard import run_guarded
 
         module = importlib.import_module(STDLIB_COMMANDS[command])
         return run_guarded(module.main, argv[1:])
-    from classic_bp.bootstrap import ensure_runtime_packages
+    from classic_bp.fetch.bootstrap import ensure_runtime_packages
 
     ensure_runtime_packages(argv)
-    from classic_bp.cli import main as cli_main
+    from classic_bp.commands.cli import main as cli_main
 
     return cli_main(argv)
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from classic_bp import download, errors
+from classic_bp import errors
+from classic_bp.fetch import download
 
 PAYLOAD = b"rustup-init stand-in\n" * 1000
 PAYLOAD_SHA = hashlib.sha256(PAYLOAD).hexdigest()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from classic_bp.heroku_ci import command_for_tests
+from classic_bp.commands.ci_compile import command_for_tests
 from platform_runner import Platform
 from tests.assertions import assert_succeeded, error_message
 

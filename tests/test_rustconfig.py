@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from classic_bp.rustconfig import migrate
+from classic_bp.config.rustconfig import migrate
 from platform_runner import Platform
 from tests.assertions import assert_succeeded, error_message
 

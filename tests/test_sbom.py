@@ -20,7 +20,8 @@ from typing import Any
 
 import pytest
 
-from classic_bp import __version__, sbom
+from classic_bp import __version__
+from classic_bp.slug import sbom
 from classic_bp.toml_compat import loads as toml_loads
 from tests.cyclonedx_schema import assert_valid
 

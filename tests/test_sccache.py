@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import subprocess
 
-from classic_bp.sccache import stable_root
+from classic_bp.cargo.sccache import stable_root
 from platform_runner import Platform
 from tests.assertions import assert_succeeded
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from classic_bp import slug
 from classic_bp.errors import BuildError
+from classic_bp.slug import clean as slug
 
 DEFAULT_INCLUDE = slug.parse_patterns(slug.INCLUDE_VARIABLE, None, slug.DEFAULT_INCLUDE)
 ALWAYS = {

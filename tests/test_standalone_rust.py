@@ -19,7 +19,7 @@ import pytest
 
 from classic_bp import cache, errors
 from classic_bp.cache import CacheLayout
-from classic_bp.standalone_rust import check_spec, install_standalone, resolve_version
+from classic_bp.rust.standalone import check_spec, install_standalone, resolve_version
 from rustup_mirror import serve_mirror
 
 HOST = "x86_64-unknown-linux-gnu"

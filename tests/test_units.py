@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from classic_bp import cache, errors, toolchain_request
-from classic_bp.cargo_project import load_project
+from classic_bp import cache, errors
+from classic_bp.cargo.project import load_project
+from classic_bp.config import toolchain_request
 
 
 def test_cache_reasons_name_every_difference() -> None:
@@ -126,7 +127,8 @@ def test_an_unexpected_crash_is_reported_as_an_internal_error(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A bug must never look like the user's fault: distinct text and exit code."""
-    from classic_bp import cli, guard, release
+    from classic_bp.commands import cli, release
+    from classic_bp.platform import guard
 
     def broken_release(build_dir: Path) -> str:
         raise KeyError("process_types")

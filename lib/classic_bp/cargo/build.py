@@ -1,0 +1,264 @@
+"""Step: compile the app with ``cargo install`` into BUILD_DIR/bin.
+
+Cache invalidation:
+- cargo home (registry index and downloaded crates): keyed on the registry
+  it reads from; switching registries discards it, since cargo would keep
+  both copies.
+- target dir: keyed on the exact rustc and host. Artifacts of another
+  compiler are never reused by cargo, so keeping them only costs space.
+A build killed midway leaves both usable: cargo records a unit as done only
+after it is fully written.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import cache, errors, toml_compat
+from ..cache import CacheLayout
+from ..config.build_config import BuildConfig
+from ..platform import output, report
+from ..rust.environment import RustInstall
+from .project import Package
+from .pruning import CargoUnits, PruneReport, prune_stale_units
+
+CARGO_HOME_LABELS = {"registry": "crates registry (BP_CARGO_REGISTRY_MIRROR)"}
+TARGET_LABELS = {"rustc": "Rust compiler", "host": "host platform"}
+# Files cargo install writes into --root to track installs; useless in a slug.
+INSTALL_TRACKING_FILES = (".crates.toml", ".crates2.json")
+
+
+@dataclass(frozen=True)
+class CompiledApp:
+    binaries: tuple[str, ...]
+    pruned: PruneReport
+
+
+def _reuse_or_discard(
+    directory: Path, key_path: Path, wanted: Mapping[str, str], labels: Mapping[str, str], what: str
+) -> None:
+    stored = cache.read_key(key_path)
+    reasons = cache.reasons_to_discard(stored, wanted, labels)
+    if reasons:
+        report.cache_decision(what, "discarded: " + "; ".join(reasons))
+        output.detail(f"Discarding the cached {what}: " + "; ".join(reasons))
+        cache.forget_key(key_path)
+        cache.remove_tree(directory)
+    elif stored is not None and directory.is_dir():
+        report.cache_decision(what, "reused")
+        output.detail(f"Reusing the cached {what}")
+    else:
+        report.cache_decision(what, "created")
+    cache.write_key(key_path, wanted)
+
+
+def _registry_config(config: BuildConfig) -> str:
+    """cargo's source replacement, in CARGO_HOME/config.toml."""
+    mirror = config.registry_mirror
+    if mirror is None:
+        return ""
+    return (
+        "# Written by the Rust buildpack from BP_CARGO_REGISTRY_MIRROR.\n"
+        "[source.crates-io]\n"
+        'replace-with = "buildpack-mirror"\n\n'
+        "[source.buildpack-mirror]\n"
+        f"registry = {_toml_string(mirror.url)}\n"
+    )
+
+
+def _toml_string(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def prepare_cargo_home(layout: CacheLayout, config: BuildConfig) -> None:
+    mirror = config.registry_mirror
+    registry = mirror.shown if mirror else "crates.io"
+    _reuse_or_discard(
+        layout.cargo_home,
+        layout.key_path("cargo-home"),
+        {"registry": registry},
+        CARGO_HOME_LABELS,
+        "cargo registry",
+    )
+    layout.cargo_home.mkdir(parents=True, exist_ok=True)
+    config_file = layout.cargo_home / "config.toml"
+    contents = _registry_config(config)
+    if contents:
+        config_file.write_text(contents, encoding="utf-8")
+        output.detail(f"Using the crates registry mirror {registry}")
+    else:
+        config_file.unlink(missing_ok=True)
+
+
+def prepare_target_dir(layout: CacheLayout, config: BuildConfig, rust: RustInstall) -> None:
+    _reuse_or_discard(
+        layout.target_dir,
+        layout.key_path("target"),
+        {"rustc": rust.rustc_version, "host": config.host},
+        TARGET_LABELS,
+        "build artifacts",
+    )
+
+
+# JSON on stdout names every unit used; diagnostics stay human-readable.
+MESSAGE_FORMAT = ("--message-format", "json-render-diagnostics")
+# `cargo install` flags that mean nothing to `cargo build` in a fresh build dir.
+INSTALL_ONLY_FLAGS = ("--force", "-f", "--no-track")
+
+
+def install_command(
+    cargo: Path, package: Package, build_dir: Path, target_dir: Path, config: BuildConfig
+) -> list[str]:
+    """One package: `cargo install --path`, binaries straight into BUILD_DIR/bin."""
+    return [
+        str(cargo),
+        "install",
+        *config.install.arguments,
+        "--root",
+        str(build_dir),
+        "--path",
+        str(package.directory),
+        "--target-dir",
+        str(target_dir),
+        *MESSAGE_FORMAT,
+    ]
+
+
+def build_command(cargo: Path, target_dir: Path, config: BuildConfig) -> list[str]:
+    """Several packages: one `cargo build`, so that they compile in parallel and
+    share one feature resolution (separate `cargo install` calls compile the
+    common libraries once per member). The binaries are copied afterwards."""
+    arguments = [word for word in config.install.arguments if word not in INSTALL_ONLY_FLAGS]
+    if "--debug" in arguments:
+        arguments.remove("--debug")
+    elif not any(word.split("=")[0] == "--profile" for word in arguments):
+        arguments.insert(0, "--release")
+    if not any(word.split("=")[0] in ("--bin", "--bins") for word in arguments):
+        arguments.append("--bins")
+    packages = [word for package in config.install.packages for word in ("-p", package.name)]
+    return [
+        str(cargo),
+        "build",
+        *arguments,
+        *packages,
+        "--target-dir",
+        str(target_dir),
+        *MESSAGE_FORMAT,
+    ]
+
+
+def _all_crates_cached(lockfile: Path, cargo_home: Path) -> bool:
+    """Whether every registry crate of Cargo.lock is already in cargo's home."""
+    try:
+        packages = toml_compat.loads(lockfile.read_text(encoding="utf-8")).get("package", [])
+    except (OSError, toml_compat.TOMLDecodeError):
+        return False
+    cached = {entry.name for entry in (cargo_home / "registry" / "cache").glob("*/*.crate")}
+    wanted = {
+        f"{package['name']}-{package['version']}.crate"
+        for package in packages
+        if str(package.get("source", "")).startswith(("registry+", "sparse+"))
+    }
+    return wanted <= cached
+
+
+def _shown(command: list[str], build_dir: Path, target_dir: Path) -> str:
+    """The command as a user would type it: paths relative to the app."""
+    replacements = {str(build_dir): ".", str(target_dir): "$CACHE_DIR/target"}
+    shown = [command[0].rsplit(os.sep, 1)[-1]]
+    for part in command[1:]:
+        for prefix, short in replacements.items():
+            if part == prefix or part.startswith(prefix + os.sep):
+                part = short + part[len(prefix) :]
+                break
+        shown.append(part)
+    return " ".join(part if part.startswith("$CACHE_DIR") else shlex.quote(part) for part in shown)
+
+
+def _run_cargo(
+    command: list[str],
+    build_dir: Path,
+    target_dir: Path,
+    environment: Mapping[str, str],
+    units: CargoUnits,
+    offline: bool,
+) -> None:
+    shown = _shown(command[: -len(MESSAGE_FORMAT)], build_dir, target_dir)
+    output.detail(f"Running: {shown}")
+    if offline:
+        output.detail("Every locked crate is in the cache: no registry request is needed")
+        seen: list[str] = []
+
+        def consume(line: str) -> bool:
+            seen.append(line)
+            return units.add_message(line)
+
+        returncode = output.stream_command(
+            [*command, "--offline"], env=environment, cwd=build_dir, consume=consume
+        )
+        if returncode == 0:
+            return
+        if not any("offline" in line for line in seen if not line.startswith("{")):
+            raise errors.cargo_failed(shown, returncode)
+        output.detail("cargo needs the network after all: running it again online")
+    returncode = output.stream_command(
+        command, env=environment, cwd=build_dir, consume=units.add_message
+    )
+    if returncode != 0:
+        raise errors.cargo_failed(shown, returncode)
+
+
+def _copy_binaries(executables: Mapping[str, Path], bin_dir: Path) -> None:
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    for name, source in sorted(executables.items()):
+        destination = bin_dir / name
+        shutil.copy2(source, destination)
+        destination.chmod(0o755)
+
+
+def installed_binaries(build_dir: Path) -> tuple[str, ...]:
+    bin_dir = build_dir / "bin"
+    if not bin_dir.is_dir():
+        return ()
+    return tuple(sorted(p.name for p in bin_dir.iterdir() if p.is_file() and os.access(p, os.X_OK)))
+
+
+def compile_app(
+    config: BuildConfig,
+    build_dir: Path,
+    cargo: Path,
+    target_dir: Path,
+    environment: Mapping[str, str],
+) -> CompiledApp:
+    """Compile the selected packages and put their binaries into BUILD_DIR/bin.
+
+    ``target_dir`` is the cached target dir, or a fixed path to it (sccache).
+    When every locked crate is already cached, cargo runs offline: no index
+    request at all; should that fail for want of the network, it runs again
+    online.
+    """
+    units = CargoUnits()
+    packages = config.install.packages
+    if len(packages) == 1:
+        commands = [install_command(cargo, packages[0], build_dir, target_dir, config)]
+    else:
+        commands = [build_command(cargo, target_dir, config)]
+    cargo_home = Path(environment.get("CARGO_HOME", ""))
+    offline = config.install.locked and _all_crates_cached(config.project.lockfile, cargo_home)
+    for command in commands:
+        _run_cargo(command, build_dir, target_dir, environment, units, offline)
+    pruned = prune_stale_units(target_dir, units)
+    for name in INSTALL_TRACKING_FILES:
+        (build_dir / name).unlink(missing_ok=True)
+    if len(packages) > 1:
+        _copy_binaries(units.executables, build_dir / "bin")
+    binaries = installed_binaries(build_dir)
+    if not binaries:
+        raise errors.no_binaries_installed(build_dir)
+    return CompiledApp(binaries, pruned)

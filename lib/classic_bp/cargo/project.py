@@ -1,0 +1,158 @@
+"""What the app is made of, read from its Cargo manifests before anything slow.
+
+Cargo itself is not installed yet when the configuration is validated, so the
+packages and their binary targets are found the way cargo's target
+auto-discovery does it: ``[[bin]]`` sections, ``src/main.rs``, ``src/bin/*.rs``
+and ``src/bin/*/main.rs``, over the root package and the workspace members.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .. import errors, toml_compat
+
+
+@dataclass(frozen=True)
+class Package:
+    name: str
+    directory: Path
+    binaries: tuple[str, ...]
+    default_run: str | None
+    dependencies: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class CargoProject:
+    root: Path
+    packages: tuple[Package, ...]
+    is_workspace: bool
+
+    @property
+    def lockfile(self) -> Path:
+        return self.root / "Cargo.lock"
+
+    def binary_packages(self) -> tuple[Package, ...]:
+        return tuple(package for package in self.packages if package.binaries)
+
+    def binaries(self) -> tuple[str, ...]:
+        return tuple(name for package in self.packages for name in package.binaries)
+
+    def package_of(self, binary: str) -> Package | None:
+        return next((p for p in self.packages if binary in p.binaries), None)
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise errors.invalid_cargo_toml(path, "the file is not UTF-8 text") from None
+    try:
+        return toml_compat.loads(text)
+    except toml_compat.TOMLDecodeError as problem:
+        raise errors.invalid_cargo_toml(path, str(problem)) from None
+
+
+def _declared_binaries(manifest: dict[str, Any], path: Path) -> list[tuple[str, str | None]]:
+    declared = manifest.get("bin", [])
+    if not isinstance(declared, list):
+        raise errors.invalid_cargo_toml(path, "`bin` must be an array of tables ([[bin]])")
+    found = []
+    for entry in declared:
+        if not isinstance(entry, dict):
+            raise errors.invalid_cargo_toml(path, "each [[bin]] must be a table")
+        target_path = entry.get("path")
+        name = entry.get("name") or (PurePosixPath(target_path).stem if target_path else None)
+        if not isinstance(name, str) or not name:
+            raise errors.invalid_cargo_toml(path, "a [[bin]] section needs a `name`")
+        found.append((name, target_path))
+    return found
+
+
+def _discovered_binaries(package_dir: Path, package_name: str) -> list[tuple[str, str]]:
+    found = []
+    if (package_dir / "src" / "main.rs").is_file():
+        found.append((package_name, "src/main.rs"))
+    bin_dir = package_dir / "src" / "bin"
+    if bin_dir.is_dir():
+        for entry in sorted(bin_dir.iterdir()):
+            if entry.is_file() and entry.suffix == ".rs":
+                found.append((entry.stem, f"src/bin/{entry.name}"))
+            elif (entry / "main.rs").is_file():
+                found.append((entry.name, f"src/bin/{entry.name}/main.rs"))
+    return found
+
+
+def _binaries(manifest: dict[str, Any], package_dir: Path, path: Path) -> tuple[str, ...]:
+    package = manifest["package"]
+    declared = _declared_binaries(manifest, path)
+    names = [name for name, _ in declared]
+    if package.get("autobins", True) is not False:
+        declared_paths = {target for _, target in declared if target}
+        for name, target in _discovered_binaries(package_dir, package["name"]):
+            if name not in names and target not in declared_paths:
+                names.append(name)
+    return tuple(names)
+
+
+def _package(manifest: dict[str, Any], package_dir: Path, path: Path) -> Package:
+    package = manifest.get("package")
+    if not isinstance(package, dict) or not isinstance(package.get("name"), str):
+        raise errors.invalid_cargo_toml(path, "[package] needs a `name`")
+    default_run = package.get("default-run")
+    return Package(
+        name=package["name"],
+        directory=package_dir,
+        binaries=_binaries(manifest, package_dir, path),
+        default_run=default_run if isinstance(default_run, str) else None,
+        dependencies=_dependency_names(manifest.get("dependencies", {})),
+    )
+
+
+def _dependency_names(table: object) -> frozenset[str]:
+    """Crate names of the normal dependencies, renames resolved to the real crate."""
+    if not isinstance(table, dict):
+        return frozenset()
+    names = set()
+    for key, spec in table.items():
+        renamed = spec.get("package") if isinstance(spec, dict) else None
+        names.add(renamed if isinstance(renamed, str) else key)
+    return frozenset(names)
+
+
+def _member_dirs(root: Path, workspace: dict[str, Any], manifest_path: Path) -> list[Path]:
+    members = workspace.get("members", [])
+    excluded = {(root / pattern).resolve() for pattern in workspace.get("exclude", [])}
+    if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+        raise errors.invalid_cargo_toml(manifest_path, "`workspace.members` must list paths")
+    dirs: list[Path] = []
+    for pattern in members:
+        if any(char in pattern for char in "*?["):
+            matches = sorted(p for p in root.glob(pattern) if (p / "Cargo.toml").is_file())
+        else:
+            if not (root / pattern / "Cargo.toml").is_file():
+                raise errors.missing_workspace_member(manifest_path, pattern)
+            matches = [root / pattern]
+        dirs.extend(m for m in matches if m.resolve() not in excluded and m not in dirs)
+    return dirs
+
+
+def load_project(root: Path) -> CargoProject:
+    """Read the root manifest and every workspace member; fail on the first problem."""
+    manifest_path = root / "Cargo.toml"
+    manifest = read_manifest(manifest_path)
+    packages: list[Package] = []
+    if "package" in manifest:
+        packages.append(_package(manifest, root, manifest_path))
+    workspace = manifest.get("workspace")
+    if isinstance(workspace, dict):
+        for member_dir in _member_dirs(root, workspace, manifest_path):
+            if member_dir.resolve() == root.resolve():
+                continue
+            member_path = member_dir / "Cargo.toml"
+            packages.append(_package(read_manifest(member_path), member_dir, member_path))
+    elif "package" not in manifest:
+        raise errors.invalid_cargo_toml(manifest_path, "it has neither [package] nor [workspace]")
+    return CargoProject(root=root, packages=tuple(packages), is_workspace=workspace is not None)

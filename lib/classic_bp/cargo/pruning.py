@@ -1,0 +1,159 @@
+"""Keep the cached target dir from growing build after build.
+
+cargo never deletes artifacts: after a dependency bump the old version's
+files stay in target/<profile>/{deps,build,.fingerprint} forever. Every
+build here runs cargo with JSON messages, which name every unit the build
+used, fresh or not; after a successful build, entries of the same profile
+dirs whose ``<name>-<hash>`` is not among them are stale and are removed.
+
+A size budget (BP_CACHE_MAX_SIZE) bounds the whole cache: when it is still
+over after pruning, the target dir is discarded (the next build is a cold
+one, but the cache stays usable).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import cache
+
+HASHED_NAME = re.compile(r"^(?:lib)?(?P<stem>.+?)-(?P<hash>[0-9a-f]{16})(?:\..*)?$")
+UNIT_DIRS = ("deps", "build", ".fingerprint")
+
+
+@dataclass
+class CargoUnits:
+    """Hashes of the units cargo reported, and the profile dirs they live in."""
+
+    hashes: set[str] = field(default_factory=set)
+    profile_dirs: set[Path] = field(default_factory=set)
+    # Binaries are reported by their uplifted path only (target/release/web),
+    # without the hash of their deps/ and .fingerprint/ entries.
+    unhashed_names: set[str] = field(default_factory=set)
+    # Binaries built (or found fresh) by this build: name -> path in the target dir.
+    executables: dict[str, Path] = field(default_factory=dict)
+
+    def add_message(self, line: str) -> bool:
+        """Record one line of cargo's stdout; True when it was a JSON message."""
+        if not line.startswith("{"):
+            return False
+        try:
+            message = json.loads(line)
+        except ValueError:
+            return False
+        if not isinstance(message, dict) or "reason" not in message:
+            return False
+        if message.get("executable") and "bin" in message.get("target", {}).get("kind", []):
+            self.executables[message["target"]["name"]] = Path(message["executable"])
+        paths = list(message.get("filenames") or [])
+        if message.get("out_dir"):
+            paths.append(message["out_dir"])
+        for raw in paths:
+            self._add_path(Path(raw))
+        return True
+
+    def _add_path(self, path: Path) -> None:
+        for part in path.parts:
+            match = HASHED_NAME.match(part)
+            if match:
+                self.hashes.add(match["hash"])
+        for ancestor in path.parents:
+            if ancestor.name in UNIT_DIRS:
+                self.profile_dirs.add(ancestor.parent)
+                return
+        # An uplifted artifact: target/<profile>/<name>
+        self.profile_dirs.add(path.parent)
+        if not HASHED_NAME.match(path.name):
+            self.unhashed_names.add(path.name.split(".")[0].replace("-", "_"))
+
+
+@dataclass(frozen=True)
+class PruneReport:
+    removed: int
+    freed_bytes: int
+
+
+def tree_size(path: Path) -> int:
+    """Bytes of the files below ``path``, links not followed. Runs on every build
+    over a whole toolchain, so it uses scandir's entries rather than pathlib."""
+    if path.is_symlink() or path.is_file():
+        return path.lstat().st_size
+    total = 0
+    pending = [str(path)]
+    while pending:
+        with contextlib.suppress(OSError), os.scandir(pending.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+                else:
+                    total += entry.stat(follow_symlinks=False).st_size
+    return total
+
+
+def _newest_hashes(profile_dir: Path, names: set[str]) -> set[str]:
+    """For binaries reported without a hash: the hash of their newest deps/ entry."""
+    newest: dict[str, tuple[float, str]] = {}
+    deps = profile_dir / "deps"
+    for entry in deps.iterdir() if deps.is_dir() else []:
+        match = HASHED_NAME.match(entry.name)
+        stem = match["stem"].replace("-", "_") if match else None
+        if match and stem in names:
+            mtime = entry.lstat().st_mtime
+            if stem not in newest or mtime > newest[stem][0]:
+                newest[stem] = (mtime, match["hash"])
+    return {hash_ for _, hash_ in newest.values()}
+
+
+def _stale_entries(profile_dir: Path, live: set[str]) -> Iterable[Path]:
+    for unit_dir in UNIT_DIRS:
+        folder = profile_dir / unit_dir
+        if not folder.is_dir():
+            continue
+        for entry in folder.iterdir():
+            match = HASHED_NAME.match(entry.name)
+            if match and match["hash"] not in live:
+                yield entry
+
+
+def prune_stale_units(target_dir: Path, units: CargoUnits) -> PruneReport:
+    removed = freed = 0
+    if not units.hashes:
+        return PruneReport(0, 0)  # nothing reported: never guess
+    target = target_dir.resolve()
+    for profile_dir in sorted(units.profile_dirs):
+        if target not in profile_dir.resolve().parents:
+            continue  # only ever inside our own target dir
+        live = units.hashes | _newest_hashes(profile_dir, units.unhashed_names)
+        for entry in list(_stale_entries(profile_dir, live)):
+            freed += tree_size(entry)
+            cache.remove_tree(entry)
+            removed += 1
+    return PruneReport(removed, freed)
+
+
+def enforce_budget(layout: cache.CacheLayout, budget: int) -> tuple[int, bool]:
+    """The cache's size, after discarding the target dir when over ``budget``."""
+    size = tree_size(layout.root)
+    if size <= budget:
+        return size, False
+    cache.forget_key(layout.key_path("target"))
+    cache.remove_tree(layout.target_dir)
+    return tree_size(layout.root), True
+
+
+SIZE = re.compile(r"^(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>[KMGT]?)i?B?$", re.IGNORECASE)
+UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def parse_size(value: str) -> int | None:
+    """``4G``, ``4GiB``, ``512M``, ``1.5G`` -> bytes; None when unreadable."""
+    match = SIZE.match(value.strip())
+    if match is None:
+        return None
+    return int(float(match["number"]) * UNITS[match["unit"].upper()])

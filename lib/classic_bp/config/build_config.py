@@ -1,0 +1,244 @@
+"""The build's configuration, read and validated once, before anything slow.
+
+Settings come from the app's config vars (ENV_DIR), then the process
+environment, then defaults. Every problem is found here, so a typo fails the
+build in a second instead of after a ten-minute toolchain install.
+"""
+
+from __future__ import annotations
+
+import platform
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .. import errors
+from ..cargo.project import CargoProject, load_project
+from ..cargo.pruning import parse_size
+from ..fetch.urls import display_url
+from ..platform.env_dir import Settings
+from ..rust import standalone
+from ..rust.tools import TOOLS_ARGS_VARIABLE, TOOLS_VARIABLE, ToolsPlan, plan_tools
+from ..slug import clean
+from . import toolchain_request
+from .install_args import ARGS_VARIABLE, MEMBERS_VARIABLE, InstallPlan, plan_install
+from .toolchain_request import ToolchainRequest
+
+DEFAULT_DIST_SERVER = "https://static.rust-lang.org"
+DEFAULT_UPDATE_ROOT = "https://static.rust-lang.org/rustup"
+PROFILES = ("minimal", "default", "complete")
+PROFILE_ALIASES = {"minimum": "minimal"}
+REGISTRY_MIRROR_VARIABLE = "BP_CARGO_REGISTRY_MIRROR"
+HOST_TRIPLES = {
+    "x86_64": "x86_64-unknown-linux-gnu",
+    "amd64": "x86_64-unknown-linux-gnu",
+    "aarch64": "aarch64-unknown-linux-gnu",
+    "arm64": "aarch64-unknown-linux-gnu",
+}
+
+
+@dataclass(frozen=True)
+class RegistryMirror:
+    """A crates.io replacement, as cargo's source replacement spells it."""
+
+    url: str
+
+    @property
+    def shown(self) -> str:
+        return display_url(self.url.removeprefix("sparse+"))
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    project: CargoProject
+    toolchain: ToolchainRequest
+    profile: str
+    profile_note: str | None
+    host: str
+    dist_server: str
+    update_root: str
+    registry_mirror: RegistryMirror | None
+    install: InstallPlan
+    tools: ToolsPlan
+    include_files: tuple[str, ...]
+    exclude_files: tuple[str, ...]
+    rustup_enabled: bool = True
+    rust_version: str | None = None
+    rustup_init_version: str | None = None
+    rustup_init_libc: str = "gnu"
+    write_sbom: bool = True
+    skip_build: bool = False
+    cache_max_bytes: int = 4 << 30
+    sccache_enabled: bool = False
+    sccache_path: str | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def rustup_init_triple(self) -> str:
+        """The host triple of the rustup-init binary, and so of the toolchain."""
+        return self.host.replace("-gnu", "-musl") if self.rustup_init_libc == "musl" else self.host
+
+
+def _setting(settings: Settings, name: str) -> str | None:
+    """A set-but-empty variable counts as unset, as on most platforms' dashboards."""
+    value = settings.get(name)
+    return value.strip() if value and value.strip() else None
+
+
+TRUE_VALUES = ("1", "true", "yes", "on")
+FALSE_VALUES = ("0", "false", "no", "off")
+
+
+def _flag(settings: Settings, name: str, default: bool = False) -> bool:
+    value = _setting(settings, name)
+    if value is None:
+        return default
+    if value.lower() in TRUE_VALUES:
+        return True
+    if value.lower() in FALSE_VALUES:
+        return False
+    raise errors.invalid_choice(name, value, ("true", "false"))
+
+
+LIBCS = ("gnu", "musl")
+RUSTUP_INIT_VERSION = re.compile(r"\d+\.\d+\.\d+\Z")
+RUSTUP_INIT_WILDCARDS = ("*", "1.*")
+
+
+def _choice(settings: Settings, name: str, allowed: tuple[str, ...]) -> str:
+    value = (_setting(settings, name) or allowed[0]).lower()
+    if value not in allowed:
+        raise errors.invalid_choice(name, value, allowed)
+    return value
+
+
+def _rustup_init_version(settings: Settings) -> str | None:
+    """An exact rustup-init version, or None for the current release."""
+    value = _setting(settings, "BP_RUSTUP_INIT_VERSION")
+    if value is None or value in RUSTUP_INIT_WILDCARDS:
+        return None
+    if not RUSTUP_INIT_VERSION.match(value):
+        raise errors.invalid_choice(
+            "BP_RUSTUP_INIT_VERSION", value, ("an exact version such as 1.29.0", "1.*")
+        )
+    return value
+
+
+DEFAULT_CACHE_MAX_SIZE = "4G"
+
+
+def _size(settings: Settings, name: str, default: str) -> int:
+    value = _setting(settings, name) or default
+    size = parse_size(value)
+    if size is None or size <= 0:
+        raise errors.invalid_choice(name, value, ("a size such as 4G, 4GiB, 512M",))
+    return size
+
+
+def _profile(settings: Settings) -> tuple[str, str | None]:
+    value = _setting(settings, "BP_RUST_PROFILE") or "minimal"
+    if value in PROFILE_ALIASES:
+        alias = PROFILE_ALIASES[value]
+        return alias, f"BP_RUST_PROFILE={value} is read as {alias!r}, rustup's name for it"
+    if value not in PROFILES:
+        raise errors.invalid_choice("BP_RUST_PROFILE", value, PROFILES)
+    return value, None
+
+
+def _is_url(value: str) -> bool:
+    parts = urlsplit(value)
+    if parts.scheme == "file":
+        return bool(parts.path)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _server_url(settings: Settings, name: str, default: str) -> str:
+    value = _setting(settings, name) or default
+    if not _is_url(value):
+        raise errors.invalid_url(name, display_url(value), "an http(s):// or file:// URL")
+    return value.rstrip("/")
+
+
+def _registry_mirror(settings: Settings) -> RegistryMirror | None:
+    value = _setting(settings, REGISTRY_MIRROR_VARIABLE)
+    if value is None:
+        return None
+    bare = value.removeprefix("sparse+")
+    if not _is_url(bare):
+        raise errors.invalid_url(
+            REGISTRY_MIRROR_VARIABLE,
+            display_url(bare),
+            "sparse+https://host/index/ (a sparse index) or https://host/index.git (a git index)",
+        )
+    if value.startswith("sparse+") and not value.endswith("/"):
+        value += "/"  # cargo requires sparse index URLs to end with a slash
+    return RegistryMirror(value)
+
+
+def host_triple() -> str:
+    machine = platform.machine().lower()
+    return HOST_TRIPLES.get(machine, f"{machine}-unknown-linux-gnu")
+
+
+def load_config(build_dir: Path, settings: Settings, skip_build: bool = False) -> BuildConfig:
+    project = load_project(build_dir)
+    if not project.binary_packages() and not skip_build:
+        raise errors.no_binary_targets(build_dir, [package.name for package in project.packages])
+    install = plan_install(
+        project, _setting(settings, ARGS_VARIABLE), _setting(settings, MEMBERS_VARIABLE)
+    )
+    notes = []
+    if not install.locked:
+        notes.append(
+            f"{ARGS_VARIABLE} has neither --locked nor --frozen: cargo may resolve other"
+            " versions than Cargo.lock's."
+        )
+    elif not project.lockfile.is_file():
+        raise errors.missing_lockfile(build_dir)
+    if _flag(settings, "BP_CARGO_TINI_DISABLED"):
+        notes.append(
+            "BP_CARGO_TINI_DISABLED is set: nothing to do, this platform starts processes"
+            " itself and the buildpack never installs tini."
+        )
+    profile, profile_note = _profile(settings)
+    rustup_enabled = _flag(settings, "BP_RUSTUP_ENABLED", default=True)
+    rust_version = None
+    if not rustup_enabled:
+        rust_version = standalone.check_spec(_setting(settings, standalone.VERSION_VARIABLE))
+        notes.append(
+            "BP_RUSTUP_ENABLED=false: Rust comes from the standalone installer; the toolchain"
+            " name, profile, components and targets are not used."
+        )
+    return BuildConfig(
+        project=project,
+        toolchain=toolchain_request.resolve(
+            build_dir, _setting(settings, toolchain_request.TOOLCHAIN_VARIABLE)
+        ),
+        profile=profile,
+        profile_note=profile_note,
+        host=host_triple(),
+        dist_server=_server_url(settings, "RUSTUP_DIST_SERVER", DEFAULT_DIST_SERVER),
+        update_root=_server_url(settings, "RUSTUP_UPDATE_ROOT", DEFAULT_UPDATE_ROOT),
+        registry_mirror=_registry_mirror(settings),
+        install=install,
+        tools=plan_tools(
+            _setting(settings, TOOLS_VARIABLE), _setting(settings, TOOLS_ARGS_VARIABLE)
+        ),
+        include_files=clean.parse_patterns(
+            clean.INCLUDE_VARIABLE, settings.get(clean.INCLUDE_VARIABLE), clean.DEFAULT_INCLUDE
+        ),
+        exclude_files=clean.parse_patterns(
+            clean.EXCLUDE_VARIABLE, settings.get(clean.EXCLUDE_VARIABLE), clean.DEFAULT_EXCLUDE
+        ),
+        rustup_enabled=rustup_enabled,
+        rust_version=rust_version,
+        rustup_init_version=_rustup_init_version(settings),
+        rustup_init_libc=_choice(settings, "BP_RUSTUP_INIT_LIBC", LIBCS),
+        write_sbom=not _flag(settings, "BP_DISABLE_SBOM"),
+        skip_build=skip_build,
+        cache_max_bytes=_size(settings, "BP_CACHE_MAX_SIZE", DEFAULT_CACHE_MAX_SIZE),
+        sccache_enabled=_flag(settings, "BP_SCCACHE_ENABLED"),
+        sccache_path=_setting(settings, "BP_SCCACHE_PATH"),
+        notes=tuple(notes),
+    )

@@ -1,0 +1,113 @@
+"""Make the buildpack's third-party packages importable, with the stdlib alone.
+
+Runs before click or requests can be imported. The stacks have no pip, so:
+- a release tarball vendors the packages (lib/vendor, put on sys.path by boot);
+- a git clone fetches the pinned wheels listed in lib/runtime-packages.json
+  from a PEP 691/503 simple index (PIP_INDEX_URL, from the app's config or the
+  environment, else PyPI), checks each sha256, unpacks them into
+  CACHE_DIR/rust-buildpack-python/<pins hash>/ and reuses them on later
+  builds; new pins mean a new folder, and old ones are removed.
+Nothing is ever installed into the system Python.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from .urls import index_url, shown_url
+
+RUNTIME_MODULES = ("click", "requests", "rich")
+LOCK_PATH = Path(__file__).resolve().parents[2] / "runtime-packages.json"
+FETCHING_COMMANDS = ("compile", "test-compile")
+COMPLETE_MARKER = ".complete"
+
+
+class FetchError(Exception):
+    """A package could not be fetched; the message says which and from where."""
+
+
+def missing_modules() -> list[str]:
+    needed = list(RUNTIME_MODULES)
+    if sys.version_info < (3, 11):
+        needed.append("tomli")
+    return [name for name in needed if importlib.util.find_spec(name) is None]
+
+
+def _alert(lines: list[str]) -> None:
+    for line in lines:
+        print(f" !     {line}".rstrip(), file=sys.stderr)
+
+
+def lock_key(lock_text: str) -> str:
+    return hashlib.sha256(lock_text.encode()).hexdigest()[:16]
+
+
+def _print_fetched(package: dict[str, str]) -> None:
+    print(f"       {package['name']} {package['version']} (sha256 verified)", flush=True)
+
+
+def packages_dir(cache_dir: Path, index: str) -> Path:
+    """The folder holding the pinned packages, fetched now if the cache lacks them."""
+    lock_text = LOCK_PATH.read_text(encoding="utf-8")
+    root = cache_dir / "rust-buildpack-python"
+    target = root / lock_key(lock_text)
+    if (target / COMPLETE_MARKER).is_file():
+        return target
+    from .wheels import fetch_wheels  # http.client, zipfile: only when fetching
+
+    print("-----> Fetching the buildpack's Python packages", flush=True)
+    print(f"       From {shown_url(index)}", flush=True)
+    packages = json.loads(lock_text)["packages"]
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".fetching-", dir=root))
+    try:
+        fetch_wheels(index, packages, staging, _print_fetched)
+        (staging / COMPLETE_MARKER).write_text(lock_key(lock_text) + "\n")
+        for old in root.iterdir():
+            if old.is_dir() and old != staging:
+                shutil.rmtree(old, ignore_errors=True)
+        os.replace(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def ensure_runtime_packages(argv: list[str]) -> None:
+    if not missing_modules():
+        return
+    command = argv[0] if argv else ""
+    if command not in FETCHING_COMMANDS or len(argv) < 3:
+        _alert(
+            [
+                f"The buildpack's Python packages are missing: {', '.join(missing_modules())}.",
+                "Only compile and test-compile fetch them (into CACHE_DIR).",
+            ]
+        )
+        sys.exit(1)
+    env_dir = Path(argv[3]) if len(argv) > 3 else None
+    index = index_url(env_dir)
+    try:
+        target = packages_dir(Path(argv[2]).resolve(), index)
+    except (FetchError, OSError) as problem:
+        _alert(
+            [
+                "Could not fetch the buildpack's Python packages.",
+                "",
+                str(problem),
+                "",
+                f"The package index used is {shown_url(index)}. If the builder cannot reach",
+                "PyPI, set PIP_INDEX_URL to a mirror, or use the release tarball of the",
+                "buildpack, which carries its packages.",
+            ]
+        )
+        sys.exit(1)
+    sys.path.insert(1, str(target))
+    importlib.invalidate_caches()

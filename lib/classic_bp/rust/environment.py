@@ -1,0 +1,80 @@
+"""Environment variables that point rustup and cargo into the cache.
+
+RUSTUP_HOME, CARGO_HOME and the proxies all live in CACHE_DIR, never in the
+slug. The platform's PATH is kept after ours, so the stack's tools (cc, git)
+stay reachable while a Rust installed elsewhere on the builder is never used.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..cache import CacheLayout
+from ..config.build_config import BuildConfig
+
+
+def rustup_environment(
+    base: Mapping[str, str], layout: CacheLayout, config: BuildConfig
+) -> dict[str, str]:
+    """For rustup-init and rustup: proxies are installed into their own CARGO_HOME."""
+    environment = dict(base)
+    environment.update(
+        RUSTUP_HOME=str(layout.rustup_home),
+        CARGO_HOME=str(layout.rustup_bin_home),
+        RUSTUP_DIST_SERVER=config.dist_server,
+        RUSTUP_UPDATE_ROOT=config.update_root,
+        # rustup-init otherwise warns about (or refuses) a Rust found on PATH.
+        RUSTUP_INIT_SKIP_PATH_CHECK="yes",
+        # Builders run as any user with any HOME (Dokku: unprivileged, HOME=/app).
+        RUSTUP_INIT_SKIP_SUDO_CHECK="yes",
+        PATH=os.pathsep.join([str(layout.proxies_bin), base.get("PATH", os.defpath)]),
+    )
+    environment.pop("RUSTUP_TOOLCHAIN", None)
+    return environment
+
+
+@dataclass(frozen=True)
+class RustInstall:
+    """An installed Rust, however it got there (rustup or the standalone installer)."""
+
+    rustc_version: str
+    bin_dir: Path
+    variables: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        """``1.95.0`` out of ``rustc 1.95.0 (59807616e 2026-04-14)``."""
+        parts = self.rustc_version.split()
+        return parts[1] if len(parts) > 1 else self.rustc_version
+
+    @property
+    def cargo(self) -> Path:
+        return self.bin_dir / "cargo"
+
+
+def cargo_environment(
+    base: Mapping[str, str], layout: CacheLayout, rust: RustInstall, install_root: Path
+) -> dict[str, str]:
+    """For cargo and build scripts: the app's env plus the cached Rust, pinned."""
+    environment = dict(base)
+    for name in ("RUSTUP_HOME", "RUSTUP_TOOLCHAIN", "RUSTC", "CARGO"):
+        environment.pop(name, None)
+    environment.update(rust.variables)
+    environment.update(
+        CARGO_HOME=str(layout.cargo_home),
+        CARGO_TERM_COLOR="never",
+        CARGO_TERM_PROGRESS_WHEN="never",
+        PATH=os.pathsep.join(
+            [
+                str(rust.bin_dir),
+                str(layout.tools_root / "bin"),
+                # cargo install warns when its --root/bin is not on PATH.
+                str(install_root / "bin"),
+                base.get("PATH", os.defpath),
+            ]
+        ),
+    )
+    return environment

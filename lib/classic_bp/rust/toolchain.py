@@ -1,0 +1,127 @@
+"""Step: install the requested Rust toolchain with rustup, into the cache.
+
+Cache invalidation: keyed on the toolchain name, profile, extra components
+and targets, and host. A toolchain pinned to an exact version (1.95.0,
+nightly-2026-01-01) that is already installed is used without any network
+request: such a release never changes. A floating channel (stable, beta,
+nightly) is checked with rustup, which only fetches the channel's .sha256
+when nothing changed upstream. Toolchains no longer requested are pruned so
+the cache does not grow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from .. import cache, errors
+from ..cache import CacheLayout
+from ..config.build_config import BuildConfig
+from ..platform import output, report
+from .environment import RustInstall, rustup_environment
+from .rustup import rustup_binary
+
+KEY_LABELS = {
+    "toolchain": "requested toolchain",
+    "profile": "rustup profile (BP_RUST_PROFILE)",
+    "components": "list of extra components",
+    "targets": "list of extra targets",
+    "host": "host platform",
+}
+
+
+def full_name(channel: str, host: str) -> str:
+    return channel if channel.endswith(host) else f"{channel}-{host}"
+
+
+def _wanted_key(config: BuildConfig) -> dict[str, object]:
+    return {
+        "toolchain": config.toolchain.channel,
+        "profile": config.profile,
+        "components": sorted(config.toolchain.components),
+        "targets": sorted(config.toolchain.targets),
+        "host": config.rustup_init_triple,
+    }
+
+
+def _rustup_install(config: BuildConfig, layout: CacheLayout, env: Mapping[str, str]) -> int:
+    command: list[str | Path] = [
+        rustup_binary(layout),
+        "toolchain",
+        "install",
+        config.toolchain.channel,
+        "--profile",
+        config.profile,
+        "--no-self-update",
+    ]
+    for component in config.toolchain.components:
+        command += ["--component", component]
+    for target in config.toolchain.targets:
+        command += ["--target", target]
+    return output.stream_command(command, env=env)
+
+
+def _prune_other_toolchains(layout: CacheLayout, keep: str) -> None:
+    toolchains = layout.rustup_home / "toolchains"
+    for entry in sorted(toolchains.iterdir()) if toolchains.is_dir() else []:
+        if entry.name != keep:
+            output.detail(f"Removing the toolchain {entry.name}, no longer used")
+            cache.remove_tree(entry)
+            (layout.rustup_home / "update-hashes" / entry.name).unlink(missing_ok=True)
+
+
+def _rustc_version(directory: Path) -> str:
+    result = output.capture([directory / "bin" / "rustc", "--version"])
+    if result.returncode != 0:
+        raise errors.toolchain_install_failed(directory.name, result.returncode)
+    return result.stdout.strip()
+
+
+def install_toolchain(
+    layout: CacheLayout, config: BuildConfig, base_env: Mapping[str, str]
+) -> RustInstall:
+    request = config.toolchain
+    name = full_name(request.channel, config.rustup_init_triple)
+    directory = layout.rustup_home / "toolchains" / name
+    key_path = layout.key_path("toolchain")
+    wanted = _wanted_key(config)
+    stored = cache.read_key(key_path)
+    reasons = cache.reasons_to_discard(stored, wanted, KEY_LABELS)
+    cached = stored is not None and not reasons and directory.is_dir()
+    if reasons:
+        output.detail("Not reusing the cached toolchain: " + "; ".join(reasons))
+
+    report.cache_decision(
+        "toolchain",
+        "reused" if cached else ("discarded: " + "; ".join(reasons) if reasons else "created"),
+    )
+    if cached and request.is_exact:
+        output.detail(f"Reusing {name} from the cache (an exact version: no download needed)")
+    else:
+        if cached:
+            output.detail(f"Checking for updates of {request.channel}")
+        cache.forget_key(key_path)
+        returncode = _rustup_install(config, layout, rustup_environment(base_env, layout, config))
+        if returncode != 0:
+            if not cached:
+                raise errors.toolchain_install_failed(request.channel, returncode)
+            output.warning(
+                f"Could not check for a newer {request.channel} toolchain (rustup exit code"
+                f" {returncode}).\nThe build goes on with the cached one."
+            )
+        cache.write_key(key_path, wanted)
+    _prune_other_toolchains(layout, keep=name)
+    installed = RustInstall(
+        rustc_version=_rustc_version(directory),
+        bin_dir=layout.proxies_bin,
+        variables={
+            "RUSTUP_HOME": str(layout.rustup_home),
+            "RUSTUP_TOOLCHAIN": name,
+            "RUSTUP_DIST_SERVER": config.dist_server,
+            "RUSTUP_UPDATE_ROOT": config.update_root,
+        },
+    )
+    output.detail(f"Using {installed.rustc_version}")
+    report.record("toolchain", {"name": name, "source": request.source})
+    report.record("rustc", installed.rustc_version)
+    return installed
