@@ -54,6 +54,7 @@ from pathlib import Path
 import tomllib
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import toml_writer
 from fixture_cache import build_lock, fixture_cache_dir
 
 log = logging.getLogger("rustup_mirror")
@@ -331,46 +332,9 @@ def _served_refs(refs: list[dict], served: set[str]) -> list[dict]:
     return [r for r in refs if r["pkg"] in served and r["target"] in (HOST, "*")]
 
 
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-
-
-def _toml_key(key: str) -> str:
-    return key if _BARE_KEY.fullmatch(key) else json.dumps(key)
-
-
-def _toml_value(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a valid TOML basic string here
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        pairs = (f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
-        return "{ " + ", ".join(pairs) + " }"
-    raise TypeError(f"cannot write {type(value).__name__} as TOML")
-
-
 def dump_toml(data: dict) -> str:
     """Write nested dicts as TOML tables (the stdlib reads TOML but cannot write it)."""
-    lines: list[str] = []
-    _emit_table(lines, (), data)
-    text = "\n".join(lines).strip() + "\n"
-    if tomllib.loads(text) != data:  # cheap guard against writer bugs
-        raise AssertionError("TOML writer did not round-trip")
-    return text
-
-
-def _emit_table(lines: list[str], path: tuple[str, ...], table: dict) -> None:
-    scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}
-    subtables = {k: v for k, v in table.items() if isinstance(v, dict)}
-    if path and (scalars or not subtables):
-        lines.extend(["", "[" + ".".join(_toml_key(p) for p in path) + "]"])
-    lines.extend(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in scalars.items())
-    for key, sub in subtables.items():
-        _emit_table(lines, (*path, key), sub)
+    return toml_writer.dumps(data)
 
 
 def channel_names(version: str) -> list[str]:
