@@ -2,13 +2,18 @@
 # the local stand-ins) and `make test`. See README.md.
 PYTHON ?= python3
 
-.PHONY: run test lint fixtures package bench
+.PHONY: run test test-fast lint fixtures package bench
 
 run:
 	$(PYTHON) scalingo-22-fixtures/tools/demo.py
 
 test:
 	$(PYTHON) -m pytest
+
+# Unit and fail-fast tests only (under 2 minutes): everything not marked slow,
+# i.e. no test that builds a real Rust app.
+test-fast:
+	$(PYTHON) -m pytest -m "not slow"
 
 lint:
 	ruff check lib tests scalingo-22-fixtures/tools

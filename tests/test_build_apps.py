@@ -9,10 +9,14 @@ from __future__ import annotations
 import os
 import subprocess
 
+import pytest
 import yaml
 
 from platform_runner import Platform, http_get, running_web_process
 from tests.assertions import INDENT, assert_platform_output, assert_succeeded
+
+# Every test here builds a real Rust app: `make test-fast` leaves them out.
+pytestmark = pytest.mark.slow
 
 
 def release_of(platform: Platform, build_dir) -> dict:

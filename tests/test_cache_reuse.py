@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from crates_registry import serve_registry
 from platform_runner import Platform
+
+# Every test here builds a real Rust app: `make test-fast` leaves them out.
+pytestmark = pytest.mark.slow
 
 
 def downloads(mirror) -> list[str]:

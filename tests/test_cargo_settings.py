@@ -57,6 +57,7 @@ def test_refused_settings(platform: Platform, settings: dict, fragments: list[st
     assert_user_error(result, *fragments)
 
 
+@pytest.mark.slow
 def test_workspace_members_pick_packages_by_name(mirrored_platform: Platform) -> None:
     mirrored_platform.set_config(BP_CARGO_WORKSPACE_MEMBERS="worker-server")
     build_dir, result = mirrored_platform.build("workspace")
@@ -65,6 +66,7 @@ def test_workspace_members_pick_packages_by_name(mirrored_platform: Platform) ->
     assert binaries(build_dir) == ["worker"]
 
 
+@pytest.mark.slow
 def test_a_path_argument_builds_that_member(mirrored_platform: Platform) -> None:
     mirrored_platform.set_config(BP_CARGO_INSTALL_ARGS="--locked --path=crates/web")
     build_dir, result = mirrored_platform.build("workspace")
@@ -73,6 +75,7 @@ def test_a_path_argument_builds_that_member(mirrored_platform: Platform) -> None
     assert binaries(build_dir) == ["web"]
 
 
+@pytest.mark.slow
 def test_install_args_replace_the_default_and_reach_cargo(mirrored_platform: Platform) -> None:
     mirrored_platform.set_config(
         BP_CARGO_INSTALL_ARGS="--locked -v --bin web", BP_CARGO_WORKSPACE_MEMBERS="web-server"
@@ -84,6 +87,7 @@ def test_install_args_replace_the_default_and_reach_cargo(mirrored_platform: Pla
     assert binaries(build_dir) == ["web"]
 
 
+@pytest.mark.slow
 def test_dropping_locked_is_allowed_with_a_note(mirrored_platform: Platform) -> None:
     mirrored_platform.set_config(BP_CARGO_INSTALL_ARGS="--bins")
     build_dir = mirrored_platform.new_build_dir("web-std")
@@ -94,6 +98,7 @@ def test_dropping_locked_is_allowed_with_a_note(mirrored_platform: Platform) -> 
     assert binaries(build_dir) == ["web-std"]
 
 
+@pytest.mark.slow
 def test_tools_are_on_path_during_the_build_cached_and_kept_out_of_the_slug(
     online_platform: Platform, crates_registry
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from classic_bp.commands.ci_compile import command_for_tests
@@ -9,6 +10,7 @@ from platform_runner import Platform
 from tests.assertions import assert_succeeded, error_message
 
 
+@pytest.mark.slow
 def test_tests_are_compiled_then_run(mirrored_platform: Platform) -> None:
     build_dir = mirrored_platform.new_build_dir("workspace")
     compiled = mirrored_platform.run(
@@ -23,6 +25,7 @@ def test_tests_are_compiled_then_run(mirrored_platform: Platform) -> None:
     assert "Compiling" not in result.stdout  # test-compile already built everything
 
 
+@pytest.mark.slow
 def test_a_failing_test_fails_bin_test(mirrored_platform: Platform) -> None:
     build_dir = mirrored_platform.new_build_dir("workspace")
     library = build_dir / "crates" / "shared" / "src" / "lib.rs"
@@ -56,6 +59,7 @@ def report_of(platform: Platform, build_dir) -> dict:
     return yaml.safe_load(result.stdout)
 
 
+@pytest.mark.slow
 def test_the_report_describes_the_last_build(mirrored_platform: Platform) -> None:
     build_dir, result = mirrored_platform.build("web-std")
     assert_succeeded(result)

@@ -16,6 +16,9 @@ import pytest
 
 from platform_runner import Platform
 
+# Every test here builds a real Rust app: `make test-fast` leaves them out.
+pytestmark = pytest.mark.slow
+
 
 def compile_until(platform: Platform, build_dir, marker: str, delay: float) -> None:
     """Start bin/compile, kill it ``delay`` seconds after ``marker`` shows in its log."""

@@ -10,8 +10,13 @@ import hashlib
 import tarfile
 from pathlib import Path
 
+import pytest
+
 from platform_runner import Platform
 from tests.assertions import assert_succeeded
+
+# Every test here builds a real Rust app: `make test-fast` leaves them out.
+pytestmark = pytest.mark.slow
 
 
 def test_the_tarball_is_reproducible(tarballs: list[Path]) -> None:

@@ -9,9 +9,14 @@ from __future__ import annotations
 import re
 import subprocess
 
+import pytest
+
 from crates_registry import bump_lockfile
 from platform_runner import Platform
 from tests.assertions import assert_succeeded
+
+# Every test here builds a real Rust app: `make test-fast` leaves them out.
+pytestmark = pytest.mark.slow
 
 
 def compiled_crates(log: str) -> list[str]:

@@ -23,6 +23,7 @@ def test_the_stack_python_lacks_the_packages() -> None:
     assert probe.returncode != 0, "this test needs a system python3 without click"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("json_pages", [True, False], ids=["pep691-json", "pep503-html"])
 def test_compile_fetches_verified_packages_then_reuses_them(
     stack_python_platform: Platform, package_index, json_pages: bool
@@ -87,6 +88,7 @@ def test_an_unreachable_index_is_named_in_the_error(
     assert "set PIP_INDEX_URL to a mirror" in result.stderr
 
 
+@pytest.mark.slow
 def test_detect_release_report_need_no_packages(stack_python_platform: Platform) -> None:
     build_dir = stack_python_platform.new_build_dir("web-std")
     assert stack_python_platform.detect(build_dir).stdout == "Rust\n"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from classic_bp.config.rustconfig import migrate
 from platform_runner import Platform
 from tests.assertions import assert_succeeded, error_message
@@ -14,6 +16,7 @@ def write_rustconfig(build_dir: Path, text: str) -> None:
     (build_dir / "RustConfig").write_text(text)
 
 
+@pytest.mark.slow
 def test_rustconfig_is_mapped_to_bp_settings_and_never_executed(
     mirrored_platform: Platform, tmp_path: Path
 ) -> None:
@@ -40,6 +43,7 @@ def test_rustconfig_is_mapped_to_bp_settings_and_never_executed(
     assert os.listdir(build_dir / "bin") == ["worker"]
 
 
+@pytest.mark.slow
 def test_bp_settings_win_over_rustconfig(mirrored_platform: Platform) -> None:
     mirrored_platform.set_config(BP_CARGO_WORKSPACE_MEMBERS="web-server")
     build_dir = mirrored_platform.new_build_dir("workspace")
@@ -49,6 +53,7 @@ def test_bp_settings_win_over_rustconfig(mirrored_platform: Platform) -> None:
     assert os.listdir(build_dir / "bin") == ["web"]
 
 
+@pytest.mark.slow
 def test_skip_build_installs_rust_only_and_keeps_the_sources(mirrored_platform: Platform) -> None:
     build_dir = mirrored_platform.new_build_dir("no-binary")
     write_rustconfig(build_dir, "RUST_SKIP_BUILD=1\n")
@@ -59,6 +64,7 @@ def test_skip_build_installs_rust_only_and_keeps_the_sources(mirrored_platform: 
     assert not (build_dir / "bin").exists()
 
 
+@pytest.mark.slow
 def test_diesel_is_installed_as_a_tool(online_platform: Platform) -> None:
     """diesel_cli is not on the local crates registry: the attempt and its error show."""
     build_dir = online_platform.new_build_dir("web-std")

@@ -9,9 +9,14 @@ from __future__ import annotations
 import re
 import subprocess
 
+import pytest
+
 from classic_bp.cargo.sccache import stable_root
 from platform_runner import Platform
 from tests.assertions import assert_succeeded
+
+# Every test here builds a real Rust app: `make test-fast` leaves them out.
+pytestmark = pytest.mark.slow
 
 
 def sccache_counts(log: str) -> tuple[int, int]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import yaml
 
 from platform_runner import Platform, http_get, running_web_process
@@ -23,6 +24,7 @@ def slug_files(build_dir) -> set[str]:
     }
 
 
+@pytest.mark.slow
 def test_the_slug_keeps_binaries_and_included_files_only(mirrored_platform: Platform) -> None:
     build_dir, result = mirrored_platform.build("rocket-style")
     assert_succeeded(result)
@@ -45,6 +47,7 @@ def test_the_slug_keeps_binaries_and_included_files_only(mirrored_platform: Plat
         assert http_get(url) == "<h1>served from static/</h1>\n"
 
 
+@pytest.mark.slow
 def test_include_and_exclude_patterns(mirrored_platform: Platform) -> None:
     mirrored_platform.set_config(
         BP_INCLUDE_FILES="static/*:docs/**/*.md:.env.example", BP_EXCLUDE_FILES=".env.*"
@@ -61,6 +64,7 @@ def test_patterns_cannot_reach_outside_the_app(platform: Platform) -> None:
     assert_user_error(result, "BP_INCLUDE_FILES", "../../etc/*")
 
 
+@pytest.mark.slow
 def test_the_sbom_is_valid_cyclonedx_listing_the_crates(
     online_platform: Platform,
     validators,
@@ -77,6 +81,7 @@ def test_the_sbom_is_valid_cyclonedx_listing_the_crates(
     assert serde_json["licenses"] == [{"expression": "MIT OR Apache-2.0"}]
 
 
+@pytest.mark.slow
 def test_the_sbom_can_be_disabled(mirrored_platform: Platform) -> None:
     mirrored_platform.set_config(BP_DISABLE_SBOM="true", BP_CARGO_TINI_DISABLED="true")
     build_dir, result = mirrored_platform.build("web-std")
@@ -86,6 +91,7 @@ def test_the_sbom_can_be_disabled(mirrored_platform: Platform) -> None:
     assert "BP_CARGO_TINI_DISABLED is set: nothing to do" in result.stdout
 
 
+@pytest.mark.slow
 def test_a_procfile_is_kept_and_cargo_commands_in_it_are_flagged(
     mirrored_platform: Platform,
 ) -> None:

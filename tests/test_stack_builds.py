@@ -22,6 +22,9 @@ from stack_runner import StackRunner
 
 # Each Scalingo stack on its own Ubuntu release (Python 3.10, 3.12, 3.14), and
 # the default Debian stand-in (3.11).
+
+# Every test here builds a real Rust app: `make test-fast` leaves them out.
+pytestmark = pytest.mark.slow
 STAND_INS = [*STACK_SUITES.items(), ("scalingo-22", DEFAULT_SUITE)]
 
 

@@ -11,6 +11,7 @@ from platform_runner import Platform
 from tests.assertions import assert_succeeded, assert_user_error
 
 
+@pytest.mark.slow
 def test_rust_without_rustup_from_the_standalone_installer(
     mirrored_platform: Platform, rustup_mirror
 ) -> None:
@@ -33,6 +34,7 @@ def test_rust_without_rustup_from_the_standalone_installer(
     assert [path for _, path, _ in rustup_mirror.requests] == ["/dist/channel-rust-stable.toml"]
 
 
+@pytest.mark.slow
 def test_a_pinned_rustup_init_comes_from_rustups_archive(
     mirrored_platform: Platform, rustup_mirror
 ) -> None:
@@ -46,6 +48,7 @@ def test_a_pinned_rustup_init_comes_from_rustups_archive(
     assert "/rustup/archive/1.29.0/x86_64-unknown-linux-gnu/rustup-init.sha256" in paths
 
 
+@pytest.mark.slow
 def test_components_from_rust_toolchain_toml_are_installed(mirrored_platform: Platform) -> None:
     build_dir = mirrored_platform.new_build_dir("pinned-toolchain")
     (build_dir / "rust-toolchain.toml").write_text(
@@ -60,6 +63,7 @@ def test_components_from_rust_toolchain_toml_are_installed(mirrored_platform: Pl
     assert {"rustfmt", "cargo-clippy"} <= set(os.listdir(toolchain))
 
 
+@pytest.mark.slow
 def test_the_musl_rustup_init_is_requested_for_musl(mirrored_platform: Platform) -> None:
     """The mirror here has no musl build; the request and the error show the choice."""
     mirrored_platform.set_config(BP_RUSTUP_INIT_LIBC="musl")

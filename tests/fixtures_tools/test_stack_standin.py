@@ -20,6 +20,9 @@ from pathlib import Path
 
 import pytest
 
+# Every test here builds a real Rust app: `make test-fast` leaves them out.
+pytestmark = pytest.mark.slow
+
 FIXTURES = Path(__file__).resolve().parents[2] / "scalingo-22-fixtures"
 TOOLS = FIXTURES / "tools"
 DOCKER_RUN = FIXTURES / "docker-run"
