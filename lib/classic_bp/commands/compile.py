@@ -1,7 +1,9 @@
 """bin/compile: turn the app in BUILD_DIR into a slug, using CACHE_DIR.
 
-Only orchestration lives here; every step has its own module. The order
-matters: configuration is read and validated before anything slow starts.
+This module is the list of the build's steps, in order, and nothing else:
+each step lives in its own subpackage and prints its own part of the log
+(text from the errors catalogue). The order matters: configuration is read
+and validated before anything slow starts.
 """
 
 from __future__ import annotations
@@ -12,20 +14,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import __version__, errors
-from ..cache import CacheLayout, ensure_layout
-from ..cargo import pruning, sccache, source_times
-from ..cargo.build import compile_app, prepare_cargo_home, prepare_target_dir
-from ..config import rustconfig, toolchain_request
-from ..config.build_config import BuildConfig, load_config
-from ..platform import output, report
-from ..platform.env_dir import Settings, read_env_dir
+from .. import errors
+from ..cache import CacheLayout
+from ..cargo import sccache
+from ..cargo.build import build_step
+from ..cargo.caches import restore_caches
+from ..config.build_config import BuildConfig
+from ..config.read import read_configuration
+from ..layer import open_cache
+from ..platform import output, stack
 from ..rust.environment import RustInstall, cargo_environment
 from ..rust.install import install_rust
-from ..rust.tools import install_tools
-from ..slug import clean, process_types, procfile, runtime, sbom
-
-SBOM_PATH = Path(".rust-buildpack") / "sbom.cdx.json"
+from ..rust.tools import tools_step
+from ..slug.clean import clean_step
+from ..slug.runtime import write_runtime
+from ..slug.sbom import sbom_step
 
 
 @dataclass(frozen=True)
@@ -37,89 +40,6 @@ class BuildContext:
     env_dir: Path
     buildpack_dir: Path
     stack: str | None
-
-
-def _describe_config(config: BuildConfig, settings: Settings, build_dir: Path) -> None:
-    project = config.project
-    if project.is_workspace:
-        output.detail(f"Cargo workspace of {plural(len(project.packages), 'package')}:")
-    for package in project.packages:
-        relative = package.directory.relative_to(project.root).as_posix()
-        bins = ", ".join(package.binaries) or "none"
-        indent = "  " if project.is_workspace else ""
-        output.detail(f"{indent}Package {package.name} in {relative}/, binaries: {bins}")
-    output.detail("Rust toolchain, by priority:")
-    variable = settings.get(toolchain_request.TOOLCHAIN_VARIABLE)
-    for candidate in toolchain_request.candidates(build_dir, variable):
-        output.detail(f"  {candidate.source}: {candidate.value or 'not set'}")
-    output.detail(f"Using {config.toolchain.channel}, from {config.toolchain.source}")
-    if config.profile_note:
-        output.detail(config.profile_note)
-    if config.install.from_user:
-        output.detail(f"cargo install arguments: {' '.join(config.install.arguments) or '(none)'}")
-    if len(config.install.packages) != len(project.binary_packages()):
-        names = ", ".join(package.name for package in config.install.packages)
-        output.detail(f"Installing only: {names}")
-    for note in config.notes:
-        output.detail(f"Note: {note}")
-
-
-def _read_configuration(context: BuildContext, process_env: Mapping[str, str]):
-    app_env = read_env_dir(context.env_dir)
-    output.redact.add(app_env.secret_values())
-    if app_env.ignored:
-        output.warning(
-            "These config vars are ignored during the build, because they would change\n"
-            f"how the builder itself runs: {', '.join(app_env.ignored)}.\n"
-            "They still apply to the running app."
-        )
-    migration = rustconfig.migrate(context.build_dir)
-    if migration is not None:
-        _describe_migration(migration)
-    settings = Settings(app_env, process_env, migration.settings if migration else {})
-    skip_build = migration.skip_build if migration else False
-    config = load_config(context.build_dir, settings, skip_build=skip_build)
-    _describe_config(config, settings, context.build_dir)
-    return settings, config
-
-
-def _describe_migration(migration: rustconfig.Migration) -> None:
-    output.detail("RustConfig (from the old Heroku Rust buildpack) is read, never run:")
-    for message in migration.messages:
-        output.detail(f"  {message}")
-    if migration.ignored:
-        output.detail(f"  ignored: {', '.join(migration.ignored)}")
-    output.detail("Set the BP_* variables instead to drop RustConfig; they win over it.")
-
-
-def _write_sbom(build_dir: Path, rust: RustInstall, environment: Mapping[str, str]) -> None:
-    """A CycloneDX SBOM in the slug; a failure here never fails a build that compiled."""
-    destination = build_dir / SBOM_PATH
-    try:
-        summary = sbom.write_sbom(build_dir, rust.cargo, environment, destination)
-    except errors.BuildError as problem:
-        output.warning(f"No SBOM was written:\n{problem}")
-        return
-    source = "cargo metadata" if summary.used_cargo_metadata else "Cargo.lock only"
-    output.detail(
-        f"{SBOM_PATH.as_posix()}: CycloneDX, {plural(summary.component_count, 'component')}"
-        f" (from {source})"
-    )
-
-
-def _check_procfile(build_dir: Path, web: str | None, binaries: tuple[str, ...]) -> None:
-    if procfile.read_process_types(build_dir):
-        output.detail("The app's Procfile is kept and wins over the default process types")
-    for problem in procfile.problems(build_dir, web, binaries):
-        output.warning(
-            f"The Procfile's {problem.process_type} process runs `{problem.command}`.\n"
-            "The slug has no cargo and no target/ directory: the binaries are in /app/bin.\n"
-            f"Change the line to:  {problem.suggestion}"
-        )
-
-
-def plural(count: int, singular: str, many: str | None = None) -> str:
-    return f"{count} {singular if count == 1 else (many or singular + 's')}"
 
 
 @dataclass
@@ -137,63 +57,21 @@ class PreparedBuild:
         """Print the shared compile cache's statistics and stop its server (once)."""
         if self.sccache is not None:
             tool, self.sccache = self.sccache, None
-            stats = sccache.finish(tool, self.environment)
-            if stats is not None:
-                report.record("sccache", {"hits": stats.hits, "misses": stats.misses})
-
-
-KNOWN_STACKS = ("scalingo-22", "scalingo-24", "scalingo-26", "heroku-22", "heroku-24")
-
-
-def _check_stack(stack: str | None) -> None:
-    if stack is None:
-        output.warning(
-            "STACK is not set, so the stack is unknown. The build goes on; platforms\n"
-            f"set it ({', '.join(KNOWN_STACKS)})."
-        )
-    elif stack not in KNOWN_STACKS:
-        output.warning(
-            f"The stack {stack} is not one this buildpack is tested on"
-            f" ({', '.join(KNOWN_STACKS)}).\n"
-            "The build goes on; if it fails, try a supported stack."
-        )
+            sccache.finish_step(tool, self.environment)
 
 
 def prepare_build(context: BuildContext, process_env: Mapping[str, str]) -> PreparedBuild:
-    output.step(f"Rust buildpack {__version__} on {context.stack or 'an unnamed stack'}")
-    _check_stack(context.stack)
-    with output.timed_step("Reading the app's configuration"):
-        settings, config = _read_configuration(context, process_env)
-
-    layout = CacheLayout(context.cache_dir)
-    for reason in ensure_layout(layout):
-        output.detail(f"Discarding the whole cache: {reason}")
+    stack.announce(context.stack)
+    settings, config = read_configuration(context.build_dir, context.env_dir, process_env)
+    layout = open_cache(context.cache_dir)
     base_env = settings.build_environment()
-    # Started now so that its download overlaps the toolchain's.
-    sccache_fetch = (
-        sccache.BinaryFetch(layout, config.sccache_path, context.env_dir)
-        if config.sccache_enabled
-        else None
-    )
+    sccache_fetch = sccache.start_fetch(layout, config, context.env_dir)
     rust = install_rust(layout, config, base_env)
     environment = cargo_environment(base_env, layout, rust, context.build_dir)
-    with output.timed_step("Restoring cargo's cache"):
-        prepare_cargo_home(layout, config)
-        prepare_target_dir(layout, config, rust)
-        restored = source_times.restore(layout, context.build_dir)
-        output.detail(
-            f"Source files unchanged since the last build: {restored.unchanged}"
-            f" (timestamps restored); changed or new: {restored.changed}"
-        )
-    if config.tools.specs:
-        with output.timed_step(f"Installing tools ({', '.join(config.tools.specs)})"):
-            install_tools(layout, config.tools, rust.cargo, environment, rust.rustc_version)
+    restore_caches(layout, config, rust, context.build_dir)
+    tools_step(layout, config.tools, rust, environment)
     # Last: from here on the caller's try/finally puts cargo's home back.
-    shared_cache = None
-    if sccache_fetch is not None:
-        with output.timed_step("Setting up sccache, the shared compile cache"):
-            shared_cache = sccache.set_up(layout, sccache_fetch)
-            environment = sccache.environment(shared_cache, layout, environment)
+    shared_cache, environment = sccache.set_up_step(layout, sccache_fetch, environment)
     target_dir = shared_cache.target_dir if shared_cache else layout.target_dir
     return PreparedBuild(config, layout, rust, environment, target_dir, shared_cache)
 
@@ -210,82 +88,24 @@ def run_compile(context: BuildContext, process_env: Mapping[str, str]) -> None:
 def _compile_prepared(context: BuildContext, build: PreparedBuild, started: float) -> None:
     config, rust, environment = build.config, build.rust, build.environment
     if config.skip_build:
-        runtime.write_profile_script(context.build_dir)
-        runtime.write_export(context.buildpack_dir, environment)
-        elapsed = output.format_seconds(time.monotonic() - started)
-        output.step(f"Installed Rust {rust.version} without compiling the app in {elapsed}")
+        write_runtime(context.build_dir, context.buildpack_dir, None, (), environment)
+        output.step(errors.installed_without_compiling(rust.version, _elapsed(started)))
         return
-    with output.timed_step("Compiling the app"):
-        app = compile_app(config, context.build_dir, rust.cargo, build.target_dir, environment)
-        source_times.remember(build.layout, context.build_dir)
-        output.detail(f"Installed into bin/: {', '.join(app.binaries)}")
-        if app.pruned.removed:
-            output.detail(
-                f"Pruned {plural(app.pruned.removed, 'stale artifact')} of earlier builds"
-                f" ({clean.format_size(app.pruned.freed_bytes)})"
-            )
-        _report_cache_size(build.layout, config)
-        report.record("binaries", list(app.binaries))
-
-    if config.write_sbom:
-        with output.timed_step("Writing the SBOM"):
-            _write_sbom(context.build_dir, rust, environment)
-    with output.timed_step("Writing runtime configuration"):
-        _write_runtime(context, config, app.binaries, environment)
-    with output.timed_step("Removing the app's sources from the slug"):
-        _clean_slug(context.build_dir, config)
-    build.finish()
-
-    elapsed = output.format_seconds(time.monotonic() - started)
-    output.step(
-        f"Build succeeded in {elapsed}: {plural(len(app.binaries), 'binary', 'binaries')} "
-        f"({', '.join(app.binaries)}) with Rust {rust.version}"
+    app = build_step(
+        config, build.layout, context.build_dir, rust.cargo, build.target_dir, environment
     )
+    if config.write_sbom:
+        sbom_step(context.build_dir, rust.cargo, environment)
+    write_runtime(
+        context.build_dir, context.buildpack_dir, config.project, app.binaries, environment
+    )
+    clean_step(context.build_dir, config.include_files, config.exclude_files)
+    build.finish()
+    output.step(errors.build_succeeded(app.binaries, rust.version, _elapsed(started)))
 
 
-def _write_runtime(
-    context: BuildContext,
-    config: BuildConfig,
-    binaries: tuple[str, ...],
-    environment: Mapping[str, str],
-) -> None:
-    web = process_types.choose_web(config.project, binaries)
-    web_env = process_types.web_environment(config.project, web)
-    process_types.write_metadata(context.build_dir, web, binaries, web_env)
-    runtime.write_profile_script(context.build_dir)
-    runtime.write_export(context.buildpack_dir, environment)
-    for name, command in process_types.process_types(web, binaries, web_env).items():
-        output.detail(f"Default process type {name}: {command}")
-    _check_procfile(context.build_dir, web, binaries)
-    if web is None and not procfile.read_process_types(context.build_dir):
-        output.warning(
-            "No binary is named `web`, and the app has several binaries, so there is\n"
-            "no default web process. Name the web server's binary `web`, or add a\n"
-            "Procfile such as:  web: /app/bin/<binary>"
-        )
-
-
-def _report_cache_size(layout: CacheLayout, config: BuildConfig) -> None:
-    size, discarded = pruning.enforce_budget(layout, config.cache_max_bytes)
-    budget = clean.format_size(config.cache_max_bytes)
-    if discarded:
-        output.detail(
-            f"The cache was over its budget of {budget} (BP_CACHE_MAX_SIZE):"
-            " discarded the build artifacts"
-        )
-    output.detail(f"Cache size: {clean.format_size(size)} (budget {budget})")
-    report.record("cache_bytes", size)
-
-
-def _clean_slug(build_dir: Path, config: BuildConfig) -> None:
-    cleaned = clean.clean_slug(build_dir, config.include_files, config.exclude_files)
-    for link in cleaned.unsafe_links:
-        output.warning(f"Removed the symlink {link}: it points outside the app.")
-    kept = ", ".join(cleaned.kept) or "none"
-    output.detail(f"Kept bin/, .profile.d/, Procfile and files matching the patterns: {kept}")
-    output.detail(f"Removed {plural(cleaned.removed_count, 'file')}")
-    output.detail(f"Slug size: {clean.format_size(cleaned.size_bytes)}")
-    report.record("slug_bytes", cleaned.size_bytes)
+def _elapsed(started: float) -> str:
+    return output.format_seconds(time.monotonic() - started)
 
 
 def context_from_arguments(build: str, cache: str, env: str, buildpack_dir: Path) -> BuildContext:

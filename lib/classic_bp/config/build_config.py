@@ -7,7 +7,6 @@ build in a second instead of after a ten-minute toolchain install.
 
 from __future__ import annotations
 
-import platform
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,25 +16,20 @@ from .. import errors
 from ..cargo.project import CargoProject, load_project
 from ..cargo.pruning import parse_size
 from ..fetch.urls import display_url
-from ..platform.env_dir import Settings
+from ..platform.env_dir import FALSE_VALUES, TRUE_VALUES, Settings
+from ..platform.stack import cpu_arch
 from ..rust import standalone
-from ..rust.tools import TOOLS_ARGS_VARIABLE, TOOLS_VARIABLE, ToolsPlan, plan_tools
 from ..slug import clean
 from . import toolchain_request
 from .install_args import ARGS_VARIABLE, MEMBERS_VARIABLE, InstallPlan, plan_install
 from .toolchain_request import ToolchainRequest
+from .tools import TOOLS_ARGS_VARIABLE, TOOLS_VARIABLE, ToolsPlan, plan_tools
 
 DEFAULT_DIST_SERVER = "https://static.rust-lang.org"
 DEFAULT_UPDATE_ROOT = "https://static.rust-lang.org/rustup"
 PROFILES = ("minimal", "default", "complete")
 PROFILE_ALIASES = {"minimum": "minimal"}
 REGISTRY_MIRROR_VARIABLE = "BP_CARGO_REGISTRY_MIRROR"
-HOST_TRIPLES = {
-    "x86_64": "x86_64-unknown-linux-gnu",
-    "amd64": "x86_64-unknown-linux-gnu",
-    "aarch64": "aarch64-unknown-linux-gnu",
-    "arm64": "aarch64-unknown-linux-gnu",
-}
 
 
 @dataclass(frozen=True)
@@ -84,10 +78,6 @@ def _setting(settings: Settings, name: str) -> str | None:
     """A set-but-empty variable counts as unset, as on most platforms' dashboards."""
     value = settings.get(name)
     return value.strip() if value and value.strip() else None
-
-
-TRUE_VALUES = ("1", "true", "yes", "on")
-FALSE_VALUES = ("0", "false", "no", "off")
 
 
 def _flag(settings: Settings, name: str, default: bool = False) -> bool:
@@ -140,7 +130,7 @@ def _profile(settings: Settings) -> tuple[str, str | None]:
     value = _setting(settings, "BP_RUST_PROFILE") or "minimal"
     if value in PROFILE_ALIASES:
         alias = PROFILE_ALIASES[value]
-        return alias, f"BP_RUST_PROFILE={value} is read as {alias!r}, rustup's name for it"
+        return alias, errors.note_profile_alias(value, alias)
     if value not in PROFILES:
         raise errors.invalid_choice("BP_RUST_PROFILE", value, PROFILES)
     return value, None
@@ -177,8 +167,7 @@ def _registry_mirror(settings: Settings) -> RegistryMirror | None:
 
 
 def host_triple() -> str:
-    machine = platform.machine().lower()
-    return HOST_TRIPLES.get(machine, f"{machine}-unknown-linux-gnu")
+    return f"{cpu_arch()}-unknown-linux-gnu"
 
 
 def load_config(build_dir: Path, settings: Settings, skip_build: bool = False) -> BuildConfig:
@@ -190,26 +179,17 @@ def load_config(build_dir: Path, settings: Settings, skip_build: bool = False) -
     )
     notes = []
     if not install.locked:
-        notes.append(
-            f"{ARGS_VARIABLE} has neither --locked nor --frozen: cargo may resolve other"
-            " versions than Cargo.lock's."
-        )
+        notes.append(errors.note_not_locked(ARGS_VARIABLE))
     elif not project.lockfile.is_file():
         raise errors.missing_lockfile(build_dir)
     if _flag(settings, "BP_CARGO_TINI_DISABLED"):
-        notes.append(
-            "BP_CARGO_TINI_DISABLED is set: nothing to do, this platform starts processes"
-            " itself and the buildpack never installs tini."
-        )
+        notes.append(errors.note_tini_disabled())
     profile, profile_note = _profile(settings)
     rustup_enabled = _flag(settings, "BP_RUSTUP_ENABLED", default=True)
     rust_version = None
     if not rustup_enabled:
         rust_version = standalone.check_spec(_setting(settings, standalone.VERSION_VARIABLE))
-        notes.append(
-            "BP_RUSTUP_ENABLED=false: Rust comes from the standalone installer; the toolchain"
-            " name, profile, components and targets are not used."
-        )
+        notes.append(errors.note_rustup_disabled())
     return BuildConfig(
         project=project,
         toolchain=toolchain_request.resolve(

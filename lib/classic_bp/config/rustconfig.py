@@ -14,9 +14,10 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..platform.env_dir import TRUE_VALUES
+
 FILE_NAME = "RustConfig"
 ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>.*)$")
-TRUE_VALUES = ("1", "true", "yes", "on")
 # The old buildpack always built in release mode; cargo install does too.
 DROPPED_BUILD_FLAGS = ("--release",)
 PACKAGE_FLAGS = ("-p", "--package")

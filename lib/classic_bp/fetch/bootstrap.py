@@ -22,12 +22,18 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .. import errors
+from ..platform import report
 from .urls import index_url, shown_url
 
 RUNTIME_MODULES = ("click", "requests", "rich")
 LOCK_PATH = Path(__file__).resolve().parents[2] / "runtime-packages.json"
 FETCHING_COMMANDS = ("compile", "test-compile")
 COMPLETE_MARKER = ".complete"
+# Cache invalidation: the folder is named after the hash of the pins, so new
+# pins mean a new folder; the old ones are removed once it is complete. Not a
+# layer.Layer: this runs before the modules a Layer uses may be importable.
+LAYER_NAME = "python packages"
 
 
 class FetchError(Exception):
@@ -60,7 +66,12 @@ def packages_dir(cache_dir: Path, index: str) -> Path:
     root = cache_dir / "rust-buildpack-python"
     target = root / lock_key(lock_text)
     if (target / COMPLETE_MARKER).is_file():
+        report.cache_decision(LAYER_NAME, "reused")
         return target
+    earlier = root.is_dir() and any(old.is_dir() for old in root.iterdir())
+    report.cache_decision(
+        LAYER_NAME, "discarded: the pinned packages changed" if earlier else "created"
+    )
     from .wheels import fetch_wheels  # http.client, zipfile: only when fetching
 
     print("-----> Fetching the buildpack's Python packages", flush=True)
@@ -82,32 +93,19 @@ def packages_dir(cache_dir: Path, index: str) -> Path:
 
 def ensure_runtime_packages(argv: list[str]) -> None:
     if not missing_modules():
+        report.cache_decision(LAYER_NAME, "not used: the packages are importable")
         return
     command = argv[0] if argv else ""
     if command not in FETCHING_COMMANDS or len(argv) < 3:
-        _alert(
-            [
-                f"The buildpack's Python packages are missing: {', '.join(missing_modules())}.",
-                "Only compile and test-compile fetch them (into CACHE_DIR).",
-            ]
-        )
+        _alert(str(errors.runtime_packages_missing(missing_modules())).splitlines())
         sys.exit(1)
     env_dir = Path(argv[3]) if len(argv) > 3 else None
     index = index_url(env_dir)
     try:
         target = packages_dir(Path(argv[2]).resolve(), index)
     except (FetchError, OSError) as problem:
-        _alert(
-            [
-                "Could not fetch the buildpack's Python packages.",
-                "",
-                str(problem),
-                "",
-                f"The package index used is {shown_url(index)}. If the builder cannot reach",
-                "PyPI, set PIP_INDEX_URL to a mirror, or use the release tarball of the",
-                "buildpack, which carries its packages.",
-            ]
-        )
+        failure = errors.runtime_packages_unavailable(str(problem), shown_url(index))
+        _alert(str(failure).splitlines())
         sys.exit(1)
     sys.path.insert(1, str(target))
     importlib.invalidate_caches()

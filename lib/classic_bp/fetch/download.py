@@ -12,22 +12,19 @@ import hashlib
 import os
 import re
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .. import __version__, errors
+from .retry import ATTEMPTS, FIRST_BACKOFF_SECONDS, RETRY_STATUSES, Transient, with_retries
 from .urls import display_url
 
 if TYPE_CHECKING:  # imported when a download happens: most rebuilds download nothing
     import requests
 
-ATTEMPTS = 4
-FIRST_BACKOFF_SECONDS = 0.5
 TIMEOUT = (10, 60)  # connect, read
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 USER_AGENT = f"classic-bp-rust/{__version__}"
 
@@ -42,39 +39,31 @@ def _network_errors() -> tuple[type[Exception], ...]:
     )
 
 
-class _Transient(Exception):
-    pass
-
-
-class _Permanent(Exception):
-    pass
-
-
 def _with_retries(url: str, action: Callable[[requests.Response], object]) -> object:
     if urlsplit(url).scheme == "file":
         return _read_local(url, action)
     import requests
 
-    delay = FIRST_BACKOFF_SECONDS
-    for attempt in range(1, ATTEMPTS + 1):
+    shown = display_url(url)
+
+    def once(attempt: int) -> object:
         try:
             with requests.get(
                 url, stream=True, timeout=TIMEOUT, headers={"User-Agent": USER_AGENT}
             ) as response:
-                if response.status_code in RETRY_STATUSES:
-                    raise _Transient(f"the server answered HTTP {response.status_code}")
-                if response.status_code != 200:
-                    raise _Permanent(f"the server answered HTTP {response.status_code}")
-                return action(response)
-        except _Permanent as problem:
-            raise errors.download_failed(display_url(url), str(problem), attempt) from None
-        except (_Transient, *_network_errors()) as problem:
-            if attempt == ATTEMPTS:
-                reason = str(problem) if isinstance(problem, _Transient) else _network(problem)
-                raise errors.download_failed(display_url(url), reason, attempt) from None
-            time.sleep(delay)
-            delay *= 2
-    raise AssertionError("unreachable")
+                status = response.status_code
+                if status == 200:
+                    return action(response)
+        except _network_errors() as problem:
+            raise Transient(errors.download_failed(shown, _network(problem), attempt)) from None
+        failure = errors.download_failed(
+            shown, f"the server answered HTTP {status}", attempt, not_found=status == 404
+        )
+        if status in RETRY_STATUSES:
+            raise Transient(failure)
+        raise failure
+
+    return with_retries(once, ATTEMPTS, FIRST_BACKOFF_SECONDS)
 
 
 def _read_local(url: str, action: Callable[[requests.Response], object]) -> object:
@@ -85,7 +74,7 @@ def _read_local(url: str, action: Callable[[requests.Response], object]) -> obje
 
     path = Path(url2pathname(urlsplit(url).path))
     if not path.is_file():
-        raise errors.download_failed(url, f"{path} does not exist", 1)
+        raise errors.download_failed(url, f"{path} does not exist", 1, not_found=True)
     response = requests.Response()
     response.status_code = 200
     response.encoding = "utf-8"

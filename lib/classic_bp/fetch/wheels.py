@@ -13,7 +13,6 @@ import hashlib
 import io
 import json
 import shutil
-import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -24,31 +23,32 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from .bootstrap import FetchError
+from .retry import ATTEMPTS, RETRY_STATUSES, Transient, with_retries
 from .urls import shown_url
 
-ATTEMPTS = 4
 JSON_ACCEPT = "application/vnd.pypi.simple.v1+json, text/html;q=0.1"
 PARALLEL_FETCHES = 6
 
 
 def _get(url: str, accept: str = "*/*") -> tuple[bytes, str, str]:
     """GET with bounded retries on transient failures: (body, content type, final URL)."""
-    delay = 0.5
-    for attempt in range(1, ATTEMPTS + 1):
+
+    def once(attempt: int) -> tuple[bytes, str, str]:
         request = urllib.request.Request(url, headers={"Accept": accept})
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
                 return response.read(), response.headers.get("Content-Type", ""), response.url
         except urllib.error.HTTPError as problem:
-            if problem.code not in (429, 500, 502, 503, 504) or attempt == ATTEMPTS:
-                raise FetchError(f"{shown_url(url)} answered HTTP {problem.code}") from None
+            failure = FetchError(f"{shown_url(url)} answered HTTP {problem.code}")
+            if problem.code in RETRY_STATUSES:
+                raise Transient(failure) from None
+            raise failure from None
         except (urllib.error.URLError, OSError) as problem:
-            if attempt == ATTEMPTS:
-                reason = getattr(problem, "reason", problem)
-                raise FetchError(f"{shown_url(url)} could not be reached ({reason})") from None
-        time.sleep(delay)
-        delay *= 2
-    raise AssertionError("unreachable")
+            reason = getattr(problem, "reason", problem)
+            failure = FetchError(f"{shown_url(url)} could not be reached ({reason})")
+            raise Transient(failure) from None
+
+    return with_retries(once, ATTEMPTS)
 
 
 class _Anchors(HTMLParser):

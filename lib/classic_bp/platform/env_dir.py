@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+# How every boolean setting (BP_* variables, the old RustConfig) is spelled.
+TRUE_VALUES = ("1", "true", "yes", "on")
+FALSE_VALUES = ("0", "false", "no", "off")
 BLOCKED_NAMES = frozenset(
     {
         "PATH",

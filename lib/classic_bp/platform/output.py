@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+_SIZE_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
+
 STEP_PREFIX = "-----> "
 DETAIL_PREFIX = "       "
 ALERT_PREFIX = " !     "
@@ -83,9 +85,12 @@ def detail(text: str = "") -> None:
         _write(sys.stdout, (DETAIL_PREFIX + line).rstrip())
 
 
-def warning(text: str) -> None:
-    """A warning block on stderr, set apart by blank alert lines."""
-    _alert_block(text)
+def warning(text: str | object) -> None:
+    """A warning block on stderr, set apart by blank alert lines.
+
+    Takes the catalogue's typed warnings (errors.BuildWarning) as they are.
+    """
+    _alert_block(str(text))
 
 
 def error(text: str) -> None:
@@ -97,6 +102,18 @@ def _alert_block(text: str) -> None:
     for line in text.splitlines():
         _write(sys.stderr, (ALERT_PREFIX + line).rstrip())
     _write(sys.stderr, ALERT_PREFIX.rstrip())
+
+
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else (many or singular + 's')}"
+
+
+def format_size(n: int) -> str:
+    """Sizes for the log in binary units: ``512 B``, ``4.2 MiB``."""
+    value, unit = float(n), 0
+    while round(value, 1) >= 1024 and unit < len(_SIZE_UNITS) - 1:
+        value, unit = value / 1024, unit + 1
+    return f"{n} B" if unit == 0 else f"{value:.1f} {_SIZE_UNITS[unit]}"
 
 
 def format_seconds(seconds: float) -> str:

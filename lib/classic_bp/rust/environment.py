@@ -15,6 +15,14 @@ from pathlib import Path
 from ..cache import CacheLayout
 from ..config.build_config import BuildConfig
 
+# What hands the cached Rust over: to later buildpacks (the export file) and
+# to bin/test (test-compile's record).
+HANDED_OVER = ("PATH", "CARGO_HOME", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN", "RUSTC")
+
+
+def rustup_binary(layout: CacheLayout) -> Path:
+    return layout.proxies_bin / "rustup"
+
 
 def rustup_environment(
     base: Mapping[str, str], layout: CacheLayout, config: BuildConfig

@@ -1,9 +1,10 @@
 """Step: install rustup into the cache with a verified rustup-init.
 
-Cache invalidation: the rustup installation is keyed on the rustup-init URL
-(which carries the host triple). When the key matches and rustup's binary is
-present, nothing is downloaded. rustup-init itself is kept next to its sha256
-so a reinstall needs no network either.
+Cache invalidation (RUSTUP, RUSTUP_INIT below): the rustup installation is
+keyed on the rustup-init URL (which carries the host triple). When the key
+matches and rustup's binary is present, nothing is downloaded. A new rustup
+also drops the toolchain's key: the toolchains lived in its home. rustup-init
+itself is kept next to its sha256 so a reinstall needs no network either.
 """
 
 from __future__ import annotations
@@ -11,15 +12,30 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from .. import cache, errors
+from .. import errors
 from ..cache import CacheLayout
 from ..config.build_config import BuildConfig
 from ..fetch.download import download_verified, fetch_sha256, file_sha256
 from ..fetch.urls import display_url
-from ..platform import output, report
-from .environment import rustup_environment
+from ..layer import Layer
+from ..platform import output
+from .environment import rustup_binary, rustup_environment
+from .toolchain import TOOLCHAIN
 
-KEY_LABELS = {"rustup_init_url": "rustup-init URL"}
+RUSTUP_INIT = Layer(
+    name="rustup-init",
+    what="rustup-init",
+    labels={"url": "rustup-init URL"},
+    reused_text="Using rustup-init from the cache",
+    discard_text=None,
+)
+RUSTUP = Layer(
+    name="rustup",
+    what="rustup",
+    labels={"rustup_init_url": "rustup-init URL"},
+    paths=lambda layout: [layout.rustup_home, layout.rustup_bin_home],
+    reused_text="Reusing rustup from the cache",
+)
 
 
 def rustup_init_url(config: BuildConfig) -> str:
@@ -32,32 +48,31 @@ def rustup_init_url(config: BuildConfig) -> str:
     return f"{config.update_root}/dist/{config.rustup_init_triple}/rustup-init"
 
 
-def _cached_rustup_init(layout: CacheLayout, url: str) -> Path | None:
-    """The cached rustup-init if it came from ``url`` and is intact."""
-    stored = cache.read_key(layout.key_path("rustup-init"))
-    binary = layout.rustup_init
-    if not (isinstance(stored, dict) and stored.get("url") == url and binary.is_file()):
-        return None
-    return binary if file_sha256(binary) == stored.get("sha256") else None
-
-
 def fetch_rustup_init(layout: CacheLayout, config: BuildConfig) -> Path:
+    """The cached rustup-init if it came from the wanted URL and is intact, else a fresh one.
+
+    Its key also holds the sha256 it was verified against, which is not known
+    before the download: only the URL is compared, and the file is checked
+    against the stored sha256.
+    """
     url = rustup_init_url(config)
-    cached = _cached_rustup_init(layout, url)
-    if cached is not None:
-        output.detail("Using rustup-init from the cache")
-        return cached
+    binary = layout.rustup_init
+    stored = RUSTUP_INIT.read(layout)
+    sha256 = stored.get("sha256") if isinstance(stored, dict) else None
+    wanted = {"url": url, "sha256": sha256}
+
+    def intact() -> str | None:
+        return None if file_sha256(binary) == sha256 else "its sha256 does not match"
+
+    if RUSTUP_INIT.open(layout, wanted, binary.is_file(), verify=intact).reusable:
+        return binary
     output.detail(f"Downloading rustup-init from {display_url(url)}")
     expected = fetch_sha256(url + ".sha256")
     download_verified(url, layout.rustup_init, expected)
     layout.rustup_init.chmod(0o755)
-    cache.write_key(layout.key_path("rustup-init"), {"url": url, "sha256": expected})
+    RUSTUP_INIT.save(layout, {"url": url, "sha256": expected})
     output.detail(f"Verified sha256 {expected}")
     return layout.rustup_init
-
-
-def rustup_binary(layout: CacheLayout) -> Path:
-    return layout.proxies_bin / "rustup"
 
 
 def _rustup_version(layout: CacheLayout, environment: Mapping[str, str]) -> str:
@@ -66,21 +81,11 @@ def _rustup_version(layout: CacheLayout, environment: Mapping[str, str]) -> str:
 
 
 def install_rustup(layout: CacheLayout, config: BuildConfig, base_env: Mapping[str, str]) -> None:
-    key_path = layout.key_path("rustup")
     wanted = {"rustup_init_url": rustup_init_url(config)}
-    stored = cache.read_key(key_path)
-    reasons = cache.reasons_to_discard(stored, wanted, KEY_LABELS)
-    if stored is not None and not reasons and rustup_binary(layout).is_file():
-        output.detail("Reusing rustup from the cache")
-        report.cache_decision("rustup", "reused")
+    if RUSTUP.open(layout, wanted, rustup_binary(layout).is_file()).reusable:
         return
-    report.cache_decision("rustup", "discarded: " + "; ".join(reasons) if reasons else "created")
-    if reasons:
-        output.detail("Discarding the cached rustup: " + "; ".join(reasons))
-    cache.forget_key(key_path)
-    cache.forget_key(layout.key_path("toolchain"))
-    cache.remove_tree(layout.rustup_home)
-    cache.remove_tree(layout.rustup_bin_home)
+    # The toolchains lived in the rustup home just removed.
+    TOOLCHAIN.discard(layout)
     rustup_init = fetch_rustup_init(layout, config)
     environment = rustup_environment(base_env, layout, config)
     command = [
@@ -102,5 +107,5 @@ def install_rustup(layout: CacheLayout, config: BuildConfig, base_env: Mapping[s
     returncode = output.run_quietly(settings, env=environment)
     if returncode != 0:
         raise errors.rustup_init_failed(returncode)
-    cache.write_key(key_path, wanted)
+    RUSTUP.save(layout, wanted)
     output.detail(f"Installed rustup into the cache ({_rustup_version(layout, environment)})")

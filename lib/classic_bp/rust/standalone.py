@@ -37,12 +37,20 @@ from .. import cache, errors
 from ..cache import CacheLayout
 from ..fetch import download
 from ..fetch.urls import display_url
+from ..layer import Layer
 from ..platform import output
 from ..toml_compat import TOMLDecodeError, loads
 
 VERSION_VARIABLE = "BP_RUST_VERSION"
-KEY_NAME = "standalone-rust"
-KEY_LABELS = {"version": f"Rust version ({VERSION_VARIABLE})", "host": "host platform"}
+LAYER = Layer(
+    name="standalone-rust",
+    what="standalone Rust",
+    labels={"version": f"Rust version ({VERSION_VARIABLE})", "host": "host platform"},
+    missing="it is missing from the cache",
+    orphan="it has no cache record (an earlier build was interrupted)",
+    reused_text=None,  # said by _installed, with rustc's own version line
+    discard_text="Not reusing the cached Rust: {reasons}",
+)
 # gz first: every mirror serves it (the fixture mirror only serves gz), and
 # zlib unpacks several times faster than lzma; xz is the fallback for mirrors
 # that only keep the smaller file.
@@ -140,7 +148,7 @@ def _channel_version(dist: str, channel: str, missing_ok: bool = False) -> str |
     try:
         text = download.fetch_text(url)
     except errors.BuildError as problem:
-        if missing_ok and _is_missing(problem):
+        if missing_ok and isinstance(problem, errors.DownloadNotFound):
             return None
         raise
     try:
@@ -158,16 +166,6 @@ def _channel_version(dist: str, channel: str, missing_ok: bool = False) -> str |
     return version[0]
 
 
-def _is_missing(problem: errors.BuildError) -> bool:
-    """A 404 (or a missing file:// path), as opposed to a server or network failure.
-
-    download.py reports both as download_failed; only the message tells them apart.
-    """
-    return problem.reason == "download_failed" and (
-        "answered HTTP 404" in problem.message or " does not exist" in problem.message
-    )
-
-
 # --------------------------------------------------------------------------
 # Installing
 # --------------------------------------------------------------------------
@@ -179,36 +177,32 @@ def install_standalone(
     if not EXACT_VERSION.fullmatch(version):
         raise errors.invalid_rust_version(VERSION_VARIABLE, version)
     prefix = layout.standalone_rust
-    key_path = layout.key_path(KEY_NAME)
     wanted = {"version": version, "host": host}
-    stored = cache.read_key(key_path)
-    reasons = cache.reasons_to_discard(stored, wanted, KEY_LABELS)
     _remove_leftovers(layout.root)
+    answers = []
 
-    if stored is not None and not reasons:
-        if prefix.is_dir():
-            works, answer = _run_rustc(prefix)
-            if works:
-                output.detail(f"Reusing Rust {version} from the cache (no download needed)")
-                return _installed(version, prefix, answer)
-            reasons = [f"its rustc does not run ({answer})"]
-        else:
-            reasons = ["it is missing from the cache"]
-    elif stored is None and prefix.exists():
-        reasons = ["it has no cache record (an earlier build was interrupted)"]
-    if reasons:
-        output.detail("Not reusing the cached Rust: " + "; ".join(reasons))
+    def rustc_runs() -> str | None:
+        works, answer = _run_rustc(prefix)
+        answers.append(answer)
+        return None if works else f"its rustc does not run ({answer})"
+
+    # Not discarded here: the new prefix replaces the old one by a rename.
+    decision = LAYER.check(layout, wanted, prefix.is_dir(), verify=rustc_runs)
+    LAYER.explain(decision)
+    if decision.reusable:
+        output.detail(f"Reusing Rust {version} from the cache (no download needed)")
+        return _installed(version, prefix, answers[-1])
 
     layout.root.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=layout.root, prefix=TEMP_PREFIX))
     try:
         staged = work / "rust"
         rustc_version = _download_and_unpack(dist_server.rstrip("/"), version, host, work, staged)
-        cache.forget_key(key_path)
+        LAYER.discard(layout)
         if prefix.exists() or prefix.is_symlink():
             prefix.rename(work / "replaced")  # removed with the rest of work below
         staged.rename(prefix)
-        cache.write_key(key_path, wanted)
+        LAYER.save(layout, wanted)
     finally:
         cache.remove_tree(work)
     return _installed(version, prefix, rustc_version)
@@ -267,7 +261,7 @@ def _download(dist: str, version: str, host: str, folder: Path) -> tuple[Path, s
             download.download_verified(url, folder / name, expected)
             return folder / name, url
         except errors.BuildError as problem:
-            if not _is_missing(problem):
+            if not isinstance(problem, errors.DownloadNotFound):
                 raise
             tried.append(display_url(url))
     raise errors.rust_release_not_found(VERSION_VARIABLE, version, host, tried)

@@ -17,17 +17,23 @@ from pathlib import Path
 from .. import cache, errors
 from ..cache import CacheLayout
 from ..config.build_config import BuildConfig
+from ..layer import Layer
 from ..platform import output, report
-from .environment import RustInstall, rustup_environment
-from .rustup import rustup_binary
+from .environment import RustInstall, rustup_binary, rustup_environment
 
-KEY_LABELS = {
-    "toolchain": "requested toolchain",
-    "profile": "rustup profile (BP_RUST_PROFILE)",
-    "components": "list of extra components",
-    "targets": "list of extra targets",
-    "host": "host platform",
-}
+TOOLCHAIN = Layer(
+    name="toolchain",
+    what="toolchain",
+    labels={
+        "toolchain": "requested toolchain",
+        "profile": "rustup profile (BP_RUST_PROFILE)",
+        "components": "list of extra components",
+        "targets": "list of extra targets",
+        "host": "host platform",
+    },
+    reused_text=None,  # said below: reused as is, or checked for updates
+    discard_text="Not reusing the cached {what}: {reasons}",
+)
 
 
 def full_name(channel: str, host: str) -> str:
@@ -83,33 +89,23 @@ def install_toolchain(
     request = config.toolchain
     name = full_name(request.channel, config.rustup_init_triple)
     directory = layout.rustup_home / "toolchains" / name
-    key_path = layout.key_path("toolchain")
     wanted = _wanted_key(config)
-    stored = cache.read_key(key_path)
-    reasons = cache.reasons_to_discard(stored, wanted, KEY_LABELS)
-    cached = stored is not None and not reasons and directory.is_dir()
-    if reasons:
-        output.detail("Not reusing the cached toolchain: " + "; ".join(reasons))
-
-    report.cache_decision(
-        "toolchain",
-        "reused" if cached else ("discarded: " + "; ".join(reasons) if reasons else "created"),
-    )
+    # Not discarded here: rustup installs over it, and prunes nothing it still needs.
+    decision = TOOLCHAIN.check(layout, wanted, directory.is_dir())
+    TOOLCHAIN.explain(decision)
+    cached = decision.reusable
     if cached and request.is_exact:
         output.detail(f"Reusing {name} from the cache (an exact version: no download needed)")
     else:
         if cached:
             output.detail(f"Checking for updates of {request.channel}")
-        cache.forget_key(key_path)
+        TOOLCHAIN.discard(layout)
         returncode = _rustup_install(config, layout, rustup_environment(base_env, layout, config))
         if returncode != 0:
             if not cached:
                 raise errors.toolchain_install_failed(request.channel, returncode)
-            output.warning(
-                f"Could not check for a newer {request.channel} toolchain (rustup exit code"
-                f" {returncode}).\nThe build goes on with the cached one."
-            )
-        cache.write_key(key_path, wanted)
+            output.warning(errors.toolchain_update_unchecked(request.channel, returncode))
+        TOOLCHAIN.save(layout, wanted)
     _prune_other_toolchains(layout, keep=name)
     installed = RustInstall(
         rustc_version=_rustc_version(directory),

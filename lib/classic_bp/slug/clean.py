@@ -57,6 +57,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import errors
+from ..platform import output, report
+from ..platform.output import format_size
 
 INCLUDE_VARIABLE = "BP_INCLUDE_FILES"
 EXCLUDE_VARIABLE = "BP_EXCLUDE_FILES"
@@ -72,7 +74,6 @@ SEPARATOR = ":"
 
 _OPEN_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 _OPEN_CHILD_DIR = _OPEN_DIR | os.O_NOFOLLOW
-_SIZE_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
 
 # One segment of a compiled pattern: a predicate on a name, or None for `**`.
 _Segment = Callable[[str], object] | None
@@ -332,9 +333,14 @@ def clean_slug(build_dir: Path, include: Sequence[str], exclude: Sequence[str]) 
     return cleaner.clean()
 
 
-def format_size(n: int) -> str:
-    """Sizes for the log in binary units: ``512 B``, ``4.2 MiB``."""
-    value, unit = float(n), 0
-    while round(value, 1) >= 1024 and unit < len(_SIZE_UNITS) - 1:
-        value, unit = value / 1024, unit + 1
-    return f"{n} B" if unit == 0 else f"{value:.1f} {_SIZE_UNITS[unit]}"
+def clean_step(build_dir: Path, include: Sequence[str], exclude: Sequence[str]) -> None:
+    """Clean the slug and say what stayed."""
+    with output.timed_step("Removing the app's sources from the slug"):
+        cleaned = clean_slug(build_dir, include, exclude)
+        for link in cleaned.unsafe_links:
+            output.warning(errors.unsafe_symlink_removed(link))
+        kept = ", ".join(cleaned.kept) or "none"
+        output.detail(f"Kept bin/, .profile.d/, Procfile and files matching the patterns: {kept}")
+        output.detail(f"Removed {output.plural(cleaned.removed_count, 'file')}")
+        output.detail(f"Slug size: {format_size(cleaned.size_bytes)}")
+        report.record("slug_bytes", cleaned.size_bytes)

@@ -1,0 +1,89 @@
+"""Step: cargo's home and target dir, restored from the cache or discarded.
+
+Cache invalidation:
+- cargo home (registry index and downloaded crates): keyed on the registry
+  it reads from; switching registries discards it, since cargo would keep
+  both copies.
+- target dir: keyed on the exact rustc and host. Artifacts of another
+  compiler are never reused by cargo, so keeping them only costs space.
+- source times: see source_times.py; restored here, with the two above, so
+  that cargo's fingerprints find the artifacts they describe.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..cache import CacheLayout
+from ..config.build_config import BuildConfig
+from ..layer import Layer
+from ..platform import output
+from ..rust.environment import RustInstall
+from . import source_times
+
+CARGO_HOME = Layer(
+    name="cargo-home",
+    what="cargo registry",
+    labels={"registry": "crates registry (BP_CARGO_REGISTRY_MIRROR)"},
+    paths=lambda layout: [layout.cargo_home],
+)
+TARGET_DIR = Layer(
+    name="target",
+    what="build artifacts",
+    labels={"rustc": "Rust compiler", "host": "host platform"},
+    paths=lambda layout: [layout.target_dir],
+)
+
+
+def restore_caches(
+    layout: CacheLayout, config: BuildConfig, rust: RustInstall, build_dir: Path
+) -> None:
+    with output.timed_step("Restoring cargo's cache"):
+        prepare_cargo_home(layout, config)
+        prepare_target_dir(layout, config, rust)
+        restored = source_times.restore(layout, build_dir)
+        output.detail(
+            f"Source files unchanged since the last build: {restored.unchanged}"
+            f" (timestamps restored); changed or new: {restored.changed}"
+        )
+
+
+def _registry_config(config: BuildConfig) -> str:
+    """cargo's source replacement, in CARGO_HOME/config.toml."""
+    mirror = config.registry_mirror
+    if mirror is None:
+        return ""
+    return (
+        "# Written by the Rust buildpack from BP_CARGO_REGISTRY_MIRROR.\n"
+        "[source.crates-io]\n"
+        'replace-with = "buildpack-mirror"\n\n'
+        "[source.buildpack-mirror]\n"
+        f"registry = {_toml_string(mirror.url)}\n"
+    )
+
+
+def _toml_string(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def prepare_cargo_home(layout: CacheLayout, config: BuildConfig) -> None:
+    mirror = config.registry_mirror
+    registry = mirror.shown if mirror else "crates.io"
+    wanted = {"registry": registry}
+    CARGO_HOME.open(layout, wanted, present=layout.cargo_home.is_dir())
+    CARGO_HOME.save(layout, wanted)
+    layout.cargo_home.mkdir(parents=True, exist_ok=True)
+    config_file = layout.cargo_home / "config.toml"
+    contents = _registry_config(config)
+    if contents:
+        config_file.write_text(contents, encoding="utf-8")
+        output.detail(f"Using the crates registry mirror {registry}")
+    else:
+        config_file.unlink(missing_ok=True)
+
+
+def prepare_target_dir(layout: CacheLayout, config: BuildConfig, rust: RustInstall) -> None:
+    wanted = {"rustc": rust.rustc_version, "host": config.host}
+    TARGET_DIR.open(layout, wanted, present=layout.target_dir.is_dir())
+    TARGET_DIR.save(layout, wanted)

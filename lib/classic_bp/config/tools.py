@@ -1,0 +1,38 @@
+"""BP_CARGO_INSTALL_TOOLS and its arguments, parsed into a ToolsPlan.
+
+Here, not in rust/tools.py which installs them, so that a malformed tool
+spec fails the build while the configuration is read, before any download.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .. import errors
+from .install_args import refuse_owned_flags, split_arguments
+
+TOOLS_VARIABLE = "BP_CARGO_INSTALL_TOOLS"
+TOOLS_ARGS_VARIABLE = "BP_CARGO_INSTALL_TOOLS_ARGS"
+TOOL_SPEC = re.compile(
+    r"(?P<name>[A-Za-z0-9][A-Za-z0-9_-]*)(?:@(?P<version>[0-9A-Za-z.+^~=<>*-]+))?\Z"
+)
+
+
+@dataclass(frozen=True)
+class ToolsPlan:
+    specs: tuple[str, ...]
+    arguments: tuple[str, ...]
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(spec.split("@", 1)[0] for spec in self.specs)
+
+
+def plan_tools(tools_value: str | None, args_value: str | None) -> ToolsPlan:
+    specs = tuple((tools_value or "").split())
+    for spec in specs:
+        if not TOOL_SPEC.match(spec):
+            raise errors.invalid_tool_spec(spec)
+    arguments = split_arguments(TOOLS_ARGS_VARIABLE, args_value) if args_value else []
+    refuse_owned_flags(TOOLS_ARGS_VARIABLE, arguments)
+    return ToolsPlan(specs, tuple(arguments))

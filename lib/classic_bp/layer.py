@@ -1,0 +1,137 @@
+"""The cached-layer mechanism: one way to reuse, explain and discard a cached thing.
+
+Every cached thing (rustup-init, rustup, the toolchain, standalone Rust, the
+tools, cargo's home, the target dir, the source times, the sccache binary)
+declares one ``Layer`` next to the code that fills it: its key's fields
+(with the words the log uses for them), the files a discard removes and the
+log lines. The step computes the key it needs; this module reads the stored
+key, compares the two, says every reason to discard (never just "cache
+miss"), removes what is stale, records the decision for the build report,
+and writes the new key once the thing is complete.
+
+Why one mechanism: six hand-written copies of this sequence had drifted
+apart (different wording, some never reported, some forgetting the key
+before a discard and some after). Keys stay in cache.py's format (JSON,
+written atomically), so caches written before this module are still read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import cache
+from .cache import CacheLayout
+from .platform import output, report
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a build does with a layer: reuse it, or (re)create it and why."""
+
+    reusable: bool
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def summary(self) -> str:
+        """The build report's wording: reused, created, or discarded and why."""
+        if self.reusable:
+            return "reused"
+        return "discarded: " + "; ".join(self.reasons) if self.reasons else "created"
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One cached thing, declared once where it is filled.
+
+    ``labels`` names the key's fields as the log says them. ``paths`` are
+    removed when the layer is discarded (none for layers replaced by a rename
+    into place). ``missing`` and ``orphan`` are the reasons given when the key
+    matches but the files are gone, and when files are there without a key;
+    without them, such a layer is simply created again. ``reused_text`` and
+    ``discard_text`` are the log lines (``{what}``, ``{reasons}``); None
+    prints nothing.
+    """
+
+    name: str
+    what: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+    paths: Callable[[CacheLayout], Sequence[Path]] = lambda layout: ()
+    missing: str | None = None
+    orphan: str | None = None
+    reused_text: str | None = "Reusing the cached {what}"
+    discard_text: str | None = "Discarding the cached {what}: {reasons}"
+
+    def key_path(self, layout: CacheLayout) -> Path:
+        return layout.key_path(self.name)
+
+    def read(self, layout: CacheLayout) -> dict[str, Any] | object | None:
+        return cache.read_key(self.key_path(layout))
+
+    def check(
+        self,
+        layout: CacheLayout,
+        wanted: Mapping[str, Any],
+        present: bool,
+        verify: Callable[[], str | None] | None = None,
+    ) -> Decision:
+        """Compare the stored key with ``wanted``; no output, nothing removed.
+
+        ``present`` says whether the layer's files are there; ``verify``, run
+        only when everything else says "reuse", may return one more reason.
+        """
+        stored = self.read(layout)
+        reasons = cache.reasons_to_discard(stored, wanted, self.labels)
+        if stored is not None and not reasons:
+            if not present:
+                reasons = [self.missing] if self.missing else []
+            elif verify is not None:
+                problem = verify()
+                reasons = [problem] if problem else []
+        elif stored is None and present and self.orphan:
+            reasons = [self.orphan]
+        return Decision(stored is not None and present and not reasons, tuple(reasons))
+
+    def explain(self, decision: Decision, reused_text: str | None = None) -> None:
+        """Say what happens to the layer, and record it for the build report."""
+        report.cache_decision(self.what, decision.summary)
+        if decision.reasons and self.discard_text:
+            reasons = "; ".join(decision.reasons)
+            output.detail(self.discard_text.format(what=self.what, reasons=reasons))
+        elif decision.reusable and (reused_text or self.reused_text):
+            output.detail((reused_text or self.reused_text or "").format(what=self.what))
+
+    def discard(self, layout: CacheLayout) -> None:
+        """Forget the key first: a build killed midway leaves no key over half a layer."""
+        cache.forget_key(self.key_path(layout))
+        for path in self.paths(layout):
+            cache.remove_tree(path)
+
+    def open(
+        self,
+        layout: CacheLayout,
+        wanted: Mapping[str, Any],
+        present: bool,
+        verify: Callable[[], str | None] | None = None,
+        reused_text: str | None = None,
+    ) -> Decision:
+        """check, explain, and discard what cannot be reused: the usual sequence."""
+        decision = self.check(layout, wanted, present, verify)
+        self.explain(decision, reused_text)
+        if not decision.reusable:
+            self.discard(layout)
+        return decision
+
+    def save(self, layout: CacheLayout, key: Mapping[str, Any]) -> None:
+        """Once the layer is complete: the next build may reuse it."""
+        cache.write_key(self.key_path(layout), key)
+
+
+def open_cache(cache_dir: Path) -> CacheLayout:
+    """The buildpack's part of CACHE_DIR; a cache of an incompatible layout is dropped."""
+    layout = CacheLayout(cache_dir)
+    for reason in cache.ensure_layout(layout):
+        output.detail(f"Discarding the whole cache: {reason}")
+    return layout
