@@ -72,6 +72,16 @@ def test_the_report_describes_the_last_build(mirrored_platform: Platform) -> Non
     }
     assert report["binaries"] == ["web-std"]
     assert report["cache"]["toolchain"] == "created"
+    # Every cached layer the build used says what became of it.
+    assert set(report["cache"]) >= {
+        "rustup-init",
+        "rustup",
+        "toolchain",
+        "cargo registry",
+        "build artifacts",
+        "source times",
+        "python packages",
+    }
     assert report["slug_bytes"] > 0
     assert "Compiling the app" in report["step_seconds"]
 

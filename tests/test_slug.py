@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from classic_bp.config import slug_patterns
 from classic_bp.errors import BuildError
 from classic_bp.slug import clean as slug
 
-DEFAULT_INCLUDE = slug.parse_patterns(slug.INCLUDE_VARIABLE, None, slug.DEFAULT_INCLUDE)
+DEFAULT_INCLUDE = slug_patterns.parse_patterns(
+    slug_patterns.INCLUDE_VARIABLE, None, slug_patterns.DEFAULT_INCLUDE
+)
 ALWAYS = {
     "bin/web": "ELF",
     ".profile.d/rust.sh": "export PATH",
@@ -48,8 +51,12 @@ def remaining(root: Path) -> set[str]:
 def clean(root: Path, include: str | None = None, exclude: str | None = None) -> slug.SlugReport:
     return slug.clean_slug(
         root,
-        slug.parse_patterns(slug.INCLUDE_VARIABLE, include, slug.DEFAULT_INCLUDE),
-        slug.parse_patterns(slug.EXCLUDE_VARIABLE, exclude, slug.DEFAULT_EXCLUDE),
+        slug_patterns.parse_patterns(
+            slug_patterns.INCLUDE_VARIABLE, include, slug_patterns.DEFAULT_INCLUDE
+        ),
+        slug_patterns.parse_patterns(
+            slug_patterns.EXCLUDE_VARIABLE, exclude, slug_patterns.DEFAULT_EXCLUDE
+        ),
     )
 
 
@@ -221,7 +228,7 @@ def test_emptied_directories_are_removed(app: Path) -> None:
 
 
 def test_parse_patterns_reads_colon_separated_globs() -> None:
-    parse = slug.parse_patterns
+    parse = slug_patterns.parse_patterns
     assert parse("X", None, "static/*:public/*") == ("static/*", "public/*")
     assert parse("X", "  ", "static/*") == ("static/*",)
     assert parse("X", "a::b: c :", "d") == ("a", "b", "c")
@@ -242,7 +249,7 @@ def test_parse_patterns_reads_colon_separated_globs() -> None:
 )
 def test_patterns_reaching_outside_the_app_are_refused(pattern: str, problem: str) -> None:
     with pytest.raises(BuildError) as raised:
-        slug.parse_patterns("BP_EXCLUDE_FILES", f"static/*:{pattern}", "")
+        slug_patterns.parse_patterns("BP_EXCLUDE_FILES", f"static/*:{pattern}", "")
     assert raised.value.reason == "invalid_setting"
     message = str(raised.value)
     assert "BP_EXCLUDE_FILES" in message

@@ -162,3 +162,34 @@ def test_every_error_links_to_a_readme_section_that_exists() -> None:
         errors.download_failed("https://x", "the server answered HTTP 404", 1, not_found=True),
         errors.DownloadNotFound,
     )
+
+
+def test_a_layer_is_created_reused_then_discarded_with_its_reasons(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The one cached-layer sequence: read, compare, explain, discard, write."""
+    from classic_bp.layer import Layer
+    from classic_bp.platform import report
+
+    layout = cache.CacheLayout(tmp_path)
+    layer = Layer(
+        name="demo",
+        what="demo files",
+        labels={"rustc": "Rust compiler"},
+        paths=lambda layout: [layout.root / "demo"],
+    )
+    directory = layout.root / "demo"
+
+    assert layer.open(layout, {"rustc": "1.95.0"}, present=directory.is_dir()).summary == "created"
+    directory.mkdir(parents=True)
+    layer.save(layout, {"rustc": "1.95.0"})
+
+    assert layer.open(layout, {"rustc": "1.95.0"}, present=directory.is_dir()).reusable
+    assert "Reusing the cached demo files" in capsys.readouterr().out
+
+    decision = layer.open(layout, {"rustc": "1.96.0"}, present=directory.is_dir())
+    assert decision.summary == "discarded: the Rust compiler changed from 1.95.0 to 1.96.0"
+    assert "Discarding the cached demo files: the Rust compiler changed" in capsys.readouterr().out
+    assert not directory.exists()
+    assert not layer.key_path(layout).exists()
+    assert report._cache_decisions["demo files"] == decision.summary

@@ -18,8 +18,9 @@ from .. import errors, toml_compat
 from ..cache import CacheLayout
 from ..config.build_config import BuildConfig
 from ..platform import output, report
+from ..rust.environment import INSTALL_TRACKING_FILES
 from . import source_times
-from .project import INSTALL_TRACKING_FILES, Package
+from .project import Package
 from .pruning import CargoUnits, PruneReport, prune_stale_units, report_cache_size
 
 

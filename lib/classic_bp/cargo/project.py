@@ -14,10 +14,6 @@ from typing import Any
 
 from .. import errors, toml_compat
 
-# Files `cargo install` writes into its --root to track installs: useless in a
-# slug, and in the tools' cache they would make cargo refuse a reinstall.
-INSTALL_TRACKING_FILES = (".crates.toml", ".crates2.json")
-
 
 @dataclass(frozen=True)
 class Package:

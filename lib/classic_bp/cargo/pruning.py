@@ -23,6 +23,7 @@ from pathlib import Path
 
 from .. import cache
 from ..platform import output, report
+from .caches import TARGET_DIR
 
 HASHED_NAME = re.compile(r"^(?:lib)?(?P<stem>.+?)-(?P<hash>[0-9a-f]{16})(?:\..*)?$")
 UNIT_DIRS = ("deps", "build", ".fingerprint")
@@ -143,21 +144,8 @@ def enforce_budget(layout: cache.CacheLayout, budget: int) -> tuple[int, bool]:
     size = tree_size(layout.root)
     if size <= budget:
         return size, False
-    cache.forget_key(layout.key_path("target"))
-    cache.remove_tree(layout.target_dir)
+    TARGET_DIR.discard(layout)
     return tree_size(layout.root), True
-
-
-SIZE = re.compile(r"^(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>[KMGT]?)i?B?$", re.IGNORECASE)
-UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
-
-
-def parse_size(value: str) -> int | None:
-    """``4G``, ``4GiB``, ``512M``, ``1.5G`` -> bytes; None when unreadable."""
-    match = SIZE.match(value.strip())
-    if match is None:
-        return None
-    return int(float(match["number"]) * UNITS[match["unit"].upper()])
 
 
 def report_cache_size(layout: cache.CacheLayout, budget_bytes: int) -> None:

@@ -14,14 +14,13 @@ from urllib.parse import urlsplit
 
 from .. import errors
 from ..cargo.project import CargoProject, load_project
-from ..cargo.pruning import parse_size
 from ..fetch.urls import display_url
 from ..platform.env_dir import FALSE_VALUES, TRUE_VALUES, Settings
 from ..platform.stack import cpu_arch
-from ..rust import standalone
-from ..slug import clean
-from . import toolchain_request
+from . import slug_patterns, toolchain_request
 from .install_args import ARGS_VARIABLE, MEMBERS_VARIABLE, InstallPlan, plan_install
+from .rust_version import VERSION_VARIABLE as RUST_VERSION_VARIABLE
+from .rust_version import check_spec as check_rust_version
 from .toolchain_request import ToolchainRequest
 from .tools import TOOLS_ARGS_VARIABLE, TOOLS_VARIABLE, ToolsPlan, plan_tools
 
@@ -116,6 +115,16 @@ def _rustup_init_version(settings: Settings) -> str | None:
 
 
 DEFAULT_CACHE_MAX_SIZE = "4G"
+SIZE = re.compile(r"^(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>[KMGT]?)i?B?$", re.IGNORECASE)
+UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def parse_size(value: str) -> int | None:
+    """``4G``, ``4GiB``, ``512M``, ``1.5G`` -> bytes; None when unreadable."""
+    match = SIZE.match(value.strip())
+    if match is None:
+        return None
+    return int(float(match["number"]) * UNITS[match["unit"].upper()])
 
 
 def _size(settings: Settings, name: str, default: str) -> int:
@@ -188,7 +197,7 @@ def load_config(build_dir: Path, settings: Settings, skip_build: bool = False) -
     rustup_enabled = _flag(settings, "BP_RUSTUP_ENABLED", default=True)
     rust_version = None
     if not rustup_enabled:
-        rust_version = standalone.check_spec(_setting(settings, standalone.VERSION_VARIABLE))
+        rust_version = check_rust_version(_setting(settings, RUST_VERSION_VARIABLE))
         notes.append(errors.note_rustup_disabled())
     return BuildConfig(
         project=project,
@@ -205,11 +214,15 @@ def load_config(build_dir: Path, settings: Settings, skip_build: bool = False) -
         tools=plan_tools(
             _setting(settings, TOOLS_VARIABLE), _setting(settings, TOOLS_ARGS_VARIABLE)
         ),
-        include_files=clean.parse_patterns(
-            clean.INCLUDE_VARIABLE, settings.get(clean.INCLUDE_VARIABLE), clean.DEFAULT_INCLUDE
+        include_files=slug_patterns.parse_patterns(
+            slug_patterns.INCLUDE_VARIABLE,
+            settings.get(slug_patterns.INCLUDE_VARIABLE),
+            slug_patterns.DEFAULT_INCLUDE,
         ),
-        exclude_files=clean.parse_patterns(
-            clean.EXCLUDE_VARIABLE, settings.get(clean.EXCLUDE_VARIABLE), clean.DEFAULT_EXCLUDE
+        exclude_files=slug_patterns.parse_patterns(
+            slug_patterns.EXCLUDE_VARIABLE,
+            settings.get(slug_patterns.EXCLUDE_VARIABLE),
+            slug_patterns.DEFAULT_EXCLUDE,
         ),
         rustup_enabled=rustup_enabled,
         rust_version=rust_version,

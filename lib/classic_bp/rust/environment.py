@@ -15,6 +15,9 @@ from pathlib import Path
 from ..cache import CacheLayout
 from ..config.build_config import BuildConfig
 
+# Files `cargo install` writes into its --root to track installs: useless in a
+# slug (the app's bin/) and in the tools' cache.
+INSTALL_TRACKING_FILES = (".crates.toml", ".crates2.json")
 # What hands the cached Rust over: to later buildpacks (the export file) and
 # to bin/test (test-compile's record).
 HANDED_OVER = ("PATH", "CARGO_HOME", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN", "RUSTC")

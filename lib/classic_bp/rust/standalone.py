@@ -23,7 +23,6 @@ from __future__ import annotations
 import gzip
 import lzma
 import os
-import re
 import shutil
 import subprocess
 import tarfile
@@ -35,13 +34,20 @@ from pathlib import Path
 
 from .. import cache, errors
 from ..cache import CacheLayout
+from ..config.rust_version import (
+    EXACT_VERSION,
+    LATEST,
+    MAJOR_WILDCARD,
+    MINOR_WILDCARD,
+    VERSION_VARIABLE,
+    check_spec,
+)
 from ..fetch import download
 from ..fetch.urls import display_url
 from ..layer import Layer
 from ..platform import output
 from ..toml_compat import TOMLDecodeError, loads
 
-VERSION_VARIABLE = "BP_RUST_VERSION"
 LAYER = Layer(
     name="standalone-rust",
     what="standalone Rust",
@@ -63,11 +69,6 @@ SKIPPED_COMPONENT_PREFIXES = ("rust-docs",)
 TEMP_PREFIX = ".standalone-rust-"
 RUSTC_TIMEOUT_SECONDS = 60
 
-_NUMBER = r"(?:0|[1-9][0-9]*)"
-EXACT_VERSION = re.compile(rf"{_NUMBER}\.{_NUMBER}\.{_NUMBER}")
-MINOR_WILDCARD = re.compile(rf"({_NUMBER}\.{_NUMBER})\.\*")
-MAJOR_WILDCARD = re.compile(rf"({_NUMBER})\.\*")
-LATEST = ("", "stable")
 ARCHIVE_ERRORS = (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, gzip.BadGzipFile)
 
 
@@ -112,18 +113,6 @@ def resolve_version(dist_server: str, spec: str | None) -> str:
     major = MAJOR_WILDCARD.fullmatch(value)
     assert major is not None  # check_spec accepts nothing else
     return _newest_of_major(dist, value, int(major.group(1)))
-
-
-def check_spec(spec: str | None) -> str:
-    """The spec, stripped, when it has one of the accepted forms; no network.
-
-    For config loading, so that a typo fails the build before any download.
-    """
-    value = (spec or "").strip()
-    forms = (EXACT_VERSION, MINOR_WILDCARD, MAJOR_WILDCARD)
-    if value in LATEST or any(form.fullmatch(value) for form in forms):
-        return value
-    raise errors.invalid_rust_version(VERSION_VARIABLE, value)
 
 
 def _newest_of_major(dist: str, value: str, wanted: int) -> str:

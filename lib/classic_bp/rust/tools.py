@@ -16,11 +16,10 @@ from pathlib import Path
 
 from .. import errors
 from ..cache import CacheLayout
-from ..cargo.project import INSTALL_TRACKING_FILES
 from ..config.tools import ToolsPlan
 from ..layer import Layer
 from ..platform import output
-from .environment import RustInstall
+from .environment import INSTALL_TRACKING_FILES, RustInstall
 
 LAYER = Layer(
     name="tools",

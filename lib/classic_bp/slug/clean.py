@@ -57,21 +57,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import errors
+from ..config.slug_patterns import (
+    EXCLUDE_VARIABLE,
+    INCLUDE_VARIABLE,
+    segments,
+)
 from ..platform import output, report
 from ..platform.output import format_size
 
-INCLUDE_VARIABLE = "BP_INCLUDE_FILES"
-EXCLUDE_VARIABLE = "BP_EXCLUDE_FILES"
-DEFAULT_INCLUDE = "static/*:templates/*:public/*:html/*"
-DEFAULT_EXCLUDE = ""
 # Besides our own output, what earlier buildpacks of a multi-buildpack app
 # leave in BUILD_DIR (their .profile.d scripts point there): apt, Heroku and
 # Scalingo language buildpacks.
 ALWAYS_KEPT = frozenset(
     {"bin", ".profile.d", ".rust-buildpack", "Procfile", ".apt", ".heroku", ".scalingo"}
 )
-SEPARATOR = ":"
-
 _OPEN_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 _OPEN_CHILD_DIR = _OPEN_DIR | os.O_NOFOLLOW
 
@@ -99,34 +98,6 @@ class SlugReport:
     unsafe_links: tuple[str, ...]
 
 
-def _segments(variable: str, pattern: str) -> tuple[str, ...]:
-    if pattern.startswith("/"):
-        raise errors.invalid_file_pattern(variable, pattern, "is an absolute path")
-    segments = tuple(s for s in pattern.split("/") if s not in ("", "."))
-    if ".." in segments:
-        raise errors.invalid_file_pattern(variable, pattern, "has a `..` segment")
-    if not segments:
-        raise errors.invalid_file_pattern(
-            variable, pattern, "names the app's root directory itself (`**` matches everything)"
-        )
-    return segments
-
-
-def parse_patterns(variable: str, value: str | None, default: str) -> tuple[str, ...]:
-    """The variable's patterns, normalized and deduplicated; BuildError if one is unsafe.
-
-    An unset or blank variable gets the default, as every other setting does.
-    """
-    text = value if value is not None and value.strip() else default
-    patterns: list[str] = []
-    for raw in text.split(SEPARATOR):
-        if raw.strip():
-            pattern = "/".join(_segments(variable, raw.strip()))
-            if pattern not in patterns:
-                patterns.append(pattern)
-    return tuple(patterns)
-
-
 def _segment_matcher(segment: str) -> _Segment:
     if segment == "**":
         return None
@@ -145,7 +116,7 @@ class _Globs:
 
     def __init__(self, variable: str, patterns: Sequence[str]) -> None:
         self.patterns = tuple(
-            tuple(_segment_matcher(s) for s in _segments(variable, p)) for p in patterns
+            tuple(_segment_matcher(s) for s in segments(variable, p)) for p in patterns
         )
         self.start = self._closure((index, 0) for index in range(len(self.patterns)))
 
