@@ -15,6 +15,7 @@ from pathlib import Path
 from . import (
     __version__,
     errors,
+    fixed_path,
     output,
     process_types,
     procfile,
@@ -32,6 +33,7 @@ from .appenv import Settings, read_env_dir
 from .cache import CacheLayout, ensure_layout
 from .cargo_install import compile_app, prepare_cargo_home, prepare_target_dir
 from .config import BuildConfig, load_config
+from .fixed_path import FixedPath
 from .rust_env import RustInstall, cargo_environment
 from .rust_install import install_rust
 from .tools import install_tools
@@ -142,15 +144,36 @@ class PreparedBuild:
     rust: RustInstall
     environment: dict[str, str]
     target_dir: Path
+    fixed: FixedPath
+    sources: source_times.Checkout
     sccache: sccache.Sccache | None = None
 
     def finish(self) -> None:
-        """Print the shared compile cache's statistics and stop its server (once)."""
+        """Print the shared compile cache's statistics and stop its server, then
+        give up the fixed path (each once)."""
+        self._finish_sccache()
+        self.fixed.release()
+
+    def _finish_sccache(self) -> None:
         if self.sccache is not None:
             tool, self.sccache = self.sccache, None
             stats = sccache.finish(tool, self.environment)
             if stats is not None:
                 report.record("sccache", {"hits": stats.hits, "misses": stats.misses})
+
+
+def _describe_restore(sources: source_times.Checkout) -> None:
+    output.detail(
+        f"Source files unchanged since the last build: {sources.unchanged - sources.held_back}"
+        f" (timestamps restored); changed or new: {sources.changed}"
+    )
+    if sources.rebuilt_packages:
+        output.detail(
+            f"Rebuilt whole, their {plural(sources.held_back, 'unchanged file')} keeping new"
+            " timestamps, because their files differ from the last build:"
+        )
+        for package, reason in sorted(sources.rebuilt_packages.items()):
+            output.detail(f"  {package}/: {reason}")
 
 
 KNOWN_STACKS = ("scalingo-22", "scalingo-24", "scalingo-26", "heroku-22", "heroku-24")
@@ -191,22 +214,26 @@ def prepare_build(context: BuildContext, process_env: Mapping[str, str]) -> Prep
     with output.timed_step("Restoring cargo's cache"):
         prepare_cargo_home(layout, config)
         prepare_target_dir(layout, config, rust)
-        restored = source_times.restore(layout, context.build_dir)
-        output.detail(
-            f"Source files unchanged since the last build: {restored.unchanged}"
-            f" (timestamps restored); changed or new: {restored.changed}"
-        )
+        sources = source_times.restore(layout, context.build_dir)
+        _describe_restore(sources)
     if config.tools.specs:
         with output.timed_step(f"Installing tools ({', '.join(config.tools.specs)})"):
             install_tools(layout, config.tools, rust.cargo, environment, rust.rustc_version)
     # Last: from here on the caller's try/finally puts cargo's home back.
+    fixed = fixed_path.claim(context.build_dir)
     shared_cache = None
-    if sccache_fetch is not None:
-        with output.timed_step("Setting up sccache, the shared compile cache"):
-            shared_cache = sccache.set_up(layout, sccache_fetch)
-            environment = sccache.environment(shared_cache, layout, environment)
+    try:
+        if sccache_fetch is not None:
+            with output.timed_step("Setting up sccache, the shared compile cache"):
+                shared_cache = sccache.set_up(layout, sccache_fetch, fixed.root)
+                environment = sccache.environment(shared_cache, layout, environment)
+    except BaseException:
+        fixed.release()
+        raise
     target_dir = shared_cache.target_dir if shared_cache else layout.target_dir
-    return PreparedBuild(config, layout, rust, environment, target_dir, shared_cache)
+    return PreparedBuild(
+        config, layout, rust, environment, target_dir, fixed, sources, shared_cache
+    )
 
 
 def run_compile(context: BuildContext, process_env: Mapping[str, str]) -> None:
@@ -227,8 +254,8 @@ def _compile_prepared(context: BuildContext, build: PreparedBuild, started: floa
         output.step(f"Installed Rust {rust.version} without compiling the app in {elapsed}")
         return
     with output.timed_step("Compiling the app"):
-        app = compile_app(config, context.build_dir, rust.cargo, build.target_dir, environment)
-        source_times.remember(build.layout, context.build_dir)
+        app = compile_app(config, build.fixed, rust.cargo, build.target_dir, environment)
+        source_times.remember(build.layout, context.build_dir, build.sources, app.binaries)
         output.detail(f"Installed into bin/: {', '.join(app.binaries)}")
         if app.pruned.removed:
             output.detail(
