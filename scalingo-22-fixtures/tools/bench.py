@@ -61,6 +61,8 @@ class Run:
     cache_bytes: int = 0
     slug_bytes: int = 0
     overhead: float | None = None
+    # What the slug's worker binary prints: compared with plain cargo's.
+    answer: str | None = None
 
 
 @dataclass
@@ -82,6 +84,13 @@ def tree_bytes(path: Path) -> int:
             if not file.is_symlink():
                 total += file.stat().st_size
     return total
+
+
+def worker_answer(app: Path) -> str:
+    """The worker prints the edited constant and the bumped crate's version, so a
+    stale binary gives another answer than plain cargo's."""
+    done = subprocess.run([app / "bin" / "worker"], capture_output=True, text=True, check=True)
+    return done.stdout.strip()
 
 
 def checkout(destination: Path) -> Path:
@@ -155,6 +164,7 @@ class Buildpack:
             cache_bytes=tree_bytes(self.platform.cache_dir),
             slug_bytes=tree_bytes(app),
             overhead=seconds - report.get("tool_seconds", 0.0),
+            answer=worker_answer(app),
         )
 
 
@@ -224,6 +234,7 @@ class DocumentedExample:
             requests=self.world.requests(),
             cache_bytes=tree_bytes(self.cache),
             slug_bytes=tree_bytes(app),
+            answer=worker_answer(app),
         )
 
 
@@ -399,9 +410,22 @@ def start_redis(work: Path) -> Redis:
     return Redis(process, port)
 
 
+def correctness(scenario: Scenario, reference: Scenario) -> str:
+    """How many of the buildpack's builds answer as plain cargo's build of the same
+    checkout (the documented approach: `cargo install` in a fresh dir, round by round)."""
+    ours = scenario.runs.get("buildpack", [])
+    theirs = reference.runs.get("documented", [])
+    pairs = zip(ours, theirs, strict=False)
+    matching = sum(run.answer is not None and run.answer == plain.answer for run, plain in pairs)
+    return f"{matching}/{len(ours)}"
+
+
 def summarise(scenarios: dict[str, Scenario], extra: dict, repeat: int) -> dict:
     rows = []
+    cold = scenarios["cold build"]
     for scenario in scenarios.values():
+        # The shared-cache builder builds the untouched app, as the cold build does.
+        reference = scenario if "documented" in scenario.runs else cold
         bp = scenario.median("buildpack")
         doc = scenario.median("documented")
         local = scenario.median("local")
@@ -424,6 +448,7 @@ def summarise(scenarios: dict[str, Scenario], extra: dict, repeat: int) -> dict:
                     if name != "local"
                 },
                 "overhead_s": scenario.median("buildpack", "overhead"),
+                "matches_plain_cargo": correctness(scenario, reference),
                 "runs": {
                     name: [asdict(run) for run in runs] for name, runs in scenario.runs.items()
                 },
@@ -447,8 +472,8 @@ def markdown(summary: dict) -> str:
         "",
         "| scenario | buildpack | documented example | local incremental | ratio to documented"
         " | ratio to local | crates compiled (bp / doc / local) | requests (bp / doc) |"
-        " buildpack overhead | cache | slug (bp / doc) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        " buildpack overhead | cache | slug (bp / doc) | correctness |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in summary["scenarios"]:
         compiled = row["crates_compiled"]
@@ -462,7 +487,8 @@ def markdown(summary: dict) -> str:
             f" / {compiled.get('local', 'n/a')}"
             f" | {requests.get('buildpack', 'n/a')} / {requests.get('documented', 'n/a')}"
             f" | {_fmt(row['overhead_s'])} | {_mib(row['cache_bytes'])}"
-            f" | {_mib(slugs.get('buildpack'))} / {_mib(slugs.get('documented'))} |"
+            f" | {_mib(slugs.get('buildpack'))} / {_mib(slugs.get('documented'))}"
+            f" | {row['matches_plain_cargo']} match plain cargo |"
         )
     lines += [
         "",
@@ -471,6 +497,9 @@ def markdown(summary: dict) -> str:
         f"- Cache after the first build: {_mib(summary['cache_after_first_build'])}; after five"
         f" dependency bumps: {_mib(summary['cache_after_five_bumps'])}"
         f" ({summary['cache_growth_ratio']:.2f}x).",
+        "- correctness: the slug's worker binary prints the edited constant and the bumped"
+        " crate's version; each build's answer is compared with plain cargo's (the documented"
+        " approach's `cargo install` in a fresh dir) on the same checkout.",
     ]
     return "\n".join(lines) + "\n"
 

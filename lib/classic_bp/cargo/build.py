@@ -20,6 +20,7 @@ from ..config.build_config import BuildConfig
 from ..platform import output, report
 from ..rust.environment import INSTALL_TRACKING_FILES
 from . import source_times
+from .fixed_path import FixedPath
 from .project import Package
 from .pruning import CargoUnits, PruneReport, prune_stale_units, report_cache_size
 
@@ -36,29 +37,50 @@ MESSAGE_FORMAT = ("--message-format", "json-render-diagnostics")
 INSTALL_ONLY_FLAGS = ("--force", "-f", "--no-track")
 
 
+def _app_configs(fixed: FixedPath) -> list[str]:
+    return [word for path in fixed.app_config_files() for word in ("--config", str(path))]
+
+
+def _user_arguments(fixed: FixedPath, words: tuple[str, ...]) -> list[str]:
+    """The user's words, with a `--config FILE` of the app given through the link:
+    cargo runs outside the app, where a relative path would not be found."""
+    translated = list(words)
+    for index, word in enumerate(translated[:-1]):
+        value = translated[index + 1]
+        candidate = fixed.build_dir / value
+        relative_file = "=" not in value and not Path(value).is_absolute() and candidate.is_file()
+        if word == "--config" and relative_file:
+            translated[index + 1] = str(fixed.translate(candidate))
+    return translated
+
+
 def install_command(
-    cargo: Path, package: Package, build_dir: Path, target_dir: Path, config: BuildConfig
+    cargo: Path, package: Package, fixed: FixedPath, target_dir: Path, config: BuildConfig
 ) -> list[str]:
     """One package: `cargo install --path`, binaries straight into BUILD_DIR/bin."""
     return [
         str(cargo),
         "install",
-        *config.install.arguments,
+        *_app_configs(fixed),
+        *_user_arguments(fixed, config.install.arguments),
         "--root",
-        str(build_dir),
+        str(fixed.build_dir),
         "--path",
-        str(package.directory),
+        str(fixed.translate(package.directory)),
         "--target-dir",
         str(target_dir),
         *MESSAGE_FORMAT,
     ]
 
 
-def build_command(cargo: Path, target_dir: Path, config: BuildConfig) -> list[str]:
+def build_command(
+    cargo: Path, fixed: FixedPath, target_dir: Path, config: BuildConfig
+) -> list[str]:
     """Several packages: one `cargo build`, so that they compile in parallel and
     share one feature resolution (separate `cargo install` calls compile the
     common libraries once per member). The binaries are copied afterwards."""
-    arguments = [word for word in config.install.arguments if word not in INSTALL_ONLY_FLAGS]
+    words = _user_arguments(fixed, config.install.arguments)
+    arguments = [word for word in words if word not in INSTALL_ONLY_FLAGS]
     if "--debug" in arguments:
         arguments.remove("--debug")
     elif not any(word.split("=")[0] == "--profile" for word in arguments):
@@ -69,6 +91,9 @@ def build_command(cargo: Path, target_dir: Path, config: BuildConfig) -> list[st
     return [
         str(cargo),
         "build",
+        *_app_configs(fixed),
+        "--manifest-path",
+        str(fixed.translate(config.project.root / "Cargo.toml")),
         *arguments,
         *packages,
         "--target-dir",
@@ -92,28 +117,44 @@ def _all_crates_cached(lockfile: Path, cargo_home: Path) -> bool:
     return wanted <= cached
 
 
-def _shown(command: list[str], build_dir: Path, target_dir: Path) -> str:
-    """The command as a user would type it: paths relative to the app."""
-    replacements = {str(build_dir): ".", str(target_dir): "$CACHE_DIR/target"}
-    shown = [command[0].rsplit(os.sep, 1)[-1]]
-    for part in command[1:]:
-        for prefix, short in replacements.items():
+def _shown(command: list[str], fixed: FixedPath, target_dir: Path) -> str:
+    """The command as a user would type it: paths relative to the app, and
+    without the app config and manifest that cargo would find by itself."""
+    replacements = {
+        str(fixed.app): ".",
+        str(fixed.build_dir): ".",
+        str(target_dir): "$CACHE_DIR/target",
+    }
+
+    def short(part: str) -> str:
+        for prefix, replacement in replacements.items():
             if part == prefix or part.startswith(prefix + os.sep):
-                part = short + part[len(prefix) :]
-                break
-        shown.append(part)
+                return replacement + part[len(prefix) :]
+        return part
+
+    implied = {str(path) for path in fixed.app_config_files()}
+    implied.add(str(fixed.app / "Cargo.toml"))
+    shown = [command[0].rsplit(os.sep, 1)[-1]]
+    words = iter(command[1:])
+    for part in words:
+        if part in ("--config", "--manifest-path"):
+            value = next(words)
+            if value not in implied:
+                shown += [part, short(value)]
+        else:
+            shown.append(short(part))
     return " ".join(part if part.startswith("$CACHE_DIR") else shlex.quote(part) for part in shown)
 
 
 def _run_cargo(
     command: list[str],
-    build_dir: Path,
+    fixed: FixedPath,
     target_dir: Path,
     environment: Mapping[str, str],
     units: CargoUnits,
     offline: bool,
 ) -> None:
-    shown = _shown(command[: -len(MESSAGE_FORMAT)], build_dir, target_dir)
+    shown = _shown(command[: -len(MESSAGE_FORMAT)], fixed, target_dir)
     output.detail(f"Running: {shown}")
     if offline:
         output.detail("Every locked crate is in the cache: no registry request is needed")
@@ -124,7 +165,7 @@ def _run_cargo(
             return units.add_message(line)
 
         returncode = output.stream_command(
-            [*command, "--offline"], env=environment, cwd=build_dir, consume=consume
+            [*command, "--offline"], env=environment, cwd=fixed.root, consume=consume
         )
         if returncode == 0:
             return
@@ -132,7 +173,7 @@ def _run_cargo(
             raise errors.cargo_failed(shown, returncode)
         output.detail("cargo needs the network after all: running it again online")
     returncode = output.stream_command(
-        command, env=environment, cwd=build_dir, consume=units.add_message
+        command, env=environment, cwd=fixed.root, consume=units.add_message
     )
     if returncode != 0:
         raise errors.cargo_failed(shown, returncode)
@@ -155,28 +196,31 @@ def installed_binaries(build_dir: Path) -> tuple[str, ...]:
 
 def compile_app(
     config: BuildConfig,
-    build_dir: Path,
+    fixed: FixedPath,
     cargo: Path,
     target_dir: Path,
     environment: Mapping[str, str],
 ) -> CompiledApp:
     """Compile the selected packages and put their binaries into BUILD_DIR/bin.
 
-    ``target_dir`` is the cached target dir, or a fixed path to it (sccache).
+    cargo sees the app through ``fixed`` (see fixed_path.py), and runs in
+    its root. ``target_dir`` is the cached target dir, or a fixed path to it
+    (sccache).
     When every locked crate is already cached, cargo runs offline: no index
     request at all; should that fail for want of the network, it runs again
     online.
     """
     units = CargoUnits()
     packages = config.install.packages
+    build_dir = fixed.build_dir
     if len(packages) == 1:
-        commands = [install_command(cargo, packages[0], build_dir, target_dir, config)]
+        commands = [install_command(cargo, packages[0], fixed, target_dir, config)]
     else:
-        commands = [build_command(cargo, target_dir, config)]
+        commands = [build_command(cargo, fixed, target_dir, config)]
     cargo_home = Path(environment.get("CARGO_HOME", ""))
     offline = config.install.locked and _all_crates_cached(config.project.lockfile, cargo_home)
     for command in commands:
-        _run_cargo(command, build_dir, target_dir, environment, units, offline)
+        _run_cargo(command, fixed, target_dir, environment, units, offline)
     pruned = prune_stale_units(target_dir, units)
     for name in INSTALL_TRACKING_FILES:
         (build_dir / name).unlink(missing_ok=True)
@@ -191,15 +235,16 @@ def compile_app(
 def build_step(
     config: BuildConfig,
     layout: CacheLayout,
-    build_dir: Path,
+    fixed: FixedPath,
     cargo: Path,
     target_dir: Path,
     environment: Mapping[str, str],
+    sources: source_times.Checkout,
 ) -> CompiledApp:
     """Compile, remember the sources that went in, and keep the cache in its budget."""
     with output.timed_step("Compiling the app"):
-        app = compile_app(config, build_dir, cargo, target_dir, environment)
-        source_times.remember(layout, build_dir)
+        app = compile_app(config, fixed, cargo, target_dir, environment)
+        source_times.remember(layout, fixed.build_dir, sources, app.binaries)
         output.detail(f"Installed into bin/: {', '.join(app.binaries)}")
         if app.pruned.removed:
             output.detail(

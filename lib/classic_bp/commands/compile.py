@@ -16,9 +16,10 @@ from pathlib import Path
 
 from .. import errors
 from ..cache import CacheLayout
-from ..cargo import sccache
+from ..cargo import fixed_path, sccache, source_times
 from ..cargo.build import build_step
 from ..cargo.caches import restore_caches
+from ..cargo.fixed_path import FixedPath
 from ..config.build_config import BuildConfig
 from ..config.read import read_configuration
 from ..layer import open_cache
@@ -51,13 +52,17 @@ class PreparedBuild:
     rust: RustInstall
     environment: dict[str, str]
     target_dir: Path
+    fixed: FixedPath
+    sources: source_times.Checkout
     sccache: sccache.Sccache | None = None
 
     def finish(self) -> None:
-        """Print the shared compile cache's statistics and stop its server (once)."""
+        """Print the shared compile cache's statistics and stop its server, then
+        give up the fixed path (each once)."""
         if self.sccache is not None:
             tool, self.sccache = self.sccache, None
             sccache.finish_step(tool, self.environment)
+        self.fixed.release()
 
 
 def prepare_build(context: BuildContext, process_env: Mapping[str, str]) -> PreparedBuild:
@@ -68,12 +73,22 @@ def prepare_build(context: BuildContext, process_env: Mapping[str, str]) -> Prep
     sccache_fetch = sccache.start_fetch(layout, config, context.env_dir)
     rust = install_rust(layout, config, base_env)
     environment = cargo_environment(base_env, layout, rust, context.build_dir)
-    restore_caches(layout, config, rust, context.build_dir)
+    sources = restore_caches(layout, config, rust, context.build_dir)
     tools_step(layout, config.tools, rust, environment)
-    # Last: from here on the caller's try/finally puts cargo's home back.
-    shared_cache, environment = sccache.set_up_step(layout, sccache_fetch, environment)
+    # Last: from here on the caller's try/finally puts cargo's home back and
+    # gives up the fixed path.
+    fixed = fixed_path.claim(context.build_dir)
+    try:
+        shared_cache, environment = sccache.set_up_step(
+            layout, sccache_fetch, environment, fixed.root
+        )
+    except BaseException:
+        fixed.release()
+        raise
     target_dir = shared_cache.target_dir if shared_cache else layout.target_dir
-    return PreparedBuild(config, layout, rust, environment, target_dir, shared_cache)
+    return PreparedBuild(
+        config, layout, rust, environment, target_dir, fixed, sources, shared_cache
+    )
 
 
 def run_compile(context: BuildContext, process_env: Mapping[str, str]) -> None:
@@ -92,7 +107,7 @@ def _compile_prepared(context: BuildContext, build: PreparedBuild, started: floa
         output.step(errors.installed_without_compiling(rust.version, _elapsed(started)))
         return
     app = build_step(
-        config, build.layout, context.build_dir, rust.cargo, build.target_dir, environment
+        config, build.layout, build.fixed, rust.cargo, build.target_dir, environment, build.sources
     )
     if config.write_sbom:
         sbom_step(context.build_dir, rust.cargo, environment)

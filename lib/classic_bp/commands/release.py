@@ -19,10 +19,17 @@ def release_yaml(build_dir: Path) -> str:
     return yaml_out.dump(document)
 
 
+USAGE = "Usage: bin/release BUILD_DIR [CACHE_DIR]"
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 1 or not Path(argv[0]).is_dir():
-        problem = errors.missing_directory("build", Path(argv[0])) if argv else None
-        output.error(str(problem) if problem else "Usage: bin/release BUILD_DIR")
+    """BUILD_DIR alone (Heroku, Scalingo) or BUILD_DIR CACHE_DIR (herokuish, Dokku);
+    further arguments are ignored."""
+    if not argv:
+        output.error(USAGE)
+        return 1
+    if not Path(argv[0]).is_dir():
+        output.error(f"{errors.missing_directory('build', Path(argv[0]))}\n{USAGE}")
         return 1
     sys.stdout.write(release_yaml(Path(argv[0])))
     return 0

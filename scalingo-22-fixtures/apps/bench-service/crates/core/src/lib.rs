@@ -20,3 +20,7 @@ pub fn to_json<T: Serialize>(value: &T) -> String {
 pub fn parse_job(text: &str) -> Option<Job> {
     serde_json::from_str(text).ok()
 }
+
+/// Changed by the benchmark's one-file edit; the worker prints it, so that a
+/// stale binary shows.
+pub const EDIT: u32 = 0;

@@ -1,4 +1,4 @@
-use service_core::parse_job;
+use service_core::{parse_job, EDIT};
 use service_store::Store;
 
 fn main() {
@@ -8,5 +8,6 @@ fn main() {
             store.insert(job);
         }
     }
-    println!("worker processed {} jobs", store.len());
+    let version = Store::backend_version();
+    println!("worker processed {} jobs (edit {EDIT}, store {version})", store.len());
 }

@@ -1,0 +1,5 @@
+mod generated;
+
+fn main() {
+    println!("{}", generated::GREETING);
+}

@@ -1,0 +1,219 @@
+"""Fast rebuilds are never wrong: each shape below is built as a fresh checkout
+(new path, every mtime new) several times with one cache, and after every
+build the binary's answer is compared with what plain cargo gives on a copy
+of the same checkout (a cold `cargo build --release --locked`). Unchanged
+rebuilds must also compile nothing where cargo's own rules allow it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from platform_runner import APPS_DIR, Platform, Result
+from tests.assertions import assert_succeeded
+
+pytestmark = pytest.mark.slow
+
+Edit = Callable[[Path], None]
+
+
+def compiled_crates(log: str) -> list[str]:
+    return sorted(re.findall(r"^ +Compiling (\S+) v", log, flags=re.MULTILINE))
+
+
+def plain_cargo_answer(checkout: Path, binary: str, workdir: Path) -> str:
+    """Plain cargo on its own copy of the checkout: the answer the slug must give."""
+    home = workdir / "cargo-home"
+    home.mkdir(parents=True)
+    environment = {**os.environ, "CARGO_HOME": str(home), "CARGO_TARGET_DIR": str(workdir / "t")}
+    environment.pop("RUSTC_WRAPPER", None)
+    subprocess.run(
+        ["cargo", "build", "--release", "--locked", "--offline"],
+        cwd=checkout,
+        env=environment,
+        check=True,
+        capture_output=True,
+    )
+    return run_binary(workdir / "t" / "release" / binary)
+
+
+def run_binary(path: Path) -> str:
+    return subprocess.run([path], capture_output=True, text=True, check=True).stdout
+
+
+@dataclass
+class Scenario:
+    """One app, built again and again as fresh checkouts with one cache."""
+
+    platform: Platform
+    source: Path
+    binary: str
+    edits: list[Edit]
+
+    def build(self, edit: Edit | None = None) -> tuple[Result, str, str]:
+        """Build a fresh checkout with every edit so far (and this one); return the
+        log, the slug binary's answer and plain cargo's answer."""
+        if edit is not None:
+            self.edits.append(edit)
+        build_dir = self.platform.workdir / "builds" / uuid.uuid4().hex[:12]
+        # Contents only, as git checks out: every mtime is new.
+        shutil.copytree(self.source, build_dir, copy_function=shutil.copyfile)
+        for change in self.edits:
+            change(build_dir)
+        reference = self.platform.workdir / "reference" / build_dir.name
+        shutil.copytree(build_dir, reference / "app", symlinks=True)
+        expected = plain_cargo_answer(reference / "app", self.binary, reference)
+        result = self.platform.compile(build_dir)
+        assert_succeeded(result)
+        return result, run_binary(build_dir / "bin" / self.binary), expected
+
+
+def scenario(platform: Platform, app: str | Path, binary: str) -> Scenario:
+    source = app if isinstance(app, Path) else APPS_DIR / app
+    return Scenario(platform, source, binary, [])
+
+
+def write(relative: str, text: str) -> Edit:
+    return lambda build_dir: (build_dir / relative).write_text(text)
+
+
+def delete(relative: str) -> Edit:
+    return lambda build_dir: (build_dir / relative).unlink()
+
+
+def test_a_build_script_generating_an_ignored_source_file(mirrored_platform: Platform) -> None:
+    """build.rs writes src/generated.rs, absent from every fresh checkout."""
+    app = scenario(mirrored_platform, "generated-source", "generated-source")
+    for _ in range(3):
+        result, answer, expected = app.build()
+        assert answer == expected == "hello from a generated module\n"
+    # Plain cargo reruns the build script too: the module must be made again.
+    assert compiled_crates(result.stdout) == ["generated-source"]
+    assert "./: src/generated.rs is gone" in result.stdout
+
+    result, answer, expected = app.build(write("greeting.txt", "hello again\n"))
+    assert answer == expected == "hello again\n"
+
+
+def test_a_build_script_scanning_a_directory_without_rerun_if_changed(
+    mirrored_platform: Platform,
+) -> None:
+    app = scenario(mirrored_platform, "scans-migrations", "scans-migrations")
+    page = "page: <h1>Welcome</h1>\n"
+    _result, answer, expected = app.build()
+    assert answer == expected == f"migrations: 001_users.sql,002_posts.sql,003_index.sql\n{page}"
+
+    result, answer, expected = app.build()
+    assert compiled_crates(result.stdout) == []
+    assert answer == expected
+
+    # A deleted file is newer than nothing: only the package rule reruns build.rs.
+    result, answer, expected = app.build(delete("migrations/002_posts.sql"))
+    assert answer == expected == f"migrations: 001_users.sql,003_index.sql\n{page}"
+    assert compiled_crates(result.stdout) == ["scans-migrations"]
+    assert "./: migrations/002_posts.sql is gone" in result.stdout
+
+    result, answer, expected = app.build(write("migrations/004_tags.sql", "CREATE TABLE t;\n"))
+    assert answer == expected == f"migrations: 001_users.sql,003_index.sql,004_tags.sql\n{page}"
+
+    # include_str! of a template that changed.
+    result, answer, expected = app.build(write("templates/page.html", "<h1>Hello</h1>\n"))
+    assert answer == expected
+    assert answer.endswith("page: <h1>Hello</h1>\n")
+
+    result, answer, expected = app.build()
+    assert compiled_crates(result.stdout) == []
+    assert answer == expected
+
+
+def test_inputs_outside_the_package_rerun_if_changed_and_include_str(
+    mirrored_platform: Platform,
+) -> None:
+    app = scenario(mirrored_platform, "outside-input", "server")
+    _result, answer, expected = app.build()
+    banner = "banner: Served by the outside-input app\n"
+    assert answer == expected == f"schema: users(id, name)\n{banner}"
+
+    # include_str!("../../assets/banner.txt") is recorded by its absolute path:
+    # unchanged only because cargo sees the app at the same fixed path.
+    result, answer, expected = app.build()
+    assert compiled_crates(result.stdout) == []
+    assert answer == expected
+
+    result, answer, expected = app.build(write("assets/schema.txt", "users(id, email)\n"))
+    assert answer == expected == f"schema: users(id, email)\n{banner}"
+    assert compiled_crates(result.stdout) == ["server"]
+
+    result, answer, expected = app.build(write("assets/banner.txt", "New banner\n"))
+    assert answer == expected == "schema: users(id, email)\nbanner: New banner\n"
+
+    result, _answer, _expected = app.build()
+    assert compiled_crates(result.stdout) == []
+
+
+def test_a_patch_crates_io_path_override(mirrored_platform: Platform) -> None:
+    app = scenario(mirrored_platform, "patched-dependency", "patched-dependency")
+    _result, answer, expected = app.build()
+    assert answer == expected
+    assert answer.startswith("bp-bump 0.1.5-patched checksum ")
+
+    result, answer, expected = app.build()
+    assert compiled_crates(result.stdout) == []
+    assert answer == expected
+
+    lib = APPS_DIR / "patched-dependency" / "patches" / "bp-bump" / "src" / "lib.rs"
+    changed = lib.read_text().replace('"0.1.5-patched"', '"0.1.5-patched-again"')
+    result, answer, expected = app.build(write("patches/bp-bump/src/lib.rs", changed))
+    assert answer == expected
+    assert answer.startswith("bp-bump 0.1.5-patched-again checksum ")
+    assert compiled_crates(result.stdout) == ["bp-bump", "patched-dependency"]
+
+
+@pytest.fixture(scope="module")
+def vendored_app(module_tmp_path: Path, crates_registry) -> Path:
+    """lib-and-bin with `cargo vendor` output and its .cargo/config.toml committed."""
+    app = module_tmp_path / "vendored-app"
+    shutil.copytree(APPS_DIR / "lib-and-bin", app)
+    home = module_tmp_path / "vendor-home"
+    home.mkdir()
+    (home / "config.toml").write_text(
+        '[source.crates-io]\nreplace-with = "stand-in"\n\n'
+        f'[source.stand-in]\nregistry = "{crates_registry.index_url}"\n'
+    )
+    subprocess.run(
+        ["cargo", "vendor", "--locked", "--respect-source-config"],
+        cwd=app,
+        env={**os.environ, "CARGO_HOME": str(home)},
+        check=True,
+        capture_output=True,
+    )
+    (app / ".cargo").mkdir()
+    (app / ".cargo" / "config.toml").write_text(
+        '[source.crates-io]\nreplace-with = "vendored-sources"\n\n'
+        '[source.vendored-sources]\ndirectory = "vendor"\n'
+    )
+    return app
+
+
+def test_a_vendored_app_rebuilds_nothing_with_no_registry(
+    mirrored_platform: Platform, vendored_app: Path
+) -> None:
+    """No BP_CARGO_REGISTRY_MIRROR and no internet: only the vendor/ folder serves."""
+    app = scenario(mirrored_platform, vendored_app, "vs")
+    first, answer, expected = app.build()
+    assert answer == expected
+    assert "serde_json" in compiled_crates(first.stdout)
+
+    # A vendored crate's identity is its absolute path: only a fixed path keeps it.
+    second, answer, expected = app.build()
+    assert compiled_crates(second.stdout) == []
+    assert answer == expected
