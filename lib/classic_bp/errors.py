@@ -63,6 +63,23 @@ class BuildError(Exception):
         return f"{self.message}\n\nSee the buildpack's {README}#{section}"
 
 
+# How each command is called; bin/detect keeps its own line (it imports nothing).
+USAGES = {
+    "compile": "Usage: bin/compile BUILD_DIR CACHE_DIR [ENV_DIR]",
+    "test-compile": "Usage: bin/test-compile BUILD_DIR CACHE_DIR [ENV_DIR]",
+    "release": "Usage: bin/release BUILD_DIR [CACHE_DIR]",
+    "test": "Usage: bin/test BUILD_DIR ENV_DIR (BUILD_DIR must exist)",
+}
+
+
+def internal_error(trace: str) -> str:
+    """Not the user's fault, and worded so that it never looks like it."""
+    return (
+        "Internal error in the Rust buildpack: this is a bug, not a problem with your app.\n"
+        "Please report it with the build log.\n\n" + trace
+    )
+
+
 def _bullets(items: Iterable[str]) -> str:
     return "\n".join(f"  - {item}" for item in items)
 
@@ -563,3 +580,7 @@ def build_succeeded(binaries: tuple[str, ...], rust_version: str, elapsed: str) 
 
 def installed_without_compiling(rust_version: str, elapsed: str) -> str:
     return f"Installed Rust {rust_version} without compiling the app in {elapsed}"
+
+
+def tests_compiled(runner_command: str) -> str:
+    return f"Tests compiled; bin/test will run them with {runner_command}"

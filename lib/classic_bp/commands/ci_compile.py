@@ -58,4 +58,4 @@ def run_test_compile(context: BuildContext, process_env: Mapping[str, str]) -> N
     path = context.build_dir / TEST_ENV_PATH
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    output.step(f"Tests compiled; bin/test will run them with {' '.join(record['command'][:3])}")
+    output.step(errors.tests_compiled(" ".join(record["command"][:3])))

@@ -107,12 +107,6 @@ def detect_command(build_dir: str, ignored: tuple) -> None:
     raise click.exceptions.Exit(detect.main([build_dir]))
 
 
-USAGES = {
-    "compile": "Usage: bin/compile BUILD_DIR CACHE_DIR [ENV_DIR]",
-    "test-compile": "Usage: bin/test-compile BUILD_DIR CACHE_DIR [ENV_DIR]",
-}
-
-
 def _run_click(argv: list[str]) -> int:
     try:
         # Without standalone mode click returns a command's Exit code instead of exiting.
@@ -120,9 +114,7 @@ def _run_click(argv: list[str]) -> int:
     except click.exceptions.Exit as done:
         return int(done.exit_code)
     except click.UsageError as problem:
-        usage = USAGES.get(
-            argv[0] if argv else "", "Usage: bin/compile BUILD_DIR CACHE_DIR [ENV_DIR]"
-        )
+        usage = errors.USAGES.get(argv[0] if argv else "", errors.USAGES["compile"])
         output.error(f"{problem.format_message()}\n{usage}")
         return 1
     except click.ClickException as problem:

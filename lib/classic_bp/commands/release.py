@@ -19,7 +19,7 @@ def release_yaml(build_dir: Path) -> str:
     return yaml_out.dump(document)
 
 
-USAGE = "Usage: bin/release BUILD_DIR [CACHE_DIR]"
+USAGE = errors.USAGES["release"]
 
 
 def main(argv: list[str]) -> int:

@@ -19,10 +19,7 @@ INTERRUPTED_EXIT = 130
 
 
 def report_internal_error() -> None:
-    output.error(
-        "Internal error in the Rust buildpack: this is a bug, not a problem with your app.\n"
-        "Please report it with the build log.\n\n" + traceback.format_exc().rstrip()
-    )
+    output.error(errors.internal_error(traceback.format_exc().rstrip()))
 
 
 def run_guarded(command: Callable[[list[str]], int], argv: list[str]) -> int:
