@@ -11,9 +11,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..cache import CacheLayout
-from ..config.build_config import BuildConfig
+
+if TYPE_CHECKING:  # a type only: the runtime files need these names, not the config
+    from ..config.build_config import BuildConfig
 
 # Files `cargo install` writes into its --root to track installs: useless in a
 # slug (the app's bin/) and in the tools' cache.
