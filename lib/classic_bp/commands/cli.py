@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -45,11 +46,22 @@ def cli() -> None:
 ignored_extra_arguments = click.argument("ignored", nargs=-1)
 
 
+def build_arguments(command: Callable[..., None]) -> Callable[..., None]:
+    """BUILD_DIR CACHE_DIR [ENV_DIR] and whatever follows, as compile and test-compile take them."""
+    for decorator in reversed(
+        (
+            click.argument("build_dir"),
+            click.argument("cache_dir"),
+            click.argument("env_dir", required=False, default=""),
+            ignored_extra_arguments,
+        )
+    ):
+        command = decorator(command)
+    return command
+
+
 @cli.command("compile")
-@click.argument("build_dir")
-@click.argument("cache_dir")
-@click.argument("env_dir", required=False, default="")
-@ignored_extra_arguments
+@build_arguments
 def compile_command(build_dir: str, cache_dir: str, env_dir: str, ignored: tuple) -> None:
     """Build the app in BUILD_DIR, keeping reusable work in CACHE_DIR."""
     context = _build_context(build_dir, cache_dir, env_dir)
@@ -68,10 +80,7 @@ def compile_command(build_dir: str, cache_dir: str, env_dir: str, ignored: tuple
 
 
 @cli.command("test-compile")
-@click.argument("build_dir")
-@click.argument("cache_dir")
-@click.argument("env_dir", required=False, default="")
-@ignored_extra_arguments
+@build_arguments
 def test_compile_command(build_dir: str, cache_dir: str, env_dir: str, ignored: tuple) -> None:
     """Heroku CI: compile the app's tests, keeping reusable work in CACHE_DIR."""
     run_test_compile(_build_context(build_dir, cache_dir, env_dir), dict(os.environ))
