@@ -287,7 +287,10 @@ def _write_runtime(
     binaries: tuple[str, ...],
     environment: Mapping[str, str],
 ) -> None:
-    web = process_types.choose_web(config.project, binaries)
+    choice = process_types.choose_web(config.project, binaries)
+    web = choice.binary
+    if web is not None and len(binaries) > 1:
+        output.detail(f"The web process runs {web}: {choice.reason}")
     web_env = process_types.web_environment(config.project, web)
     process_types.write_metadata(context.build_dir, web, binaries, web_env)
     runtime.write_profile_script(context.build_dir)
@@ -296,10 +299,12 @@ def _write_runtime(
         output.detail(f"Default process type {name}: {command}")
     _check_procfile(context.build_dir, web, binaries)
     if web is None and not procfile.read_process_types(context.build_dir):
+        lines = "\n".join(f"  web: /app/bin/{name}" for name in choice.candidates)
         output.warning(
-            "No binary is named `web`, and the app has several binaries, so there is\n"
-            "no default web process. Name the web server's binary `web`, or add a\n"
-            "Procfile such as:  web: /app/bin/<binary>"
+            "No binary is named `web`, none is the root package's `default-run`, and\n"
+            "not exactly one depends on an HTTP server crate, so there is no default web\n"
+            "process. Add a Procfile with one of these lines (or name the server `web`):\n"
+            f"{lines}"
         )
 
 
