@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import (
     __version__,
+    emk_layout,
     errors,
     fixed_path,
     output,
@@ -36,7 +37,7 @@ from .config import BuildConfig, load_config
 from .fixed_path import FixedPath
 from .rust_env import RustInstall, cargo_environment
 from .rust_install import install_rust
-from .tools import install_tools
+from .tools import install_tools, ship_runtime_tools
 
 SBOM_PATH = Path(".rust-buildpack") / "sbom.cdx.json"
 
@@ -91,7 +92,9 @@ def _read_configuration(context: BuildContext, process_env: Mapping[str, str]):
         _describe_migration(migration)
     settings = Settings(app_env, process_env, migration.settings if migration else {})
     skip_build = migration.skip_build if migration else False
-    config = load_config(context.build_dir, settings, skip_build=skip_build)
+    config = load_config(
+        context.build_dir, settings, skip_build=skip_build, has_rustconfig=migration is not None
+    )
     _describe_config(config, settings, context.build_dir)
     return settings, config
 
@@ -120,13 +123,17 @@ def _write_sbom(build_dir: Path, rust: RustInstall, environment: Mapping[str, st
     )
 
 
-def _check_procfile(build_dir: Path, web: str | None, binaries: tuple[str, ...]) -> None:
+def _check_procfile(
+    build_dir: Path, web: str | None, binaries: tuple[str, ...], config: BuildConfig
+) -> None:
     if procfile.read_process_types(build_dir):
         output.detail("The app's Procfile is kept and wins over the default process types")
-    for problem in procfile.problems(build_dir, web, binaries):
+    target_links = config.emk_layout is not None
+    for problem in procfile.problems(build_dir, web, binaries, target_links):
+        where = "" if target_links else " and no target/ directory"
         output.warning(
             f"The Procfile's {problem.process_type} process runs `{problem.command}`.\n"
-            "The slug has no cargo and no target/ directory: the binaries are in /app/bin.\n"
+            f"The slug has no cargo{where}: the binaries are in /app/bin.\n"
             f"Change the line to:  {problem.suggestion}"
         )
 
@@ -221,6 +228,12 @@ def prepare_build(context: BuildContext, process_env: Mapping[str, str]) -> Prep
             install_tools(layout, config.tools, rust.cargo, environment, rust.rustc_version)
     # Last: from here on the caller's try/finally puts cargo's home back.
     fixed = fixed_path.claim(context.build_dir)
+    if not fixed.stable:
+        output.detail(
+            f"{fixed_path.shared_root_path()} is in use by another build or not this user's"
+            " own:\ncompiling at a private path, so crates that cargo records by absolute"
+            " path are rebuilt"
+        )
     shared_cache = None
     try:
         if sccache_fetch is not None:
@@ -257,6 +270,10 @@ def _compile_prepared(context: BuildContext, build: PreparedBuild, started: floa
         app = compile_app(config, build.fixed, rust.cargo, build.target_dir, environment)
         source_times.remember(build.layout, context.build_dir, build.sources, app.binaries)
         output.detail(f"Installed into bin/: {', '.join(app.binaries)}")
+        tools = ship_runtime_tools(build.layout, config.tools, context.build_dir)
+        if tools:
+            output.detail(f"Runtime tools in bin/ (BP_CARGO_RUNTIME_TOOLS): {', '.join(tools)}")
+        legacy_links = _emk_layout(context.build_dir, config, (*app.binaries, *tools))
         if app.pruned.removed:
             output.detail(
                 f"Pruned {plural(app.pruned.removed, 'stale artifact')} of earlier builds"
@@ -271,7 +288,7 @@ def _compile_prepared(context: BuildContext, build: PreparedBuild, started: floa
     with output.timed_step("Writing runtime configuration"):
         _write_runtime(context, config, app.binaries, environment)
     with output.timed_step("Removing the app's sources from the slug"):
-        _clean_slug(context.build_dir, config)
+        _clean_slug(context.build_dir, config, legacy_links)
     build.finish()
 
     elapsed = output.format_seconds(time.monotonic() - started)
@@ -297,7 +314,7 @@ def _write_runtime(
     runtime.write_export(context.buildpack_dir, environment)
     for name, command in process_types.process_types(web, binaries, web_env).items():
         output.detail(f"Default process type {name}: {command}")
-    _check_procfile(context.build_dir, web, binaries)
+    _check_procfile(context.build_dir, web, binaries, config)
     if web is None and not procfile.read_process_types(context.build_dir):
         lines = "\n".join(f"  web: /app/bin/{name}" for name in choice.candidates)
         output.warning(
@@ -320,8 +337,25 @@ def _report_cache_size(layout: CacheLayout, config: BuildConfig) -> None:
     report.record("cache_bytes", size)
 
 
-def _clean_slug(build_dir: Path, config: BuildConfig) -> None:
-    cleaned = slug.clean_slug(build_dir, config.include_files, config.exclude_files)
+def _emk_layout(build_dir: Path, config: BuildConfig, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The old Heroku Rust buildpack's slug shape, when the app expects it."""
+    if config.emk_layout is None:
+        return ()
+    folders = [build_dir, *(package.directory for package in config.install.packages)]
+    links = tuple(emk_layout.link_binaries(build_dir, folders, names))
+    keeps = "the files BP_INCLUDE_FILES names" if config.include_from_user else "all its files"
+    output.detail(
+        f"This app was built by the old Heroku Rust buildpack ({config.emk_layout}), so the\n"
+        "slug keeps its shape: the binaries are also at target/release/ (links to bin/),\n"
+        f"and the slug keeps {keeps}. Procfile commands such as\n"
+        "./target/release/<binary> work unchanged; see the README to move on."
+    )
+    return links
+
+
+def _clean_slug(build_dir: Path, config: BuildConfig, always_kept: tuple[str, ...] = ()) -> None:
+    include = (*config.include_files, *always_kept)
+    cleaned = slug.clean_slug(build_dir, include, config.exclude_files)
     for link in cleaned.unsafe_links:
         output.warning(f"Removed the symlink {link}: it points outside the app.")
     kept = ", ".join(cleaned.kept) or "none"

@@ -13,13 +13,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import errors, slug, standalone_rust, toolchain_request
+from . import emk_layout, errors, slug, standalone_rust, toolchain_request
 from .appenv import Settings
 from .cargo_project import CargoProject, load_project
 from .install_args import ARGS_VARIABLE, MEMBERS_VARIABLE, InstallPlan, plan_install
 from .pruning import parse_size
 from .toolchain_request import ToolchainRequest
-from .tools import TOOLS_ARGS_VARIABLE, TOOLS_VARIABLE, ToolsPlan, plan_tools
+from .tools import (
+    RUNTIME_TOOLS_VARIABLE,
+    TOOLS_ARGS_VARIABLE,
+    TOOLS_VARIABLE,
+    ToolsPlan,
+    plan_tools,
+)
 from .urls import display_url
 
 DEFAULT_DIST_SERVER = "https://static.rust-lang.org"
@@ -58,6 +64,9 @@ class BuildConfig:
     registry_mirror: RegistryMirror | None
     install: InstallPlan
     tools: ToolsPlan
+    # Why the slug keeps the old Heroku Rust buildpack's shape (emk_layout.py), or None.
+    emk_layout: str | None
+    include_from_user: bool
     include_files: tuple[str, ...]
     exclude_files: tuple[str, ...]
     rustup_enabled: bool = True
@@ -178,8 +187,11 @@ def host_triple() -> str:
     return HOST_TRIPLES.get(machine, f"{machine}-unknown-linux-gnu")
 
 
-def load_config(build_dir: Path, settings: Settings, skip_build: bool = False) -> BuildConfig:
+def load_config(
+    build_dir: Path, settings: Settings, skip_build: bool = False, has_rustconfig: bool = False
+) -> BuildConfig:
     project = load_project(build_dir)
+    emk_reason = emk_layout.reason(build_dir, has_rustconfig)
     if not project.binary_packages() and not skip_build:
         raise errors.no_binary_targets(build_dir, [package.name for package in project.packages])
     install = plan_install(
@@ -222,10 +234,16 @@ def load_config(build_dir: Path, settings: Settings, skip_build: bool = False) -
         registry_mirror=_registry_mirror(settings),
         install=install,
         tools=plan_tools(
-            _setting(settings, TOOLS_VARIABLE), _setting(settings, TOOLS_ARGS_VARIABLE)
+            _setting(settings, TOOLS_VARIABLE),
+            _setting(settings, TOOLS_ARGS_VARIABLE),
+            _setting(settings, RUNTIME_TOOLS_VARIABLE),
         ),
+        emk_layout=emk_reason,
+        include_from_user=bool((settings.get(slug.INCLUDE_VARIABLE) or "").strip()),
         include_files=slug.parse_patterns(
-            slug.INCLUDE_VARIABLE, settings.get(slug.INCLUDE_VARIABLE), slug.DEFAULT_INCLUDE
+            slug.INCLUDE_VARIABLE,
+            settings.get(slug.INCLUDE_VARIABLE),
+            emk_layout.KEEP_EVERYTHING if emk_reason else slug.DEFAULT_INCLUDE,
         ),
         exclude_files=slug.parse_patterns(
             slug.EXCLUDE_VARIABLE, settings.get(slug.EXCLUDE_VARIABLE), slug.DEFAULT_EXCLUDE

@@ -246,12 +246,23 @@ def members_without_binaries(names: list[str]) -> BuildError:
     )
 
 
-def invalid_tool_spec(spec: str) -> BuildError:
+def invalid_tool_spec(spec: str, variable: str = "BP_CARGO_INSTALL_TOOLS") -> BuildError:
     return BuildError(
         "invalid_setting",
-        f"BP_CARGO_INSTALL_TOOLS has {spec!r}, which is not a crate name.\n\n"
+        f"{variable} has {spec!r}, which is not a crate name.\n\n"
         "List crates separated by spaces, optionally with a version:\n"
-        "  BP_CARGO_INSTALL_TOOLS=diesel_cli cargo-nextest@0.9.100",
+        f"  {variable}=diesel_cli cargo-nextest@0.9.100",
+    )
+
+
+def runtime_tool_missing(crate: str, record: Path) -> BuildError:
+    return BuildError(
+        "tool_install_failed",
+        f"The runtime tool {crate} (BP_CARGO_RUNTIME_TOOLS) was installed, but cargo's\n"
+        f"install record ({record}) names no binary of it, so nothing could be\n"
+        "copied into the slug.\n\n"
+        "Check that the crate name in BP_CARGO_RUNTIME_TOOLS is the crate that has the\n"
+        "binary (diesel_cli for diesel, sqlx-cli for sqlx).",
     )
 
 

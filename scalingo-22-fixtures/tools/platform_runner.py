@@ -64,6 +64,10 @@ class Platform:
         self.env_dir = self.workdir / "env"
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         self.env_dir.mkdir(parents=True, exist_ok=True)
+        # The builder's /tmp: the buildpack's fixed compile path lives there, so
+        # builds of concurrent test runs never contend for one.
+        self.tmp_dir = self.workdir / "tmp"
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
 
     def environment(self) -> dict[str, str]:
         python_dir = str(Path(sys.executable).parent)
@@ -72,6 +76,7 @@ class Platform:
             "HOME": str(self.workdir / "home"),
             "STACK": "scalingo-22",
             "LANG": "C.UTF-8",
+            "TMPDIR": str(self.tmp_dir),
             **self.process_env,
         }
 
