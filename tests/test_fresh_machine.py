@@ -1,0 +1,92 @@
+"""The README's first command on a fresh machine: `make run`, with nothing done first.
+
+The machine is a Debian 12 root filesystem built the way the stack stand-ins
+are (scalingo-22-fixtures/tools/stack_rootfs.py, flavour ``FRESH_MACHINE``):
+python3 with pip and venv, make, git, gcc, libc6-dev and nothing of the
+project (no PyYAML, no pytest, no Debian crate packages, no debootstrap). The
+host's Rust toolchain (~/.rustup and ~/.cargo/bin) is mounted read-only, as
+the README asks a newcomer to have it. The project is cloned from the
+committed HEAD of this checkout (uncommitted changes are not part of it), and
+`make run` must set itself up (its virtual environment, its stand-ins), build
+the sample app through detect, compile and release, and get the app's answer.
+
+The chroot shares the host's network: pip and the buildpack fetch their
+packages from PyPI (or PIP_INDEX_URL), and the loopback mirrors work inside.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from platform_runner import REPO_ROOT
+from prerequisites import check_rust_toolchain, rust_toolchain, rustup_binary
+from stack_rootfs import FRESH_MACHINE, SYSTEM_PATH, build_rootfs
+from stack_runner import StackRunner
+
+pytestmark = pytest.mark.slow
+
+ANSWER = re.compile(
+    r"^GET http://127\.0\.0\.1:\d+/hello -> Hello from a Rust web-std app at /hello$"
+)
+
+
+def committed_head(destination: Path) -> tuple[Path, str]:
+    """A bundle of this checkout's HEAD (what `git clone` of it gets) and its commit."""
+    bundle = destination / "project.bundle"
+    subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "bundle", "create", str(bundle), "HEAD"],
+        check=True,
+        capture_output=True,
+    )
+    commit = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return bundle, commit
+
+
+def test_make_run_works_on_a_fresh_debian_12_with_only_the_rust_toolchain(
+    tmp_path: Path,
+) -> None:
+    check_rust_toolchain()
+    rootfs = build_rootfs("bookworm", flavour=FRESH_MACHINE)
+    source = tmp_path / "source"
+    source.mkdir()
+    bundle, commit = committed_head(source)
+    script = (
+        "set -e\n"
+        f"git -c advice.detachedHead=false clone -q /source/{bundle.name} /root/project\n"
+        "cd /root/project\n"
+        'echo "commit $(git rev-parse HEAD)"\n'
+        "make run\n"
+    )
+    env = {"HOME": "/root", "PATH": SYSTEM_PATH}
+    if os.environ.get("PIP_INDEX_URL"):
+        env["PIP_INDEX_URL"] = os.environ["PIP_INDEX_URL"]
+    runner = StackRunner(rootfs, stack="scalingo-22")
+    result = runner.run(
+        ["/bin/sh", "-c", script],
+        app_dir=source,
+        app_target="/source",
+        extra_env=env,
+        ro_mounts={
+            "/root/.rustup": rust_toolchain().parents[1],
+            "/root/.cargo/bin": rustup_binary().parent,
+        },
+        timeout=1800,
+    )
+    log = f"stdout:\n{result.stdout[-6000:]}\nstderr:\n{result.stderr[-4000:]}"
+    assert result.returncode == 0, log
+    assert f"commit {commit}\n" in result.stdout, log
+    lines = result.stdout.splitlines()
+    assert "make: creating the virtual environment /root/project/.venv (once)" in lines, log
+    assert "web-std needs no crate from a registry: the crates.io stand-in is not started." in lines
+    assert '  "web": "/app/bin/web-std"' in lines, log  # the release YAML
+    assert ANSWER.match(lines[-1]), log
