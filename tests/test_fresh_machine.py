@@ -12,6 +12,9 @@ the sample app through detect, compile and release, and get the app's answer.
 
 The chroot shares the host's network: pip and the buildpack fetch their
 packages from PyPI (or PIP_INDEX_URL), and the loopback mirrors work inside.
+It is a machine on the host's network, so it trusts what the host trusts
+(/etc/ssl/certs, read-only: behind a TLS-inspecting proxy, the proxy's CA is
+only there) and gets the host's proxy and pip index settings.
 """
 
 from __future__ import annotations
@@ -30,6 +33,18 @@ from stack_runner import StackRunner
 
 pytestmark = pytest.mark.slow
 
+# What a machine on this network is told about it (pip's own config file aside).
+NETWORK_SETTINGS = (
+    "PIP_INDEX_URL",
+    "PIP_TRUSTED_HOST",
+    "PIP_DEFAULT_TIMEOUT",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+)
 ANSWER = re.compile(
     r"^GET http://127\.0\.0\.1:\d+/hello -> Hello from a Rust web-std app at /hello$"
 )
@@ -67,9 +82,8 @@ def test_make_run_works_on_a_fresh_debian_12_with_only_the_rust_toolchain(
         'echo "commit $(git rev-parse HEAD)"\n'
         "make run\n"
     )
-    env = {"HOME": "/root", "PATH": SYSTEM_PATH}
-    if os.environ.get("PIP_INDEX_URL"):
-        env["PIP_INDEX_URL"] = os.environ["PIP_INDEX_URL"]
+    env = {name: os.environ[name] for name in NETWORK_SETTINGS if os.environ.get(name)}
+    env.update(HOME="/root", PATH=SYSTEM_PATH, PIP_CERT="/etc/ssl/certs/ca-certificates.crt")
     runner = StackRunner(rootfs, stack="scalingo-22")
     result = runner.run(
         ["/bin/sh", "-c", script],
@@ -79,6 +93,7 @@ def test_make_run_works_on_a_fresh_debian_12_with_only_the_rust_toolchain(
         ro_mounts={
             "/root/.rustup": rust_toolchain().parents[1],
             "/root/.cargo/bin": rustup_binary().parent,
+            "/etc/ssl/certs": Path("/etc/ssl/certs"),
         },
         timeout=1800,
     )
