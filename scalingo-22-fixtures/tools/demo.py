@@ -17,6 +17,7 @@ Run by `make run` with the Python of the project's virtual environment
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import shutil
 import sys
@@ -53,6 +54,8 @@ def registry_crates(app: Path) -> int:
 
 
 def main() -> int:
+    # The tools say what they build the first time (the mirror takes a few seconds).
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         return demo(APP)
     except MissingPrerequisite as problem:
