@@ -1,7 +1,8 @@
 """The README's first command on a fresh machine: `make run`, with nothing done first.
 
-The machine is a Debian 12 root filesystem built the way the stack stand-ins
-are (scalingo-22-fixtures/tools/stack_rootfs.py, flavour ``FRESH_MACHINE``):
+The machine is a Debian 12 (or Ubuntu 22.04, 24.04) root filesystem built the
+way the stack stand-ins are (scalingo-22-fixtures/tools/stack_rootfs.py,
+flavour ``FRESH_MACHINE``, cached like them):
 python3 with pip and venv, make, git, gcc, libc6-dev and nothing of the
 project (no PyYAML, no pytest, no Debian crate packages, no debootstrap). The
 host's Rust toolchain (~/.rustup and ~/.cargo/bin) is mounted read-only, as
@@ -67,11 +68,17 @@ def committed_head(destination: Path) -> tuple[Path, str]:
     return bundle, commit
 
 
-def test_make_run_works_on_a_fresh_debian_12_with_only_the_rust_toolchain(
-    tmp_path: Path,
+# Debian 12 (Python 3.11); Ubuntu 22.04 (3.10: tomli comes from the venv) and
+# 24.04 (3.12, an externally managed system Python).
+FRESH_MACHINES = ("bookworm", "jammy", "noble")
+
+
+@pytest.mark.parametrize("suite", FRESH_MACHINES)
+def test_make_run_works_on_a_fresh_machine_with_only_the_rust_toolchain(
+    suite: str, tmp_path: Path
 ) -> None:
     check_rust_toolchain()
-    rootfs = build_rootfs("bookworm", flavour=FRESH_MACHINE)
+    rootfs = build_rootfs(suite, flavour=FRESH_MACHINE)
     source = tmp_path / "source"
     source.mkdir()
     bundle, commit = committed_head(source)

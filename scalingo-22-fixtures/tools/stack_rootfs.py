@@ -166,10 +166,17 @@ class Flavour:
     name: str  # also the cache folder's prefix: <name>-<suite>
     packages: tuple[str, ...]
     check_script: str
+    # Ubuntu ships python3-pip and python3-venv in universe; Debian has no universe.
+    ubuntu_components: str = "main"
+
+    def components(self, suite: str) -> str:
+        return self.ubuntu_components if SUITES[suite].vendor == "ubuntu" else "main"
 
 
 STACK = Flavour("stack-rootfs", PACKAGES, _CHECK_SCRIPT)
-FRESH_MACHINE = Flavour("fresh-machine", FRESH_MACHINE_PACKAGES, _FRESH_MACHINE_CHECK_SCRIPT)
+FRESH_MACHINE = Flavour(
+    "fresh-machine", FRESH_MACHINE_PACKAGES, _FRESH_MACHINE_CHECK_SCRIPT, "main,universe"
+)
 FLAVOURS = {flavour.name: flavour for flavour in (STACK, FRESH_MACHINE)}
 
 
@@ -365,6 +372,7 @@ def _debootstrap(
     options: list[str],
     log_path: Path,
     packages: tuple[str, ...] = PACKAGES,
+    components: str = "main",
 ) -> None:
     _require_debootstrap()
     # An older debootstrap has no script named after a newer release: every
@@ -381,7 +389,7 @@ def _debootstrap(
         "--",
         "debootstrap",
         "--variant=minbase",
-        "--components=main",
+        f"--components={components}",
         f"--include={','.join(packages)}",
         *options,
         suite,
@@ -514,7 +522,15 @@ def build_rootfs(
         try:
             log.info("debootstrap %s from %s into %s", suite, mirror, building)
             building.chmod(0o755)  # mkdtemp makes it 0700; it becomes the chroot's /
-            _debootstrap(building, suite, mirror, options, log_path, flavour.packages)
+            _debootstrap(
+                building,
+                suite,
+                mirror,
+                options,
+                log_path,
+                flavour.packages,
+                flavour.components(suite),
+            )
             _finish(building)
             facts = _check(building, flavour.check_script)
             wanted = SUITES[suite].python
