@@ -68,15 +68,13 @@ def committed_head(destination: Path) -> tuple[Path, str]:
     return bundle, commit
 
 
-# Debian 12 (Python 3.11); Ubuntu 22.04 (3.10: tomli comes from the venv) and
-# 24.04 (3.12, an externally managed system Python).
-FRESH_MACHINES = ("bookworm", "jammy", "noble")
+def make_in_a_fresh_machine(
+    suite: str, tmp_path: Path, make_command: str
+) -> tuple[subprocess.CompletedProcess[str], str, str]:
+    """Clone the committed HEAD in a fresh ``suite`` machine and run ``make_command`` there.
 
-
-@pytest.mark.parametrize("suite", FRESH_MACHINES)
-def test_make_run_works_on_a_fresh_machine_with_only_the_rust_toolchain(
-    suite: str, tmp_path: Path
-) -> None:
+    Returns the run, its commit and a log for assertion messages.
+    """
     check_rust_toolchain()
     rootfs = build_rootfs(suite, flavour=FRESH_MACHINE)
     source = tmp_path / "source"
@@ -87,7 +85,7 @@ def test_make_run_works_on_a_fresh_machine_with_only_the_rust_toolchain(
         f"git -c advice.detachedHead=false clone -q /source/{bundle.name} /root/project\n"
         "cd /root/project\n"
         'echo "commit $(git rev-parse HEAD)"\n'
-        "make run\n"
+        f"{make_command}\n"
     )
     env = {name: os.environ[name] for name in NETWORK_SETTINGS if os.environ.get(name)}
     env.update(HOME="/root", PATH=SYSTEM_PATH, PIP_CERT="/etc/ssl/certs/ca-certificates.crt")
@@ -107,8 +105,39 @@ def test_make_run_works_on_a_fresh_machine_with_only_the_rust_toolchain(
     log = f"stdout:\n{result.stdout[-6000:]}\nstderr:\n{result.stderr[-4000:]}"
     assert result.returncode == 0, log
     assert f"commit {commit}\n" in result.stdout, log
+    return result, commit, log
+
+
+# Debian 12 (Python 3.11); Ubuntu 22.04 (3.10: tomli comes from the venv) and
+# 24.04 (3.12, an externally managed system Python).
+FRESH_MACHINES = ("bookworm", "jammy", "noble")
+
+
+@pytest.mark.parametrize("suite", FRESH_MACHINES)
+def test_make_run_works_on_a_fresh_machine_with_only_the_rust_toolchain(
+    suite: str, tmp_path: Path
+) -> None:
+    result, _, log = make_in_a_fresh_machine(suite, tmp_path, "make run")
     lines = result.stdout.splitlines()
     assert "make: creating the virtual environment /root/project/.venv (once)" in lines, log
     assert "web-std needs no crate from a registry: the crates.io stand-in is not started." in lines
     assert '  "web": "/app/bin/web-std"' in lines, log  # the release YAML
     assert ANSWER.match(lines[-1]), log
+
+
+def test_make_test_sets_up_a_fresh_debian_12_as_root(tmp_path: Path) -> None:
+    """The Debian packages (as root here), the venv with the test extras, then pytest.
+
+    Only a few quick tests run inside: the point is the set-up, and the suite
+    would otherwise run itself again.
+    """
+    tests = "tests/test_detect.py tests/fixtures_tools/test_dev_env.py"
+    result, _, log = make_in_a_fresh_machine(
+        "bookworm", tmp_path, f"make test PYTEST_ARGS='-q -p no:cacheprovider {tests}'"
+    )
+    lines = result.stdout.splitlines()
+    assert re.match(r"make: installing \d+ Debian packages: debootstrap redis-server ", lines[1])
+    assert "make: creating the virtual environment /root/project/.venv (once)" in lines, log
+    assert "make: installing into /root/project/.venv: /root/project[test]" in lines, log
+    assert f".venv/bin/python -m pytest -q -p no:cacheprovider {tests}" in lines, log
+    assert re.match(r"^\d+ passed in ", lines[-1]), log

@@ -33,6 +33,7 @@ traceback. Standard library only: it runs before the venv exists.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import importlib.util
 import os
@@ -45,6 +46,7 @@ TOOLS = Path(__file__).resolve().parent
 REPO_ROOT = TOOLS.parents[1]
 sys.path.insert(0, str(TOOLS))
 
+import prerequisites  # noqa: E402
 from prerequisites import (  # noqa: E402
     MissingPrerequisite,
     apt_install_command,
@@ -106,6 +108,26 @@ def missing_packages(packages: list[str]) -> list[str]:
     return [name for name in packages if name not in installed]
 
 
+def install_command(missing: list[str]) -> str:
+    """``apt-get install`` of ``missing``; the crate packages as their list file when many."""
+    crates = set(crate_packages())
+    missing_crates = [name for name in missing if name in crates]
+    if len(missing_crates) <= 8:
+        return apt_install_command(missing)
+    others = [name for name in missing if name not in crates]
+    return apt_install_command([*others, f"$(cat {prerequisites.CRATES_APT_PACKAGES})"])
+
+
+def os_release() -> dict[str, str]:
+    """/etc/os-release as a dict (ID, VERSION_ID, PRETTY_NAME...); empty when absent."""
+    fields = {}
+    with contextlib.suppress(OSError):
+        for line in Path("/etc/os-release").read_text().splitlines():
+            key, _, value = line.partition("=")
+            fields[key] = value.strip().strip('"')
+    return fields
+
+
 def ensure_apt_packages(packages: list[str], why: str) -> None:
     """Install what is missing when root; otherwise say which command does it."""
     if shutil.which("dpkg-query") is None or shutil.which("apt-get") is None:
@@ -119,7 +141,7 @@ def ensure_apt_packages(packages: list[str], why: str) -> None:
     if not is_root():
         raise MissingPrerequisite(
             f"{why} needs {len(missing)} Debian packages that are not installed:"
-            f" run `{apt_install_command(missing)}`, then the same make command again."
+            f" run `{install_command(missing)}`, then the same make command again."
         )
     say(
         f"installing {len(missing)} Debian packages: {' '.join(missing[:6])}"
@@ -129,11 +151,20 @@ def ensure_apt_packages(packages: list[str], why: str) -> None:
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
     install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing]
     result = subprocess.run(install, env=env, stdout=subprocess.DEVNULL)
-    if result.returncode != 0:
+    if result.returncode == 0:
+        return
+    release = os_release()
+    if release.get("ID") != "debian" and set(missing) & set(crate_packages()):
         raise MissingPrerequisite(
-            f"apt-get could not install the packages {why} needs (see above):"
-            f" fix apt, then run `{apt_install_command(missing)}`."
+            "The crates.io stand-in the tests build their apps against is made from Debian 12's"
+            " crate packages (the apps' Cargo.lock files pin their versions), and"
+            f" {release.get('PRETTY_NAME', 'this system')} lacks some of them (see above):"
+            " run `make test` on Debian 12 (`make run` needs no crate package)."
         )
+    raise MissingPrerequisite(
+        f"apt-get could not install the packages {why} needs (see above):"
+        f" fix apt, then run `{install_command(missing)}`."
+    )
 
 
 # --------------------------------------------------------------------------
@@ -261,7 +292,7 @@ def not_root_packages_hint() -> str:
     missing = missing_packages(test_packages())
     if not missing:
         return ""
-    command = apt_install_command(missing)
+    command = install_command(missing)
     return f" (or install its {len(missing)} missing Debian packages first: `{command}`)"
 
 

@@ -154,3 +154,29 @@ def test_nothing_installs_into_the_system_python() -> None:
         text = path.read_text()
         assert "pip install" not in text, path
         assert "python3 -m pip" not in text, path
+
+
+def test_many_missing_crate_packages_are_named_by_their_list_file() -> None:
+    command = dev_env.install_command(dev_env.test_packages())
+    assert command.endswith(
+        "apt-get install -y --no-install-recommends debootstrap redis-server"
+        f" $(cat {prerequisites.CRATES_APT_PACKAGES})"
+    )
+
+
+def test_crate_packages_missing_from_ubuntu_say_the_suite_needs_debian_12(monkeypatch) -> None:
+    def fake_run(command, **kwargs):
+        return subprocess.CompletedProcess(command, 100 if "install" in command else 0, "", "")
+
+    monkeypatch.setattr(dev_env, "is_root", lambda: True)
+    monkeypatch.setattr(dev_env, "missing_packages", lambda packages: packages)
+    monkeypatch.setattr(dev_env.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(dev_env.subprocess, "run", fake_run)
+    monkeypatch.setattr(
+        dev_env, "os_release", lambda: {"ID": "ubuntu", "PRETTY_NAME": "Ubuntu 24.04.3 LTS"}
+    )
+    with pytest.raises(prerequisites.MissingPrerequisite) as problem:
+        dev_env.ensure_apt_packages(dev_env.test_packages(), "`make test`")
+    sentence = one_sentence(str(problem.value))
+    assert "Ubuntu 24.04.3 LTS lacks some of them" in sentence
+    assert sentence.endswith("run `make test` on Debian 12 (`make run` needs no crate package).")
