@@ -14,9 +14,10 @@ done first. So this script
 
 - checks the prerequisites the README names (Python 3.10+, the Rust toolchain
   the local rustup mirror is made from, a C compiler for cargo's linking);
-- for ``test``: installs the Debian packages the suite needs (debootstrap,
-  redis-server, the crate packages the crates.io stand-in is built from) when
-  it runs as root, and otherwise prints the one command that does it;
+- for ``test`` (which needs root for the stack stand-ins): installs the
+  Debian packages the suite needs (debootstrap, redis-server, the crate
+  packages the crates.io stand-in is built from); for ``bench``, the same
+  without debootstrap when root, and otherwise prints the command that does it;
 - creates the virtual environment ``.venv`` (never a system-wide ``pip
   install``: PEP 668 refuses it on Debian 12 and Ubuntu 24.04) and installs
   into it what the command needs: for ``run``, PyYAML (and tomli on
@@ -274,14 +275,16 @@ def prepare(purpose: str, venv: Path) -> None:
         return
     check_rust_toolchain()
     check_c_compiler()
-    if purpose in ("test", "bench"):
+    if purpose == "test":
         if not is_root():
             raise MissingPrerequisite(
-                f"`make {purpose}` runs the buildpack in stack stand-ins (mounts, chroot) and"
-                f" installs the Debian packages it needs, which needs root: run"
-                f" `sudo make {purpose}`{not_root_packages_hint()}."
+                "`make test` runs the buildpack in stack stand-ins (mounts, chroot) and"
+                " installs the Debian packages it needs, which needs root: run"
+                f" `sudo make test`{not_root_packages_hint()}."
             )
-        ensure_apt_packages(test_packages(), f"`make {purpose}`")
+        ensure_apt_packages(test_packages(), "`make test`")
+    elif purpose == "bench":  # no stand-in: sccache's redis and the crates only
+        ensure_apt_packages(test_packages()[1:], "`make bench`")
     ensure_venv(venv, purpose)
 
 
