@@ -21,6 +21,7 @@ import logging
 import re
 import shutil
 import sys
+import urllib.parse
 from pathlib import Path
 
 TOOLS = Path(__file__).resolve().parent
@@ -53,6 +54,21 @@ def registry_crates(app: Path) -> int:
     return len(_REGISTRY_SOURCE.findall(lock.read_text())) if lock.is_file() else 0
 
 
+def serve_mirror_on_the_last_port(root: Path, workdir: Path):
+    """The mirror, on the port of the last run when it is free.
+
+    The cache remembers the URLs Rust came from: on the same port, a second
+    `make run` reuses the installed toolchain instead of reinstalling it.
+    """
+    port_file = workdir / "mirror-port"
+    with contextlib.suppress(OSError, ValueError):
+        return serve_mirror(root, port=int(port_file.read_text()))
+    server = serve_mirror(root)
+    workdir.mkdir(parents=True, exist_ok=True)
+    port_file.write_text(f"{urllib.parse.urlsplit(server.url).port}\n")
+    return server
+
+
 def main() -> int:
     # The tools say what they build the first time (the mirror takes a few seconds).
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -75,7 +91,7 @@ def demo(app: str) -> int:
     shutil.rmtree(workdir / "builds", ignore_errors=True)
     buildpack = copy_buildpack(workdir / "buildpack")
     with contextlib.ExitStack() as servers:
-        mirror = servers.enter_context(serve_mirror(mirror_root))
+        mirror = servers.enter_context(serve_mirror_on_the_last_port(mirror_root, workdir))
         platform = Platform(buildpack, workdir, echo=True)
         platform.set_config(
             RUSTUP_DIST_SERVER=mirror.dist_server,
