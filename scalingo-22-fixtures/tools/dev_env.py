@@ -119,6 +119,10 @@ def install_command(missing: list[str]) -> str:
     return apt_install_command([*others, f"$(cat {prerequisites.CRATES_APT_PACKAGES})"])
 
 
+def packages_count(names: list[str]) -> str:
+    return f"{len(names)} Debian package{'' if len(names) == 1 else 's'}"
+
+
 def os_release() -> dict[str, str]:
     """/etc/os-release as a dict (ID, VERSION_ID, PRETTY_NAME...); empty when absent."""
     fields = {}
@@ -141,11 +145,11 @@ def ensure_apt_packages(packages: list[str], why: str) -> None:
         return
     if not is_root():
         raise MissingPrerequisite(
-            f"{why} needs {len(missing)} Debian packages that are not installed:"
+            f"{why} needs {packages_count(missing)} that are not installed:"
             f" run `{install_command(missing)}`, then the same make command again."
         )
     say(
-        f"installing {len(missing)} Debian packages: {' '.join(missing[:6])}"
+        f"installing {packages_count(missing)}: {' '.join(missing[:6])}"
         + (" ..." if len(missing) > 6 else "")
     )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
@@ -296,7 +300,7 @@ def not_root_packages_hint() -> str:
     if not missing:
         return ""
     command = install_command(missing)
-    return f" (or install its {len(missing)} missing Debian packages first: `{command}`)"
+    return f" (or install its {packages_count(missing)} first: `{command}`)"
 
 
 def main(argv: list[str] | None = None) -> int:
