@@ -8,28 +8,32 @@
 PYTHON ?= python3
 VENV ?= .venv
 VENV_PYTHON = $(VENV)/bin/python
-DEV_ENV = $(PYTHON) scalingo-22-fixtures/tools/dev_env.py
+# Checked first, with syntax any python3 reads: dev_env.py itself needs 3.10.
+CHECK_PYTHON = $(PYTHON) -c 'import sys; sys.version_info >= (3, 10) or sys.exit( \
+  "This project needs python3 3.10 or newer, and $(PYTHON) is " + sys.version.split()[0] + \
+  ": install a newer python3, or name one with make PYTHON=python3.X ...")'
+DEV_ENV = @$(CHECK_PYTHON) && $(PYTHON) scalingo-22-fixtures/tools/dev_env.py
 # More pytest arguments: make test PYTEST_ARGS='-x tests/test_detect.py'
 PYTEST_ARGS ?=
 
 .PHONY: run test lint fixtures package bench
 
 run:
-	@$(DEV_ENV) run --venv $(VENV)
+	$(DEV_ENV) run --venv $(VENV)
 	$(VENV_PYTHON) scalingo-22-fixtures/tools/demo.py
 
 test:
-	@$(DEV_ENV) test --venv $(VENV)
+	$(DEV_ENV) test --venv $(VENV)
 	$(VENV_PYTHON) -m pytest $(PYTEST_ARGS)
 
 lint:
-	@$(DEV_ENV) lint --venv $(VENV)
+	$(DEV_ENV) lint --venv $(VENV)
 	$(VENV_PYTHON) -m ruff check lib tests scalingo-22-fixtures/tools
 	$(VENV_PYTHON) -m ruff format --check lib tests scalingo-22-fixtures/tools
 
 # Build the rustup mirror and the crates registry once (tests do it on demand).
 fixtures:
-	@$(DEV_ENV) run --venv $(VENV)
+	$(DEV_ENV) run --venv $(VENV)
 	$(VENV_PYTHON) scalingo-22-fixtures/tools/rustup_mirror.py build
 	$(VENV_PYTHON) scalingo-22-fixtures/tools/crates_registry.py build
 
@@ -41,5 +45,5 @@ package:
 # Rebuild speed against baselines measured in the same run (see bench.py);
 # writes bench-results/ (Markdown, JSON, PNG). Takes about 15 minutes.
 bench:
-	@$(DEV_ENV) bench --venv $(VENV)
+	$(DEV_ENV) bench --venv $(VENV)
 	$(VENV_PYTHON) scalingo-22-fixtures/tools/bench.py $(BENCH_ARGS)
