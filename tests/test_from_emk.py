@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from platform_runner import Platform, free_port, http_get
+from platform_runner import Platform, free_port, http_get, write_env_dir
 from stack_rootfs import build_rootfs
 from stack_runner import StackRunner
 from tests.assertions import assert_succeeded
@@ -104,16 +104,14 @@ def test_a_runtime_tool_runs_from_the_slug_on_the_stack(
         ],
         check=True,
     )
-    env = tmp_path / "env"
-    env.mkdir()
-    for name, value in {
-        "PIP_INDEX_URL": package_index.url,
-        "RUSTUP_DIST_SERVER": rustup_mirror.dist_server,
-        "RUSTUP_UPDATE_ROOT": rustup_mirror.update_root,
-        "BP_CARGO_REGISTRY_MIRROR": crates_registry.index_url,
-        "BP_CARGO_RUNTIME_TOOLS": "bp-hello-tool",
-    }.items():
-        (env / name).write_text(value)
+    env = write_env_dir(
+        tmp_path / "env",
+        PIP_INDEX_URL=package_index.url,
+        RUSTUP_DIST_SERVER=rustup_mirror.dist_server,
+        RUSTUP_UPDATE_ROOT=rustup_mirror.update_root,
+        BP_CARGO_REGISTRY_MIRROR=crates_registry.index_url,
+        BP_CARGO_RUNTIME_TOOLS="bp-hello-tool",
+    )
     run = runner.run_buildpack(app, tmp_path / "cache", env)
     assert run.ok, run.log
     assert "Runtime tools in bin/ (BP_CARGO_RUNTIME_TOOLS): bp-hello-tool" in run.log

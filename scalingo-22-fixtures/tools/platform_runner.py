@@ -136,6 +136,14 @@ class Platform:
         return build_dir, self.compile(build_dir)
 
 
+def write_env_dir(directory: Path, **variables: str) -> Path:
+    """An ENV_DIR as platforms write it: one file per config var, named after it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, value in variables.items():
+        (directory / name).write_text(value)
+    return directory
+
+
 def hardlink_tree(source: Path, destination: Path) -> None:
     """A cheap copy of a read-mostly tree (a toolchain): files are hard links."""
     shutil.copytree(source, destination, copy_function=os.link, symlinks=True)
