@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import (
     __version__,
+    boot_check,
     emk_layout,
     errors,
     fixed_path,
@@ -289,6 +290,9 @@ def _compile_prepared(context: BuildContext, build: PreparedBuild, started: floa
         _write_runtime(context, config, app.binaries, environment)
     with output.timed_step("Removing the app's sources from the slug"):
         _clean_slug(context.build_dir, config, legacy_links)
+    if config.boot_check:
+        with output.timed_step("Starting the web process once (BP_BOOT_CHECK)"):
+            _check_boot(context.build_dir, config, app.binaries, environment)
     build.finish()
 
     elapsed = output.format_seconds(time.monotonic() - started)
@@ -323,6 +327,33 @@ def _write_runtime(
             "process. Add a Procfile with one of these lines (or name the server `web`):\n"
             f"{lines}"
         )
+
+
+def _check_boot(
+    build_dir: Path, config: BuildConfig, binaries: tuple[str, ...], environment: Mapping[str, str]
+) -> None:
+    command = procfile.read_process_types(build_dir).get("web")
+    if command is None:
+        web = process_types.choose_web(config.project, binaries).binary
+        web_env = process_types.web_environment(config.project, web)
+        command = process_types.process_types(web, binaries, web_env).get("web")
+    if command is None:
+        output.warning("BP_BOOT_CHECK is set, but the app has no web process to start.")
+        return
+    output.detail(f"Running: {command}  (PORT set, .profile.d sourced)")
+    result = boot_check.run(command, build_dir, environment, config.boot_check_timeout)
+    for line in result.output.splitlines():
+        output.detail(f"  {line}")
+    if result.listening_on == "every interface":
+        output.detail(f"The web process listens on every interface after {result.seconds:.1f} s")
+        return
+    if result.listening_on is not None:
+        problem = f"it listens on {result.listening_on} only"
+    elif result.exited is not None:
+        problem = f"it exited with code {result.exited} without listening"
+    else:
+        problem = f"nothing listened on $PORT within {config.boot_check_timeout:g} s"
+    raise errors.boot_check_failed(command, problem, result.seconds)
 
 
 def _report_cache_size(layout: CacheLayout, config: BuildConfig) -> None:

@@ -78,6 +78,8 @@ class BuildConfig:
     cache_max_bytes: int = 4 << 30
     sccache_enabled: bool = False
     sccache_path: str | None = None
+    boot_check: bool = False
+    boot_check_timeout: float = 30.0
     notes: tuple[str, ...] = ()
 
     @property
@@ -94,6 +96,22 @@ def _setting(settings: Settings, name: str) -> str | None:
 
 TRUE_VALUES = ("1", "true", "yes", "on")
 FALSE_VALUES = ("0", "false", "no", "off")
+
+
+DEFAULT_BOOT_CHECK_TIMEOUT = 30.0
+
+
+def _seconds(settings: Settings, name: str, default: float) -> float:
+    value = _setting(settings, name)
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 3600:
+        raise errors.invalid_choice(name, value, ["a number of seconds from 1 to 3600"])
+    return seconds
 
 
 def _flag(settings: Settings, name: str, default: bool = False) -> bool:
@@ -256,6 +274,8 @@ def load_config(
         skip_build=skip_build,
         cache_max_bytes=_size(settings, "BP_CACHE_MAX_SIZE", DEFAULT_CACHE_MAX_SIZE),
         sccache_enabled=_flag(settings, "BP_SCCACHE_ENABLED"),
+        boot_check=_flag(settings, "BP_BOOT_CHECK"),
+        boot_check_timeout=_seconds(settings, "BP_BOOT_CHECK_TIMEOUT", DEFAULT_BOOT_CHECK_TIMEOUT),
         sccache_path=_setting(settings, "BP_SCCACHE_PATH"),
         notes=tuple(notes),
     )

