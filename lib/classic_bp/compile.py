@@ -94,7 +94,11 @@ def _read_configuration(context: BuildContext, process_env: Mapping[str, str]):
     settings = Settings(app_env, process_env, migration.settings if migration else {})
     skip_build = migration.skip_build if migration else False
     config = load_config(
-        context.build_dir, settings, skip_build=skip_build, has_rustconfig=migration is not None
+        context.build_dir,
+        settings,
+        skip_build=skip_build,
+        has_rustconfig=migration is not None,
+        project_dir=migration.project_dir if migration else None,
     )
     _describe_config(config, settings, context.build_dir)
     return settings, config
@@ -109,11 +113,13 @@ def _describe_migration(migration: rustconfig.Migration) -> None:
     output.detail("Set the BP_* variables instead to drop RustConfig; they win over it.")
 
 
-def _write_sbom(build_dir: Path, rust: RustInstall, environment: Mapping[str, str]) -> None:
+def _write_sbom(
+    build_dir: Path, app_root: Path, rust: RustInstall, environment: Mapping[str, str]
+) -> None:
     """A CycloneDX SBOM in the slug; a failure here never fails a build that compiled."""
     destination = build_dir / SBOM_PATH
     try:
-        summary = sbom.write_sbom(build_dir, rust.cargo, environment, destination)
+        summary = sbom.write_sbom(app_root, rust.cargo, environment, destination)
     except errors.BuildError as problem:
         output.warning(f"No SBOM was written:\n{problem}")
         return
@@ -285,7 +291,7 @@ def _compile_prepared(context: BuildContext, build: PreparedBuild, started: floa
 
     if config.write_sbom:
         with output.timed_step("Writing the SBOM"):
-            _write_sbom(context.build_dir, rust, environment)
+            _write_sbom(context.build_dir, config.project.root, rust, environment)
     with output.timed_step("Writing runtime configuration"):
         _write_runtime(context, config, app.binaries, environment)
     with output.timed_step("Removing the app's sources from the slug"):
@@ -372,7 +378,11 @@ def _emk_layout(build_dir: Path, config: BuildConfig, names: tuple[str, ...]) ->
     """The old Heroku Rust buildpack's slug shape, when the app expects it."""
     if config.emk_layout is None:
         return ()
-    folders = [build_dir, *(package.directory for package in config.install.packages)]
+    folders = [
+        build_dir,
+        config.project.root,
+        *(package.directory for package in config.install.packages),
+    ]
     links = tuple(emk_layout.link_binaries(build_dir, folders, names))
     keeps = "the files BP_INCLUDE_FILES names" if config.include_from_user else "all its files"
     output.detail(

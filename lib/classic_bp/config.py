@@ -206,9 +206,15 @@ def host_triple() -> str:
 
 
 def load_config(
-    build_dir: Path, settings: Settings, skip_build: bool = False, has_rustconfig: bool = False
+    build_dir: Path,
+    settings: Settings,
+    skip_build: bool = False,
+    has_rustconfig: bool = False,
+    project_dir: str | None = None,
 ) -> BuildConfig:
-    project = load_project(build_dir)
+    """``project_dir``: where Cargo.toml is when it is not at the root (RustConfig's
+    BUILD_PATH, checked by rustconfig.migrate to stay inside the app)."""
+    project = load_project(build_dir / project_dir if project_dir else build_dir)
     emk_reason = emk_layout.reason(build_dir, has_rustconfig)
     if not project.binary_packages() and not skip_build:
         raise errors.no_binary_targets(build_dir, [package.name for package in project.packages])
@@ -222,7 +228,7 @@ def load_config(
             " versions than Cargo.lock's."
         )
     elif not project.lockfile.is_file():
-        raise errors.missing_lockfile(build_dir)
+        raise errors.missing_lockfile(project.root)
     if _flag(settings, "BP_CARGO_TINI_DISABLED"):
         notes.append(
             "BP_CARGO_TINI_DISABLED is set: nothing to do, this platform starts processes"

@@ -46,6 +46,16 @@ def invalid_cargo_toml(path: Path, problem: str) -> BuildError:
     )
 
 
+def missing_cargo_toml(root: Path) -> BuildError:
+    return BuildError(
+        "missing_cargo_toml",
+        f"No Cargo.toml was found at {root}.\n\n"
+        "The app's root must hold Cargo.toml (a package or a workspace). An app built\n"
+        "by the old Heroku Rust buildpack may instead set BUILD_PATH in its RustConfig\n"
+        "to the folder that holds it:  BUILD_PATH=server",
+    )
+
+
 def missing_lockfile(root: Path) -> BuildError:
     return BuildError(
         "missing_cargo_lock",
