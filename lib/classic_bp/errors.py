@@ -45,6 +45,8 @@ README_SECTIONS = {
     "tests_not_compiled": "heroku-ci-and-reports",
     "sccache_unavailable": "fast-rebuilds",
     "runtime_packages_missing": "use-it",
+    "missing_cargo_toml": "use-it",
+    "boot_check_failed": "configuration",
     "runtime_packages_unavailable": "use-it",
 }
 
@@ -98,6 +100,16 @@ def invalid_cargo_toml(path: Path, problem: str) -> BuildError:
         f"Could not read the Cargo manifest {path.name}.\n\n"
         f"{path}: {problem}\n\n"
         "Fix the file so that `cargo metadata` accepts it, commit it and push again.",
+    )
+
+
+def missing_cargo_toml(root: Path) -> BuildError:
+    return BuildError(
+        "missing_cargo_toml",
+        f"No Cargo.toml was found at {root}.\n\n"
+        "The app's root must hold Cargo.toml (a package or a workspace). An app built\n"
+        "by the old Heroku Rust buildpack may instead set BUILD_PATH in its RustConfig\n"
+        "to the folder that holds it:  BUILD_PATH=server",
     )
 
 
@@ -310,12 +322,23 @@ def members_without_binaries(names: list[str]) -> BuildError:
     )
 
 
-def invalid_tool_spec(spec: str) -> BuildError:
+def invalid_tool_spec(spec: str, variable: str = "BP_CARGO_INSTALL_TOOLS") -> BuildError:
     return BuildError(
         "invalid_setting",
-        f"BP_CARGO_INSTALL_TOOLS has {spec!r}, which is not a crate name.\n\n"
+        f"{variable} has {spec!r}, which is not a crate name.\n\n"
         "List crates separated by spaces, optionally with a version:\n"
-        "  BP_CARGO_INSTALL_TOOLS=diesel_cli cargo-nextest@0.9.100",
+        f"  {variable}=diesel_cli cargo-nextest@0.9.100",
+    )
+
+
+def runtime_tool_missing(crate: str, record: Path) -> BuildError:
+    return BuildError(
+        "tool_install_failed",
+        f"The runtime tool {crate} (BP_CARGO_RUNTIME_TOOLS) was installed, but cargo's\n"
+        f"install record ({record}) names no binary of it, so nothing could be\n"
+        "copied into the slug.\n\n"
+        "Check that the crate name in BP_CARGO_RUNTIME_TOOLS is the crate that has the\n"
+        "binary (diesel_cli for diesel, sqlx-cli for sqlx).",
     )
 
 
@@ -445,6 +468,21 @@ def sccache_unavailable(problem: str) -> BuildError:
     )
 
 
+def boot_check_failed(command: str, problem: str, seconds: float) -> BuildError:
+    return BuildError(
+        "boot_check_failed",
+        f"The boot check (BP_BOOT_CHECK) started the web process, `{command}`, and\n"
+        f"{problem} (after {seconds:.1f} s; its output is above).\n\n"
+        "The platform's router reaches the app on the container's own address, so the\n"
+        "web process must listen on 0.0.0.0 (every interface) at the port in $PORT, not\n"
+        "on 127.0.0.1. For example, in Rust:\n"
+        '  TcpListener::bind(("0.0.0.0", port))   // port from std::env::var("PORT")\n'
+        "Rocket reads ROCKET_ADDRESS and ROCKET_PORT, which the default web process sets.\n"
+        "If the app needs more time or a service to start, raise BP_BOOT_CHECK_TIMEOUT or\n"
+        "unset BP_BOOT_CHECK.",
+    )
+
+
 # --------------------------------------------------------------------------
 # Warnings: the build goes on, but the user should act.
 # --------------------------------------------------------------------------
@@ -498,21 +536,32 @@ def sbom_not_written(problem: BuildError) -> BuildWarning:
     return BuildWarning("sbom_not_written", f"No SBOM was written:\n{problem}")
 
 
-def procfile_runs_cargo(process_type: str, command: str, suggestion: str) -> BuildWarning:
+def procfile_runs_cargo(
+    process_type: str, command: str, suggestion: str, target_links: bool
+) -> BuildWarning:
+    where = "" if target_links else " and no target/ directory"
     return BuildWarning(
         "procfile_runs_cargo",
         f"The Procfile's {process_type} process runs `{command}`.\n"
-        "The slug has no cargo and no target/ directory: the binaries are in /app/bin.\n"
+        f"The slug has no cargo{where}: the binaries are in /app/bin.\n"
         f"Change the line to:  {suggestion}",
     )
 
 
-def no_web_process() -> BuildWarning:
+def no_web_process(candidates: Iterable[str]) -> BuildWarning:
+    lines = "\n".join(f"  web: /app/bin/{name}" for name in candidates)
     return BuildWarning(
         "no_web_process",
-        "No binary is named `web`, and the app has several binaries, so there is\n"
-        "no default web process. Name the web server's binary `web`, or add a\n"
-        "Procfile such as:  web: /app/bin/<binary>",
+        "No binary is named `web`, none is the root package's `default-run`, and\n"
+        "not exactly one depends on an HTTP server crate, so there is no default web\n"
+        "process. Add a Procfile with one of these lines (or name the server `web`):\n"
+        f"{lines}",
+    )
+
+
+def boot_check_without_web() -> BuildWarning:
+    return BuildWarning(
+        "boot_check_without_web", "BP_BOOT_CHECK is set, but the app has no web process to start."
     )
 
 
@@ -561,6 +610,23 @@ def note_sbom_from_lockfile(problem: str) -> str:
         f"Note: `cargo metadata` failed ({problem}).\n"
         "The SBOM lists Cargo.lock's packages instead, without licences,\n"
         "including those of other platforms and of features not built."
+    )
+
+
+def note_private_fixed_path(shared_root: Path) -> str:
+    return (
+        f"{shared_root} is in use by another build or not this user's own:\n"
+        "compiling at a private path, so crates that cargo records by absolute path are rebuilt"
+    )
+
+
+def note_emk_layout(reason: str, include_from_user: bool) -> str:
+    keeps = "the files BP_INCLUDE_FILES names" if include_from_user else "all its files"
+    return (
+        f"This app was built by the old Heroku Rust buildpack ({reason}), so the\n"
+        "slug keeps its shape: the binaries are also at target/release/ (links to bin/),\n"
+        f"and the slug keeps {keeps}. Procfile commands such as\n"
+        "./target/release/<binary> work unchanged; see the README to move on."
     )
 
 

@@ -27,6 +27,7 @@ from ..platform import output, stack
 from ..rust.environment import RustInstall, cargo_environment
 from ..rust.install import install_rust
 from ..rust.tools import tools_step
+from ..slug.boot_check import boot_check_step
 from ..slug.clean import clean_step
 from ..slug.runtime import write_runtime
 from ..slug.sbom import sbom_step
@@ -77,7 +78,7 @@ def prepare_build(context: BuildContext, process_env: Mapping[str, str]) -> Prep
     tools_step(layout, config.tools, rust, environment)
     # Last: from here on the caller's try/finally puts cargo's home back and
     # gives up the fixed path.
-    fixed = fixed_path.claim(context.build_dir)
+    fixed = fixed_path.claim_for_build(context.build_dir)
     try:
         shared_cache, environment = sccache.set_up_step(
             layout, sccache_fetch, environment, fixed.root
@@ -110,11 +111,21 @@ def _compile_prepared(context: BuildContext, build: PreparedBuild, started: floa
         config, build.layout, build.fixed, rust.cargo, build.target_dir, environment, build.sources
     )
     if config.write_sbom:
-        sbom_step(context.build_dir, rust.cargo, environment)
+        sbom_step(context.build_dir, config.project.root, rust.cargo, environment)
     write_runtime(
-        context.build_dir, context.buildpack_dir, config.project, app.binaries, environment
+        context.build_dir,
+        context.buildpack_dir,
+        config.project,
+        app.binaries,
+        environment,
+        target_links=config.emk_layout is not None,
     )
-    clean_step(context.build_dir, config.include_files, config.exclude_files)
+    include = (*config.include_files, *app.kept_links)
+    clean_step(context.build_dir, include, config.exclude_files)
+    if config.boot_check:
+        boot_check_step(
+            context.build_dir, config.project, app.binaries, environment, config.boot_check_timeout
+        )
     build.finish()
     output.step(errors.build_succeeded(app.binaries, rust.version, _elapsed(started)))
 

@@ -17,12 +17,19 @@ from ..cargo.project import CargoProject, load_project
 from ..fetch.urls import display_url
 from ..platform.env_dir import FALSE_VALUES, TRUE_VALUES, Settings
 from ..platform.stack import cpu_arch
+from ..slug import emk_layout
 from . import slug_patterns, toolchain_request
 from .install_args import ARGS_VARIABLE, MEMBERS_VARIABLE, InstallPlan, plan_install
 from .rust_version import VERSION_VARIABLE as RUST_VERSION_VARIABLE
 from .rust_version import check_spec as check_rust_version
 from .toolchain_request import ToolchainRequest
-from .tools import TOOLS_ARGS_VARIABLE, TOOLS_VARIABLE, ToolsPlan, plan_tools
+from .tools import (
+    RUNTIME_TOOLS_VARIABLE,
+    TOOLS_ARGS_VARIABLE,
+    TOOLS_VARIABLE,
+    ToolsPlan,
+    plan_tools,
+)
 
 DEFAULT_DIST_SERVER = "https://static.rust-lang.org"
 DEFAULT_UPDATE_ROOT = "https://static.rust-lang.org/rustup"
@@ -54,6 +61,9 @@ class BuildConfig:
     registry_mirror: RegistryMirror | None
     install: InstallPlan
     tools: ToolsPlan
+    # Why the slug keeps the old Heroku Rust buildpack's shape (emk_layout.py), or None.
+    emk_layout: str | None
+    include_from_user: bool
     include_files: tuple[str, ...]
     exclude_files: tuple[str, ...]
     rustup_enabled: bool = True
@@ -65,6 +75,8 @@ class BuildConfig:
     cache_max_bytes: int = 4 << 30
     sccache_enabled: bool = False
     sccache_path: str | None = None
+    boot_check: bool = False
+    boot_check_timeout: float = 30.0
     notes: tuple[str, ...] = ()
 
     @property
@@ -77,6 +89,22 @@ def _setting(settings: Settings, name: str) -> str | None:
     """A set-but-empty variable counts as unset, as on most platforms' dashboards."""
     value = settings.get(name)
     return value.strip() if value and value.strip() else None
+
+
+DEFAULT_BOOT_CHECK_TIMEOUT = 30.0
+
+
+def _seconds(settings: Settings, name: str, default: float) -> float:
+    value = _setting(settings, name)
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 3600:
+        raise errors.invalid_choice(name, value, ["a number of seconds from 1 to 3600"])
+    return seconds
 
 
 def _flag(settings: Settings, name: str, default: bool = False) -> bool:
@@ -179,8 +207,17 @@ def host_triple() -> str:
     return f"{cpu_arch()}-unknown-linux-gnu"
 
 
-def load_config(build_dir: Path, settings: Settings, skip_build: bool = False) -> BuildConfig:
-    project = load_project(build_dir)
+def load_config(
+    build_dir: Path,
+    settings: Settings,
+    skip_build: bool = False,
+    has_rustconfig: bool = False,
+    project_dir: str | None = None,
+) -> BuildConfig:
+    """``project_dir``: where Cargo.toml is when it is not at the root (RustConfig's
+    BUILD_PATH, checked by rustconfig.migrate to stay inside the app)."""
+    project = load_project(build_dir / project_dir if project_dir else build_dir)
+    emk_reason = emk_layout.reason(build_dir, has_rustconfig)
     if not project.binary_packages() and not skip_build:
         raise errors.no_binary_targets(build_dir, [package.name for package in project.packages])
     install = plan_install(
@@ -190,7 +227,7 @@ def load_config(build_dir: Path, settings: Settings, skip_build: bool = False) -
     if not install.locked:
         notes.append(errors.note_not_locked(ARGS_VARIABLE))
     elif not project.lockfile.is_file():
-        raise errors.missing_lockfile(build_dir)
+        raise errors.missing_lockfile(project.root)
     if _flag(settings, "BP_CARGO_TINI_DISABLED"):
         notes.append(errors.note_tini_disabled())
     profile, profile_note = _profile(settings)
@@ -212,12 +249,16 @@ def load_config(build_dir: Path, settings: Settings, skip_build: bool = False) -
         registry_mirror=_registry_mirror(settings),
         install=install,
         tools=plan_tools(
-            _setting(settings, TOOLS_VARIABLE), _setting(settings, TOOLS_ARGS_VARIABLE)
+            _setting(settings, TOOLS_VARIABLE),
+            _setting(settings, TOOLS_ARGS_VARIABLE),
+            _setting(settings, RUNTIME_TOOLS_VARIABLE),
         ),
+        emk_layout=emk_reason,
+        include_from_user=bool((settings.get(slug_patterns.INCLUDE_VARIABLE) or "").strip()),
         include_files=slug_patterns.parse_patterns(
             slug_patterns.INCLUDE_VARIABLE,
             settings.get(slug_patterns.INCLUDE_VARIABLE),
-            slug_patterns.DEFAULT_INCLUDE,
+            emk_layout.KEEP_EVERYTHING if emk_reason else slug_patterns.DEFAULT_INCLUDE,
         ),
         exclude_files=slug_patterns.parse_patterns(
             slug_patterns.EXCLUDE_VARIABLE,
@@ -232,6 +273,8 @@ def load_config(build_dir: Path, settings: Settings, skip_build: bool = False) -
         skip_build=skip_build,
         cache_max_bytes=_size(settings, "BP_CACHE_MAX_SIZE", DEFAULT_CACHE_MAX_SIZE),
         sccache_enabled=_flag(settings, "BP_SCCACHE_ENABLED"),
+        boot_check=_flag(settings, "BP_BOOT_CHECK"),
+        boot_check_timeout=_seconds(settings, "BP_BOOT_CHECK_TIMEOUT", DEFAULT_BOOT_CHECK_TIMEOUT),
         sccache_path=_setting(settings, "BP_SCCACHE_PATH"),
         notes=tuple(notes),
     )
