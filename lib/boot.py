@@ -60,8 +60,21 @@ def main(argv: list[str]) -> int:
 
         module = importlib.import_module(STDLIB_COMMANDS[command])
         return run_guarded(module.main, argv[1:])
-    from classic_bp.fetch.bootstrap import ensure_runtime_packages
+    from classic_bp.platform.guard import handle_sigterm, run_guarded
 
+    handle_sigterm()
+    return run_guarded(_fetch_and_run, argv)
+
+
+def _fetch_and_run(argv: list[str]) -> int:
+    """compile and test-compile: the cache dir first (checked, locked), as the
+    Python packages are fetched into it."""
+    from classic_bp.fetch.bootstrap import ensure_runtime_packages, fetches
+
+    if fetches(argv):
+        from classic_bp.platform.cache_dir import open_cache_dir
+
+        argv = [*argv[:2], open_cache_dir(argv[2]), *argv[3:]]
     ensure_runtime_packages(argv)
     from classic_bp.commands.cli import main as cli_main
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from classic_bp import errors
-from classic_bp.fetch import download
+from classic_bp.fetch import download, retry
 
 PAYLOAD = b"rustup-init stand-in\n" * 1000
 PAYLOAD_SHA = hashlib.sha256(PAYLOAD).hexdigest()
@@ -44,6 +45,21 @@ class FlakyHandler(BaseHTTPRequestHandler):
             "/file.sha256": f"{PAYLOAD_SHA}  file\n".encode(),
             "/wrong.sha256": b"not a checksum\n",
         }
+        if self.path == "/loop":
+            self.send_response(302)
+            self.send_header("Location", "/loop")
+            self.end_headers()
+            return
+        if self.path in ("/stall", "/drip"):
+            self.send_response(200)
+            self.send_header("Content-Length", "1000000")
+            self.end_headers()
+            for _ in range(600):  # the stall: nothing; the drip: a byte at a time
+                if self.path == "/drip":
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                time.sleep(0.05)
+            return
         if count <= self.server.failures:
             self.send_response(503)
             self.end_headers()
@@ -56,7 +72,7 @@ class FlakyHandler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FlakyServer]:
-    monkeypatch.setattr(download, "FIRST_BACKOFF_SECONDS", 0.01)
+    monkeypatch.setattr(retry, "FIRST_BACKOFF_SECONDS", 0.01)
     httpd = FlakyServer()
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -76,9 +92,9 @@ def test_retries_are_bounded(server: FlakyServer, tmp_path: Path) -> None:
     server.failures = 100
     with pytest.raises(errors.BuildError) as raised:
         download.download_verified(f"{server.url}/file", tmp_path / "file", PAYLOAD_SHA)
-    assert server.hits["/file"] == download.ATTEMPTS
+    assert server.hits["/file"] == retry.ATTEMPTS
     assert "HTTP 503" in str(raised.value)
-    assert f"after {download.ATTEMPTS} attempts" in str(raised.value)
+    assert f"after {retry.ATTEMPTS} attempts" in str(raised.value)
 
 
 def test_not_found_is_not_retried(server: FlakyServer, tmp_path: Path) -> None:
@@ -102,7 +118,7 @@ def test_a_checksum_file_without_a_checksum_is_refused(server: FlakyServer) -> N
 
 
 def test_an_unreachable_server_fails_after_the_retries(monkeypatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(download, "FIRST_BACKOFF_SECONDS", 0.01)
+    monkeypatch.setattr(retry, "FIRST_BACKOFF_SECONDS", 0.01)
     httpd = FlakyServer()
     port = httpd.server_address[1]
     httpd.server_close()  # nothing listens on this loopback port any more
@@ -119,3 +135,45 @@ def test_file_urls_work_like_rustups(tmp_path: Path) -> None:
 def test_credentials_are_hidden_from_displayed_urls() -> None:
     shown = download.display_url("https://robot:t0ken@mirror.example:8443/index/")
     assert shown == "https://mirror.example:8443/index/"
+
+
+def test_a_redirect_loop_is_a_clear_error_not_retried(server: FlakyServer, tmp_path: Path) -> None:
+    with pytest.raises(errors.BuildError) as raised:
+        download.download_verified(f"{server.url}/loop", tmp_path / "f", PAYLOAD_SHA)
+    assert raised.value.reason == "download_failed"
+    assert "redirects in a loop" in str(raised.value)
+    assert f"{server.url}/loop" in str(raised.value)
+
+
+@pytest.mark.parametrize("path", ["/stall", "/drip"])
+def test_a_stalling_or_dripping_server_fails_within_the_bound(
+    server: FlakyServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    """A server that accepts and then sends nothing (or one byte now and then)."""
+    monkeypatch.setattr(retry, "STALL_SECONDS", 0.5)
+    monkeypatch.setattr(retry, "TOTAL_SECONDS", 3)
+    started = time.monotonic()
+    with pytest.raises(errors.BuildError) as raised:
+        download.download_verified(f"{server.url}{path}", tmp_path / "f", PAYLOAD_SHA)
+    # Attempts of at most STALL_SECONDS each, or the total limit, plus one backoff.
+    assert time.monotonic() - started < retry.TOTAL_SECONDS + 1
+    assert raised.value.reason == "download_failed"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_final_message_names_the_url_without_its_credentials(
+    server: FlakyServer, tmp_path: Path
+) -> None:
+    server.failures = 100
+    url = server.url.replace("http://", "http://robot:s3cr3t@") + "/file"
+    with pytest.raises(errors.BuildError) as raised:
+        download.download_verified(url, tmp_path / "f", PAYLOAD_SHA)
+    assert f"{server.url}/file" in str(raised.value)
+    assert "s3cr3t" not in str(raised.value) and "robot" not in str(raised.value)
+
+
+def test_tools_get_the_same_policy_and_the_app_may_override_it() -> None:
+    policy = retry.tool_variables({"CARGO_NET_RETRY": "10"})
+    assert policy["CARGO_NET_RETRY"] == "10"
+    assert policy["RUSTUP_MAX_RETRIES"] == str(retry.ATTEMPTS - 1)
+    assert policy["CARGO_HTTP_TIMEOUT"] == policy["RUSTUP_DOWNLOAD_TIMEOUT"]

@@ -100,6 +100,9 @@ def write_key(path: Path, key: Mapping[str, Any]) -> None:
     with os.fdopen(handle, "w", encoding="utf-8") as stream:
         json.dump(dict(key), stream, indent=2, sort_keys=True)
         stream.write("\n")
+        # On disk before the rename: a crash never leaves an empty key in place.
+        stream.flush()
+        os.fsync(stream.fileno())
     os.replace(temporary, path)
 
 

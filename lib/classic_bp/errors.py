@@ -48,6 +48,8 @@ README_SECTIONS = {
     "missing_cargo_toml": "use-it",
     "boot_check_failed": "configuration",
     "runtime_packages_unavailable": "use-it",
+    "unwritable_build_dir": "reliability",
+    "runtime_packages_not_stored": "reliability",
 }
 
 
@@ -251,6 +253,47 @@ def no_binaries_installed(root: Path) -> BuildError:
     return BuildError(
         "no_binary_installed",
         f"cargo finished, but no binary was installed into {root / 'bin'}.",
+    )
+
+
+def download_redirect_loop(url: str) -> BuildError:
+    return BuildError(
+        "download_failed",
+        f"Could not download {url}\n\n"
+        "The server redirects in a loop (more than 30 redirects); nothing was downloaded.\n"
+        "Check the mirror's configuration (RUSTUP_DIST_SERVER, RUSTUP_UPDATE_ROOT,\n"
+        "PIP_INDEX_URL), or try the build again once the server is fixed.",
+    )
+
+
+def download_too_slow(url: str, seconds: float) -> BuildError:
+    return BuildError(
+        "download_failed",
+        f"Could not download {url}\n\n"
+        f"No attempt finished within the time limit of {seconds:.0f} s for one download\n"
+        "(the server stalls or is too slow). Try the build again; if it keeps\n"
+        "happening, use a closer mirror (RUSTUP_DIST_SERVER, PIP_INDEX_URL).",
+    )
+
+
+def unwritable_build_dir(path: Path, problem: str) -> BuildError:
+    return BuildError(
+        "unwritable_build_dir",
+        f"The build dir {path} cannot be written: {problem}.\n\n"
+        "The buildpack writes the app's binaries and its runtime files there. This is\n"
+        "a problem of the platform (a read-only or foreign-owned checkout), not of the\n"
+        "app: run the build with a build dir the build's user can write.",
+    )
+
+
+def runtime_packages_not_stored(path: Path, problem: str) -> BuildError:
+    return BuildError(
+        "runtime_packages_not_stored",
+        f"Could not store the buildpack's Python packages in {path}: {problem}.\n\n"
+        "The packages were not the problem: the cache dir could not be written (full\n"
+        "disk, or changed while the build ran). Free space or clear the build cache,\n"
+        "then build again; or use the release tarball of the buildpack, which carries\n"
+        "its packages.",
     )
 
 
@@ -571,6 +614,16 @@ def unsafe_symlink_removed(link: str) -> BuildWarning:
     )
 
 
+def cache_dir_unusable(path: Path, problem: str, fallback: Path) -> BuildWarning:
+    return BuildWarning(
+        "cache_dir_unusable",
+        f"The cache dir {path} cannot be used: {problem}.\n"
+        f"This build uses an empty temporary cache instead ({fallback}): it downloads\n"
+        "and compiles everything, and keeps nothing, so the next build will be cold\n"
+        "too until the cache dir is writable again (clear the app's build cache).",
+    )
+
+
 def export_not_written(path: Path, problem: str | None) -> BuildWarning:
     return BuildWarning(
         "export_not_written",
@@ -582,6 +635,24 @@ def export_not_written(path: Path, problem: str | None) -> BuildWarning:
 # --------------------------------------------------------------------------
 # Notes: a setting is read in a way the user may not expect; shown as "Note: ...".
 # --------------------------------------------------------------------------
+
+
+def note_waiting_for_cache(lock: Path) -> str:
+    return (
+        f"Another build is using this cache dir (it holds {lock}); waiting for it to"
+        " finish, so that neither build changes what the other one uses."
+    )
+
+
+def note_cache_acquired(seconds: str) -> str:
+    return f"The other build is done: this one goes on, after waiting {seconds}."
+
+
+def note_retrying(what: str, attempt: int, attempts: int, delay: float) -> str:
+    return (
+        f"{what} failed on a network error (attempt {attempt} of {attempts});"
+        f" trying again in {delay:.0f} s."
+    )
 
 
 def note_not_locked(variable: str) -> str:

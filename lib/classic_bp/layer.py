@@ -17,6 +17,8 @@ written atomically), so caches written before this module are still read.
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +28,8 @@ from . import cache
 from .cache import CacheLayout
 from .platform import output, report
 
+# A cached binary's `--version` answers in milliseconds; a hung one is broken.
+VERIFY_TIMEOUT_SECONDS = 30
 
 @dataclass(frozen=True)
 class Decision:
@@ -80,7 +84,10 @@ class Layer:
         """Compare the stored key with ``wanted``; no output, nothing removed.
 
         ``present`` says whether the layer's files are there; ``verify``, run
-        only when everything else says "reuse", may return one more reason.
+        only when everything else says "reuse", may return one more reason: a
+        cache damaged by a killed build, a full disk or an older buildpack is
+        discarded and rebuilt, never trusted. A verify that cannot even read
+        the files (OSError) counts as finding them broken.
         """
         stored = self.read(layout)
         reasons = cache.reasons_to_discard(stored, wanted, self.labels)
@@ -88,7 +95,10 @@ class Layer:
             if not present:
                 reasons = [self.missing] if self.missing else []
             elif verify is not None:
-                problem = verify()
+                try:
+                    problem = verify()
+                except OSError as failure:
+                    problem = f"it cannot be read ({failure.strerror or failure})"
                 reasons = [problem] if problem else []
         elif stored is None and present and self.orphan:
             reasons = [self.orphan]
@@ -127,6 +137,36 @@ class Layer:
     def save(self, layout: CacheLayout, key: Mapping[str, Any]) -> None:
         """Once the layer is complete: the next build may reuse it."""
         cache.write_key(self.key_path(layout), key)
+
+
+def runs(
+    program: Path, *arguments: str, env: Mapping[str, str] | None = None
+) -> str | None:
+    """None when a cached program starts and exits 0, else why not (for ``verify``).
+
+    Catches what a half-written or truncated binary does: missing, not
+    executable, not a valid executable (ENOEXEC), crashing, or hanging.
+    """
+    if not program.is_file():
+        return f"{program.name} is missing"
+    if not os.access(program, os.X_OK):
+        return f"{program.name} is not executable"
+    try:
+        completed = subprocess.run(
+            [str(program), *arguments],
+            env=dict(env) if env is not None else None,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=VERIFY_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return f"{program.name} did not answer within {VERIFY_TIMEOUT_SECONDS} s"
+    except OSError as failure:
+        return f"{program.name} does not run ({failure.strerror or failure})"
+    if completed.returncode != 0:
+        return f"{program.name} does not run (exit code {completed.returncode})"
+    return None
 
 
 def open_cache(cache_dir: Path) -> CacheLayout:

@@ -79,11 +79,28 @@ def _toml_string(value: str) -> str:
     return f'"{escaped}"'
 
 
+def _real_directory(path: Path) -> str | None:
+    """A cached folder replaced by a file or a link (a damaged cache) is not reused.
+
+    Inside cargo's home and the target dir, cargo itself copes with what a
+    killed build leaves: it unpacks again a crate without a valid
+    ``.cargo-ok``, and rebuilds a unit whose fingerprint is missing or stale.
+    """
+    if path.is_symlink() or not path.is_dir():
+        return f"{path.name} is not a directory"
+    return None
+
+
 def prepare_cargo_home(layout: CacheLayout, config: BuildConfig) -> None:
     mirror = config.registry_mirror
     registry = mirror.shown if mirror else "crates.io"
     wanted = {"registry": registry}
-    CARGO_HOME.open(layout, wanted, present=layout.cargo_home.is_dir())
+    CARGO_HOME.open(
+        layout,
+        wanted,
+        present=layout.cargo_home.exists(),
+        verify=lambda: _real_directory(layout.cargo_home),
+    )
     CARGO_HOME.save(layout, wanted)
     layout.cargo_home.mkdir(parents=True, exist_ok=True)
     config_file = layout.cargo_home / "config.toml"
@@ -97,5 +114,10 @@ def prepare_cargo_home(layout: CacheLayout, config: BuildConfig) -> None:
 
 def prepare_target_dir(layout: CacheLayout, config: BuildConfig, rust: RustInstall) -> None:
     wanted = {"rustc": rust.rustc_version, "host": config.host}
-    TARGET_DIR.open(layout, wanted, present=layout.target_dir.is_dir())
+    TARGET_DIR.open(
+        layout,
+        wanted,
+        present=layout.target_dir.exists(),
+        verify=lambda: _real_directory(layout.target_dir),
+    )
     TARGET_DIR.save(layout, wanted)

@@ -35,7 +35,7 @@ from pathlib import Path
 from .. import cache, errors
 from ..cache import CacheLayout
 from ..config.build_config import BuildConfig
-from ..layer import Layer
+from ..layer import Layer, runs
 from ..platform import output, report
 from ..platform.stack import cpu_arch
 from .fixed_path import point_link
@@ -103,7 +103,12 @@ class BinaryFetch:
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None
         self._decision = (
-            BINARY.check(layout, self._wanted, self._binary_path.is_file())
+            BINARY.check(
+                layout,
+                self._wanted,
+                self._binary_path.is_file(),
+                verify=lambda: runs(self._binary_path, "--version"),
+            )
             if self._wanted
             else None
         )

@@ -91,20 +91,31 @@ def packages_dir(cache_dir: Path, index: str) -> Path:
     return target
 
 
+def fetches(argv: list[str]) -> bool:
+    """compile or test-compile with a CACHE_DIR: the commands that fetch into it."""
+    return len(argv) >= 3 and argv[0] in FETCHING_COMMANDS
+
+
 def ensure_runtime_packages(argv: list[str]) -> None:
     if not missing_modules():
         report.cache_decision(LAYER_NAME, "not used: the packages are importable")
         return
-    command = argv[0] if argv else ""
-    if command not in FETCHING_COMMANDS or len(argv) < 3:
+    if not fetches(argv):
         _alert(str(errors.runtime_packages_missing(missing_modules())).splitlines())
         sys.exit(1)
     env_dir = Path(argv[3]) if len(argv) > 3 else None
     index = index_url(env_dir)
+    cache_dir = Path(argv[2]).resolve()
     try:
-        target = packages_dir(Path(argv[2]).resolve(), index)
-    except (FetchError, OSError) as problem:
+        target = packages_dir(cache_dir, index)
+    except FetchError as problem:
         failure = errors.runtime_packages_unavailable(str(problem), shown_url(index))
+        _alert(str(failure).splitlines())
+        sys.exit(1)
+    except OSError as problem:
+        # The network worked (or was not needed): the cache dir failed us.
+        where = Path(problem.filename) if problem.filename else cache_dir
+        failure = errors.runtime_packages_not_stored(where, problem.strerror or str(problem))
         _alert(str(failure).splitlines())
         sys.exit(1)
     sys.path.insert(1, str(target))

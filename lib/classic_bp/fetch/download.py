@@ -12,50 +12,84 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .. import __version__, errors
-from .retry import ATTEMPTS, FIRST_BACKOFF_SECONDS, RETRY_STATUSES, Transient, with_retries
+from . import retry
+from .retry import RETRY_STATUSES, OutOfTime, Transient, check_deadline, with_retries
 from .urls import display_url
 
 if TYPE_CHECKING:  # imported when a download happens: most rebuilds download nothing
     import requests
 
-TIMEOUT = (10, 60)  # connect, read
 SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 USER_AGENT = f"classic-bp-rust/{__version__}"
 
 
 def _network_errors() -> tuple[type[Exception], ...]:
     import requests
+    import urllib3
 
     return (
         requests.ConnectionError,
         requests.Timeout,
         requests.exceptions.ChunkedEncodingError,
+        # Raised by _blocks' reads, which requests does not wrap.
+        urllib3.exceptions.HTTPError,
     )
 
 
-def _with_retries(url: str, action: Callable[[requests.Response], object]) -> object:
+def _blocks(response: requests.Response, deadline: float) -> Iterator[bytes]:
+    """The body as it arrives, checking the download's time limit between reads.
+
+    ``read1`` returns what the server sent so far, so a server dripping a byte
+    at a time meets the limit; ``iter_content`` would wait for a full block.
+    """
+    raw = response.raw
+    if hasattr(raw, "read1") and hasattr(raw, "stream"):  # urllib3's response
+        while block := raw.read1(1 << 16, decode_content=True):
+            check_deadline(deadline)
+            yield block
+        return
+    for block in response.iter_content(1 << 20):  # a file:// URL
+        check_deadline(deadline)
+        yield block
+
+
+def _with_retries(
+    url: str, action: Callable[[requests.Response, float], object]
+) -> object:
+    """``action(response, deadline)`` on a 200 answer, under the one retry policy
+    (fetch/retry.py): every failure ends as a BuildError naming the URL, never
+    as a traceback."""
     if urlsplit(url).scheme == "file":
         return _read_local(url, action)
     import requests
 
     shown = display_url(url)
+    deadline = retry.deadline_after(retry.TOTAL_SECONDS)
+    timeout = (retry.CONNECT_SECONDS, retry.STALL_SECONDS)
 
     def once(attempt: int) -> object:
         try:
             with requests.get(
-                url, stream=True, timeout=TIMEOUT, headers={"User-Agent": USER_AGENT}
+                url, stream=True, timeout=timeout, headers={"User-Agent": USER_AGENT}
             ) as response:
                 status = response.status_code
                 if status == 200:
-                    return action(response)
+                    return action(response, deadline)
+        except requests.TooManyRedirects:
+            raise errors.download_redirect_loop(shown) from None
+        except OutOfTime:
+            raise errors.download_too_slow(shown, retry.TOTAL_SECONDS) from None
         except _network_errors() as problem:
             raise Transient(errors.download_failed(shown, _network(problem), attempt)) from None
+        except requests.RequestException as problem:
+            reason = f"the request failed ({type(problem).__name__})"
+            raise errors.download_failed(shown, reason, attempt) from None
         failure = errors.download_failed(
             shown, f"the server answered HTTP {status}", attempt, not_found=status == 404
         )
@@ -63,10 +97,10 @@ def _with_retries(url: str, action: Callable[[requests.Response], object]) -> ob
             raise Transient(failure)
         raise failure
 
-    return with_retries(once, ATTEMPTS, FIRST_BACKOFF_SECONDS)
+    return with_retries(once, total_seconds=retry.TOTAL_SECONDS)
 
 
-def _read_local(url: str, action: Callable[[requests.Response], object]) -> object:
+def _read_local(url: str, action: Callable[[requests.Response, float], object]) -> object:
     """file:// mirrors (rustup accepts them too): wrap the file as a response."""
     from urllib.request import url2pathname  # http.client and more: only when needed
 
@@ -80,19 +114,27 @@ def _read_local(url: str, action: Callable[[requests.Response], object]) -> obje
     response.encoding = "utf-8"
     with path.open("rb") as stream:
         response.raw = stream
-        return action(response)
+        return action(response, retry.deadline_after())
 
 
 def _network(problem: Exception) -> str:
     import requests
+    import urllib3
 
-    if isinstance(problem, requests.Timeout):
-        return "the server did not answer in time"
+    if isinstance(problem, (requests.Timeout, urllib3.exceptions.TimeoutError)):
+        return f"the server sent nothing for {retry.STALL_SECONDS} s"
     return "the server could not be reached"
 
 
 def fetch_text(url: str) -> str:
-    return str(_with_retries(url, lambda response: response.text))
+    return str(_with_retries(url, _text))
+
+
+def _text(response: requests.Response, deadline: float) -> str:
+    body = bytearray()
+    for block in _blocks(response, deadline):
+        body += block
+    return body.decode(response.encoding or "utf-8", "replace")
 
 
 def fetch_sha256(url: str) -> str:
@@ -114,12 +156,12 @@ def file_sha256(path: Path) -> str:
 def download_verified(url: str, destination: Path, expected_sha256: str) -> None:
     destination.parent.mkdir(parents=True, exist_ok=True)
 
-    def save(response: requests.Response) -> None:
+    def save(response: requests.Response, deadline: float) -> None:
         handle, temporary = tempfile.mkstemp(dir=destination.parent, prefix=".download-")
         digest = hashlib.sha256()
         try:
             with os.fdopen(handle, "wb") as stream:
-                for block in response.iter_content(1 << 20):
+                for block in _blocks(response, deadline):
                     digest.update(block)
                     stream.write(block)
             if digest.hexdigest() != expected_sha256:

@@ -23,7 +23,8 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from .bootstrap import FetchError
-from .retry import ATTEMPTS, RETRY_STATUSES, Transient, with_retries
+from . import retry
+from .retry import RETRY_STATUSES, Transient, with_retries
 from .urls import shown_url
 
 JSON_ACCEPT = "application/vnd.pypi.simple.v1+json, text/html;q=0.1"
@@ -36,19 +37,27 @@ def _get(url: str, accept: str = "*/*") -> tuple[bytes, str, str]:
     def once(attempt: int) -> tuple[bytes, str, str]:
         request = urllib.request.Request(url, headers={"Accept": accept})
         try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                return response.read(), response.headers.get("Content-Type", ""), response.url
+            with urllib.request.urlopen(request, timeout=retry.STALL_SECONDS) as response:
+                body = bytearray()
+                while block := response.read(1 << 16):
+                    retry.check_deadline(deadline)
+                    body += block
+                return bytes(body), response.headers.get("Content-Type", ""), response.url
         except urllib.error.HTTPError as problem:
             failure = FetchError(f"{shown_url(url)} answered HTTP {problem.code}")
             if problem.code in RETRY_STATUSES:
                 raise Transient(failure) from None
             raise failure from None
+        except retry.OutOfTime:
+            limit = retry.TOTAL_SECONDS
+            raise FetchError(f"{shown_url(url)} did not finish within {limit} s") from None
         except (urllib.error.URLError, OSError) as problem:
             reason = getattr(problem, "reason", problem)
             failure = FetchError(f"{shown_url(url)} could not be reached ({reason})")
             raise Transient(failure) from None
 
-    return with_retries(once, ATTEMPTS)
+    deadline = retry.deadline_after()
+    return with_retries(once, total_seconds=retry.TOTAL_SECONDS)
 
 
 class _Anchors(HTMLParser):

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..cache import CacheLayout
+from ..fetch.retry import tool_variables
 
 if TYPE_CHECKING:  # a type only: the runtime files need these names, not the config
     from ..config.build_config import BuildConfig
@@ -36,7 +37,7 @@ def rustup_environment(
     base: Mapping[str, str], layout: CacheLayout, config: BuildConfig
 ) -> dict[str, str]:
     """For rustup-init and rustup: proxies are installed into their own CARGO_HOME."""
-    environment = dict(base)
+    environment = tool_variables(dict(base))
     environment.update(
         RUSTUP_HOME=str(layout.rustup_home),
         CARGO_HOME=str(layout.rustup_bin_home),
@@ -75,7 +76,7 @@ def cargo_environment(
     base: Mapping[str, str], layout: CacheLayout, rust: RustInstall, install_root: Path
 ) -> dict[str, str]:
     """For cargo and build scripts: the app's env plus the cached Rust, pinned."""
-    environment = dict(base)
+    environment = tool_variables(dict(base))
     for name in ("RUSTUP_HOME", "RUSTUP_TOOLCHAIN", "RUSTC", "CARGO"):
         environment.pop(name, None)
     environment.update(rust.variables)

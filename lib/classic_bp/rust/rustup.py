@@ -17,7 +17,7 @@ from ..cache import CacheLayout
 from ..config.build_config import BuildConfig
 from ..fetch.download import download_verified, fetch_sha256, file_sha256
 from ..fetch.urls import display_url
-from ..layer import Layer
+from ..layer import Layer, runs
 from ..platform import output
 from .environment import rustup_binary, rustup_environment
 from .toolchain import TOOLCHAIN
@@ -27,7 +27,6 @@ RUSTUP_INIT = Layer(
     what="rustup-init",
     labels={"url": "rustup-init URL"},
     reused_text="Using rustup-init from the cache",
-    discard_text=None,
 )
 RUSTUP = Layer(
     name="rustup",
@@ -82,12 +81,21 @@ def _rustup_version(layout: CacheLayout, environment: Mapping[str, str]) -> str:
 
 def install_rustup(layout: CacheLayout, config: BuildConfig, base_env: Mapping[str, str]) -> None:
     wanted = {"rustup_init_url": rustup_init_url(config)}
-    if RUSTUP.open(layout, wanted, rustup_binary(layout).is_file()).reusable:
+    environment = rustup_environment(base_env, layout, config)
+
+    def works() -> str | None:
+        # The proxies (cargo, rustc) are links to the same binary as rustup.
+        proxies = [layout.proxies_bin / name for name in ("cargo", "rustc")]
+        absent = [proxy.name for proxy in proxies if not proxy.is_file()]
+        if absent:
+            return f"its {', '.join(absent)} proxy is missing"
+        return runs(rustup_binary(layout), "--version", env=environment)
+
+    if RUSTUP.open(layout, wanted, rustup_binary(layout).is_file(), verify=works).reusable:
         return
     # The toolchains lived in the rustup home just removed.
     TOOLCHAIN.discard(layout)
     rustup_init = fetch_rustup_init(layout, config)
-    environment = rustup_environment(base_env, layout, config)
     command = [
         rustup_init,
         "-y",

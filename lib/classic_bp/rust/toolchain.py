@@ -17,7 +17,7 @@ from pathlib import Path
 from .. import cache, errors
 from ..cache import CacheLayout
 from ..config.build_config import BuildConfig
-from ..layer import Layer
+from ..layer import Layer, runs
 from ..platform import output, report
 from .environment import RustInstall, rustup_binary, rustup_environment
 
@@ -90,9 +90,23 @@ def install_toolchain(
     name = full_name(request.channel, config.rustup_init_triple)
     directory = layout.rustup_home / "toolchains" / name
     wanted = _wanted_key(config)
+    broken: list[str] = []
+
+    def works() -> str | None:
+        for tool in ("rustc", "cargo"):
+            problem = runs(directory / "bin" / tool, "--version")
+            if problem:
+                broken.append(problem)
+                return problem
+        return None
+
     # Not discarded here: rustup installs over it, and prunes nothing it still needs.
-    decision = TOOLCHAIN.check(layout, wanted, directory.is_dir())
+    decision = TOOLCHAIN.check(layout, wanted, directory.is_dir(), verify=works)
     TOOLCHAIN.explain(decision)
+    if broken:
+        # rustup would take the damaged folder for an installed toolchain.
+        cache.remove_tree(directory)
+        (layout.rustup_home / "update-hashes" / name).unlink(missing_ok=True)
     cached = decision.reusable
     if cached and request.is_exact:
         output.detail(f"Reusing {name} from the cache (an exact version: no download needed)")

@@ -50,7 +50,9 @@ def install_tools(
 ) -> None:
     wanted = {"tools": list(plan.specs), "arguments": list(plan.arguments), "rustc": rustc_version}
     reused = f"Reusing the cached tools: {', '.join(plan.specs)}"
-    if LAYER.open(layout, wanted, tools_bin(layout).is_dir(), reused_text=reused).reusable:
+    present = tools_bin(layout).is_dir()
+    verify = lambda: _missing_binaries(layout)  # noqa: E731 - read only when the key matches
+    if LAYER.open(layout, wanted, present, verify=verify, reused_text=reused).reusable:
         return
     for spec in plan.specs:
         command = [str(cargo), "install", spec, "--root", str(layout.tools_root), *plan.arguments]
@@ -75,6 +77,19 @@ def _binaries_by_crate(layout: CacheLayout) -> dict[str, list[str]]:
         if isinstance(entry, dict) and isinstance(entry.get("bins"), list):
             found[package.split(" ", 1)[0]] = [str(name) for name in entry["bins"]]
     return found
+
+
+def _missing_binaries(layout: CacheLayout) -> str | None:
+    """Why cached tools cannot be reused: no install record, or a binary it names is gone."""
+    by_crate = _binaries_by_crate(layout)
+    if not by_crate:
+        return f"cargo's install record ({INSTALL_RECORD}) is missing or unreadable"
+    for names in by_crate.values():
+        for name in names:
+            binary = tools_bin(layout) / name
+            if not binary.is_file() or binary.stat().st_size == 0:
+                return f"{name} is missing or empty"
+    return None
 
 
 def ship_runtime_tools(layout: CacheLayout, plan: ToolsPlan, build_dir: Path) -> list[str]:
