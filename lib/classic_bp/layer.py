@@ -31,6 +31,7 @@ from .platform import output, report
 # A cached binary's `--version` answers in milliseconds; a hung one is broken.
 VERIFY_TIMEOUT_SECONDS = 30
 
+
 @dataclass(frozen=True)
 class Decision:
     """What a build does with a layer: reuse it, or (re)create it and why."""
@@ -139,9 +140,7 @@ class Layer:
         cache.write_key(self.key_path(layout), key)
 
 
-def runs(
-    program: Path, *arguments: str, env: Mapping[str, str] | None = None
-) -> str | None:
+def runs(program: Path, *arguments: str, env: Mapping[str, str] | None = None) -> str | None:
     """None when a cached program starts and exits 0, else why not (for ``verify``).
 
     Catches what a half-written or truncated binary does: missing, not

@@ -59,9 +59,7 @@ def _blocks(response: requests.Response, deadline: float) -> Iterator[bytes]:
         yield block
 
 
-def _with_retries(
-    url: str, action: Callable[[requests.Response, float], object]
-) -> object:
+def _with_retries(url: str, action: Callable[[requests.Response, float], object]) -> object:
     """``action(response, deadline)`` on a 200 answer, under the one retry policy
     (fetch/retry.py): every failure ends as a BuildError naming the URL, never
     as a traceback."""

@@ -22,8 +22,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin
 
-from .bootstrap import FetchError
 from . import retry
+from .bootstrap import FetchError
 from .retry import RETRY_STATUSES, Transient, with_retries
 from .urls import shown_url
 
