@@ -537,14 +537,44 @@ class RequestLog:
             self._entries.clear()
 
 
+class Faults:
+    """Failures to inject, for tests of the buildpack's retries: the next
+    ``count`` requests whose path contains ``match`` get ``status``."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: list[list] = []
+
+    def add(self, count: int, status: int, match: str) -> None:
+        with self._lock:
+            self._pending.append([count, status, match])
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pending.clear()
+
+    def take(self, path: str) -> int | None:
+        with self._lock:
+            for fault in self._pending:
+                if fault[0] > 0 and fault[2] in path:
+                    fault[0] -= 1
+                    return fault[1]
+        return None
+
+
 class _MirrorRequestHandler(http.server.SimpleHTTPRequestHandler):
     """Static files only: no listings, no index pages, no escaping the root, no stderr noise."""
 
-    def __init__(self, *args, request_log: RequestLog, **kwargs) -> None:
+    def __init__(self, *args, request_log: RequestLog, faults: Faults, **kwargs) -> None:
         self._request_log = request_log  # set first: the base __init__ handles the request
+        self._faults = faults
         super().__init__(*args, **kwargs)
 
     def send_head(self):
+        injected = self._faults.take(self.path)
+        if injected is not None:
+            self.send_error(injected)
+            return None
         url_path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
         if ".." in url_path.split("/"):
             self.send_error(403)
@@ -585,6 +615,7 @@ class MirrorServer:
         self.root = Path(root)
         self._address = (host, port)
         self._log = RequestLog()
+        self.faults = Faults()
         self._httpd: _QuietHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.url = self.dist_server = self.update_root = ""
@@ -592,7 +623,7 @@ class MirrorServer:
     def start(self) -> MirrorServer:
         if self._httpd is not None:
             return self
-        handler = _handler_factory(self.root, self._log)
+        handler = _handler_factory(self.root, self._log, self.faults)
         self._httpd = _QuietHTTPServer(self._address, handler)
         host, port = self._httpd.server_address[:2]
         self.url = f"http://{host}:{port}"
@@ -631,6 +662,10 @@ class MirrorServer:
     def clear_log(self) -> None:
         self._log.clear()
 
+    def fail_next(self, count: int, status: int = 503, match: str = "") -> None:
+        """Answer ``status`` to the next ``count`` requests whose path contains ``match``."""
+        self.faults.add(count, status, match)
+
     def paths_requested(self) -> list[str]:
         return [path for _, path, _ in self._log.snapshot()]
 
@@ -639,9 +674,11 @@ class MirrorServer:
         return {"RUSTUP_DIST_SERVER": self.dist_server, "RUSTUP_UPDATE_ROOT": self.update_root}
 
 
-def _handler_factory(root: Path, request_log: RequestLog):
+def _handler_factory(root: Path, request_log: RequestLog, faults: Faults):
     def make_handler(*args, **kwargs):
-        return _MirrorRequestHandler(*args, directory=str(root), request_log=request_log, **kwargs)
+        return _MirrorRequestHandler(
+            *args, directory=str(root), request_log=request_log, faults=faults, **kwargs
+        )
 
     return make_handler
 

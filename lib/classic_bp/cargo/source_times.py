@@ -57,7 +57,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .. import toml_compat
+from .. import errors, toml_compat
 from ..cache import CacheLayout
 from ..fetch.download import file_sha256
 from ..layer import Layer
@@ -192,7 +192,12 @@ def restore(layout: CacheLayout, build_dir: Path) -> Checkout:
 
     for path in restorable:
         mtime = record[path][1]
-        os.utime(build_dir / path, ns=(mtime, mtime), follow_symlinks=False)
+        try:
+            os.utime(build_dir / path, ns=(mtime, mtime), follow_symlinks=False)
+        except OSError as problem:  # a read-only checkout: the platform's to fix
+            raise errors.unwritable_build_dir(
+                build_dir / path, problem.strerror or str(problem)
+            ) from None
         checkout.files[path] = Seen(found[path].st_size, mtime, checkout.files[path].sha256)
     return checkout
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,7 +17,8 @@ import click
 
 from .. import errors
 from ..platform import output, report
-from ..platform.guard import run_guarded
+from ..platform.cache_dir import open_cache_dir
+from ..platform.guard import handle_sigterm, run_guarded
 from . import ci_test, detect, release
 from . import report as report_command_module
 from .ci_compile import run_test_compile
@@ -30,10 +32,24 @@ def _require_dir(role: str, path: str) -> None:
         raise errors.missing_directory(role, Path(path))
 
 
+def _require_writable(build_dir: str) -> None:
+    """A read-only checkout fails here, named, rather than midway with a traceback."""
+    try:
+        handle, probe = tempfile.mkstemp(dir=build_dir, prefix=".classic-bp-write-test-")
+    except OSError as problem:
+        raise errors.unwritable_build_dir(
+            Path(build_dir), problem.strerror or str(problem)
+        ) from None
+    os.close(handle)
+    os.unlink(probe)
+
+
 def _build_context(build_dir: str, cache_dir: str, env_dir: str) -> BuildContext:
-    """The platform's three directories, checked; the cache dir may not exist yet."""
+    """The platform's three directories, checked; the cache dir may not exist yet,
+    or be unusable (then a temporary one is used: platform/cache_dir.py)."""
     _require_dir("build", build_dir)
-    Path(cache_dir).mkdir(parents=True, exist_ok=True)
+    _require_writable(build_dir)
+    cache_dir = open_cache_dir(cache_dir)
     return context_from_arguments(build_dir, cache_dir, env_dir or "/nonexistent", BUILDPACK_DIR)
 
 
@@ -135,4 +151,5 @@ def _run_click(argv: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    handle_sigterm()
     return run_guarded(_run_click, list(sys.argv[1:] if argv is None else argv))

@@ -20,6 +20,7 @@ from ..config.build_config import BuildConfig
 from ..layer import Layer, runs
 from ..platform import output, report
 from .environment import RustInstall, rustup_binary, rustup_environment
+from .network import stream_rustup
 
 TOOLCHAIN = Layer(
     name="toolchain",
@@ -64,7 +65,7 @@ def _rustup_install(config: BuildConfig, layout: CacheLayout, env: Mapping[str, 
         command += ["--component", component]
     for target in config.toolchain.targets:
         command += ["--target", target]
-    return output.stream_command(command, env=env)
+    return stream_rustup(command, env, f"rustup toolchain install {config.toolchain.channel}")
 
 
 def _prune_other_toolchains(layout: CacheLayout, keep: str) -> None:
