@@ -47,6 +47,7 @@ import sys
 import tarfile
 import tempfile
 import threading
+import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -538,28 +539,29 @@ class RequestLog:
 
 
 class Faults:
-    """Failures to inject, for tests of the buildpack's retries: the next
-    ``count`` requests whose path contains ``match`` get ``status``."""
+    """Failures to inject, for tests of the buildpack's retries and kills: the
+    next ``count`` requests whose path contains ``match`` wait ``delay``
+    seconds, then get ``status`` (or, when it is None, the file)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._pending: list[list] = []
 
-    def add(self, count: int, status: int, match: str) -> None:
+    def add(self, count: int, status: int | None, match: str, delay: float = 0.0) -> None:
         with self._lock:
-            self._pending.append([count, status, match])
+            self._pending.append([count, status, match, delay])
 
     def clear(self) -> None:
         with self._lock:
             self._pending.clear()
 
-    def take(self, path: str) -> int | None:
+    def take(self, path: str) -> tuple[int | None, float]:
         with self._lock:
             for fault in self._pending:
                 if fault[0] > 0 and fault[2] in path:
                     fault[0] -= 1
-                    return fault[1]
-        return None
+                    return fault[1], fault[3]
+        return None, 0.0
 
 
 class _MirrorRequestHandler(http.server.SimpleHTTPRequestHandler):
@@ -571,7 +573,8 @@ class _MirrorRequestHandler(http.server.SimpleHTTPRequestHandler):
         super().__init__(*args, **kwargs)
 
     def send_head(self):
-        injected = self._faults.take(self.path)
+        injected, delay = self._faults.take(self.path)
+        time.sleep(delay)
         if injected is not None:
             self.send_error(injected)
             return None
@@ -665,6 +668,10 @@ class MirrorServer:
     def fail_next(self, count: int, status: int = 503, match: str = "") -> None:
         """Answer ``status`` to the next ``count`` requests whose path contains ``match``."""
         self.faults.add(count, status, match)
+
+    def delay_next(self, count: int, seconds: float, match: str = "") -> None:
+        """Answer the next ``count`` requests whose path contains ``match`` late."""
+        self.faults.add(count, None, match, seconds)
 
     def paths_requested(self) -> list[str]:
         return [path for _, path, _ in self._log.snapshot()]

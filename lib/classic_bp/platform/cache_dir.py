@@ -74,7 +74,8 @@ def open_cache_dir(cache_dir: str) -> str:
         output.warning(errors.cache_dir_unusable(given, problem, used))
         report.record("cache_dir_problem", problem)
     _lock(used)
-    _opened[cache_dir] = used
+    # boot.py passes the answer on as CACHE_DIR: asked again, it is the answer.
+    _opened[cache_dir] = _opened[str(used)] = used
     return str(used)
 
 
