@@ -53,7 +53,8 @@ KILL_POINTS = {
     "rustup downloading components": KillPoint(
         "Installing Rust", "downloading 3 components", (".tar.", 3.0)
     ),
-    "cargo starting": KillPoint("Compiling the app", "Running: cargo build"),
+    "cargo starting": KillPoint("Compiling the app", "Running: cargo install"),
+    "cargo resolving": KillPoint("Compiling the app", "Installing slow-app v0.1.0"),
     "cargo building the library": KillPoint("Compiling the app", "Compiling slow-lib"),
     "cargo building the binary": KillPoint("Compiling the app", "Compiling slow-app"),
 }

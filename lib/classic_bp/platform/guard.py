@@ -112,9 +112,10 @@ def run_guarded(command: Callable[[list[str]], int], argv: list[str]) -> int:
     except errors.BuildError as problem:
         output.error(str(problem))
         return 1
-    except KeyboardInterrupt as interruption:
+    except KeyboardInterrupt:
         output.error(str(errors.build_interrupted()))
-        return TERMINATED_EXIT if isinstance(interruption, Terminated) else INTERRUPTED_EXIT
+        # By the flag, not the exception's type: click turns it into its own Abort.
+        return TERMINATED_EXIT if _terminating else INTERRUPTED_EXIT
     except Exception:
         report_internal_error()
         return INTERNAL_ERROR_EXIT
