@@ -9,8 +9,9 @@ The same numbers are handed to rustup (RUSTUP_MAX_RETRIES,
 RUSTUP_DOWNLOAD_TIMEOUT) and cargo (CARGO_NET_RETRY, CARGO_HTTP_TIMEOUT,
 CARGO_HTTP_LOW_SPEED_LIMIT) by ``tool_variables``, so the README can state
 one policy: ATTEMPTS attempts, waiting 1, 2, 4 s between them; an attempt
-whose server sends nothing for STALL_SECONDS fails; one download (all its
-attempts) gives up after TOTAL_SECONDS.
+whose server sends nothing for STALL_SECONDS fails (rustup: a file not
+received within RUSTUP_FILE_SECONDS); one download (all its attempts) gives
+up after TOTAL_SECONDS.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ TOTAL_SECONDS = 900
 # cargo's own rule for a slow transfer: under this many bytes a second for
 # CARGO_HTTP_TIMEOUT seconds fails the attempt (a drip never ends otherwise).
 LOW_SPEED_BYTES_PER_SECOND = 10
+# rustup's limit is for a whole file (the rustc component is ~70 MB): its own
+# default, stated so that the README can give the bound.
+RUSTUP_FILE_SECONDS = 180
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 T = TypeVar("T")
@@ -85,7 +89,7 @@ def tool_variables(environment: dict[str, str]) -> dict[str, str]:
     """The policy for rustup and cargo; a value the app sets itself wins."""
     policy = {
         "RUSTUP_MAX_RETRIES": str(ATTEMPTS - 1),
-        "RUSTUP_DOWNLOAD_TIMEOUT": str(STALL_SECONDS),
+        "RUSTUP_DOWNLOAD_TIMEOUT": str(RUSTUP_FILE_SECONDS),
         "CARGO_NET_RETRY": str(ATTEMPTS - 1),
         "CARGO_HTTP_TIMEOUT": str(STALL_SECONDS),
         "CARGO_HTTP_LOW_SPEED_LIMIT": str(LOW_SPEED_BYTES_PER_SECOND),
