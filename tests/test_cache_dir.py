@@ -32,8 +32,7 @@ READ_ONLY = (
 
 
 def compile_with(platform: Platform, build_dir: Path, read_only: tuple[Path, ...] = ()) -> Result:
-    command = [str(platform.buildpack / "bin" / "compile"), str(build_dir)]
-    command += [str(platform.cache_dir), str(platform.env_dir)]
+    command = platform.compile_command(build_dir)
     environment = platform.environment()
     if read_only:
         environment["READ_ONLY"] = " ".join(map(str, read_only))
@@ -137,12 +136,7 @@ def hold_lock(cache_dir: Path) -> subprocess.Popen:
 def test_a_build_waits_for_the_other_build_and_says_so(platform: Platform) -> None:
     holder = hold_lock(platform.cache_dir)
     build = subprocess.Popen(
-        [
-            str(platform.buildpack / "bin" / "compile"),
-            str(platform.new_build_dir("no-lockfile")),
-            str(platform.cache_dir),
-            str(platform.env_dir),
-        ],
+        platform.compile_command(platform.new_build_dir("no-lockfile")),
         env=platform.environment(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

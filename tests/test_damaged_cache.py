@@ -135,3 +135,18 @@ def assert_serves(platform: Platform, build_dir: Path) -> None:
     release = platform.release(build_dir)
     with running_web_process(release.stdout, build_dir) as url:
         assert "Hello from a Rust web-std app" in http_get(url)
+
+
+def test_a_truncated_crate_archive_is_downloaded_again(online_platform: Platform) -> None:
+    """A kill while cargo wrote a downloaded crate, before it was unpacked."""
+    build_dir, first = online_platform.build("bumps-dependency")
+    assert first.returncode == 0, first.log
+    registry = online_platform.cache_dir / "rust-buildpack" / "cargo" / "registry"
+    archive = next(registry.glob("cache/*/serde_json-*.crate"))
+    shutil.rmtree(registry / "src" / archive.parent.name / archive.name[: -len(".crate")])
+    _replace(archive, archive.read_bytes()[:2000], 0o644)
+
+    build_dir, result = online_platform.build("bumps-dependency")
+    assert result.returncode == 0, result.log
+    assert f"Discarding the cached crate {archive.name}: it is incomplete" in result.stdout
+    assert (build_dir / "bin" / "bumps-dependency").is_file()

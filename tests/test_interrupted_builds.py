@@ -113,12 +113,7 @@ def test_a_kill_in_the_middle_of_a_step_never_breaks_the_next_build(
     if where.delay:
         slowed_mirror.delay_next(1, where.delay[1], where.delay[0])
     process = subprocess.Popen(
-        [
-            str(platform.buildpack / "bin" / "compile"),
-            str(platform.new_build_dir(APP)),
-            str(platform.cache_dir),
-            str(platform.env_dir),
-        ],
+        platform.compile_command(platform.new_build_dir(APP)),
         env=platform.environment(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

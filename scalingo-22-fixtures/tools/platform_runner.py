@@ -124,6 +124,15 @@ class Platform:
     def detect(self, build_dir: Path) -> Result:
         return self.run("detect", build_dir)
 
+    def compile_command(self, build_dir: Path) -> list[str]:
+        """bin/compile's command line, for tests that run it themselves (to kill it)."""
+        return [
+            str(self.buildpack / "bin" / "compile"),
+            str(build_dir),
+            str(self.cache_dir),
+            str(self.env_dir),
+        ]
+
     def compile(self, build_dir: Path) -> Result:
         return self.run("compile", build_dir, self.cache_dir, self.env_dir)
 

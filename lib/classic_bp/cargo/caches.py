@@ -91,6 +91,31 @@ def _real_directory(path: Path) -> str | None:
     return None
 
 
+def _drop_damaged_archives(cargo_home: Path) -> None:
+    """Delete downloaded crates that a killed build or a full disk cut short.
+
+    cargo trusts a ``.crate`` already in its cache (only an empty one is
+    fetched again) and unpacks it when its sources are not unpacked yet; a
+    truncated one would fail every build from then on. Only those archives
+    are read through (usually none): cargo downloads a deleted one again.
+    """
+    cache_root = cargo_home / "registry" / "cache"
+    for index in cache_root.iterdir() if cache_root.is_dir() else ():
+        for archive in index.glob("*.crate"):
+            unpacked = cargo_home / "registry" / "src" / index.name / archive.name[:-6]
+            ok = unpacked / ".cargo-ok"
+            if ok.is_file() and ok.stat().st_size > 0:
+                continue
+            import tarfile  # only when an archive is not unpacked: rarely
+
+            try:
+                with tarfile.open(archive, "r:gz") as tar:
+                    tar.getmembers()
+            except (OSError, tarfile.TarError, EOFError):
+                output.detail(f"Discarding the cached crate {archive.name}: it is incomplete")
+                archive.unlink(missing_ok=True)
+
+
 def prepare_cargo_home(layout: CacheLayout, config: BuildConfig) -> None:
     mirror = config.registry_mirror
     registry = mirror.shown if mirror else "crates.io"
@@ -101,6 +126,7 @@ def prepare_cargo_home(layout: CacheLayout, config: BuildConfig) -> None:
         present=layout.cargo_home.exists(),
         verify=lambda: _real_directory(layout.cargo_home),
     )
+    _drop_damaged_archives(layout.cargo_home)
     CARGO_HOME.save(layout, wanted)
     layout.cargo_home.mkdir(parents=True, exist_ok=True)
     config_file = layout.cargo_home / "config.toml"
