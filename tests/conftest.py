@@ -19,6 +19,17 @@ sys.path.insert(0, str(REPO_ROOT / "scalingo-22-fixtures" / "tools"))
 sys.path.insert(0, str(REPO_ROOT / "lib"))
 
 from platform_runner import Platform, copy_buildpack  # noqa: E402
+from prerequisites import MissingPrerequisite  # noqa: E402
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """A missing prerequisite (no toolchain, no debootstrap, not root) is its one
+    sentence with the fix, not a traceback through the fixture that found it."""
+    outcome = yield
+    report = outcome.get_result()
+    if call.excinfo is not None and call.excinfo.errisinstance(MissingPrerequisite):
+        report.longrepr = f"missing prerequisite: {call.excinfo.value}"
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from herokuish_runner import herokuish_build
-from platform_runner import APPS_DIR, Platform, copy_buildpack, free_port, http_get
+from platform_runner import APPS_DIR, Platform, copy_buildpack, free_port, http_get, write_env_dir
 from stack_rootfs import build_rootfs
 from stack_runner import StackRunner
 from tests.assertions import assert_succeeded
@@ -29,14 +29,12 @@ def test_dokku_builds_the_app_and_starts_its_web_process(
     runner = StackRunner(build_rootfs("noble"), copy_buildpack(tmp_path / "buildpack"))
     app = tmp_path / "app"
     shutil.copytree(APPS_DIR / "web-std", app)
-    env = tmp_path / "env"
-    env.mkdir()
-    for name, value in {
-        "PIP_INDEX_URL": package_index.url,
-        "RUSTUP_DIST_SERVER": rustup_mirror.dist_server,
-        "RUSTUP_UPDATE_ROOT": rustup_mirror.update_root,
-    }.items():
-        (env / name).write_text(value)
+    env = write_env_dir(
+        tmp_path / "env",
+        PIP_INDEX_URL=package_index.url,
+        RUSTUP_DIST_SERVER=rustup_mirror.dist_server,
+        RUSTUP_UPDATE_ROOT=rustup_mirror.update_root,
+    )
     port = free_port()
     with herokuish_build(runner, app, tmp_path / "cache", env, process="web", port=port) as process:
         process.wait_for_port(port, timeout=900)

@@ -65,14 +65,16 @@ def test_skip_build_installs_rust_only_and_keeps_the_sources(mirrored_platform: 
 
 
 @pytest.mark.slow
-def test_diesel_is_installed_as_a_tool(online_platform: Platform) -> None:
-    """diesel_cli is not on the local crates registry: the attempt and its error show."""
+def test_diesel_flags_reach_its_install_and_its_failure_is_named(
+    online_platform: Platform,
+) -> None:
+    """DIESEL_FLAGS asking for a feature diesel_cli lacks: the attempt and its error show."""
     build_dir = online_platform.new_build_dir("web-std")
-    write_rustconfig(build_dir, 'RUST_INSTALL_DIESEL=1\nDIESEL_FLAGS="--no-default-features"\n')
+    write_rustconfig(build_dir, 'RUST_INSTALL_DIESEL=1\nDIESEL_FLAGS="--features oracle"\n')
     result = online_platform.compile(build_dir)
     assert result.returncode == 1
-    assert "RUST_INSTALL_DIESEL=1 -> BP_CARGO_INSTALL_TOOLS=diesel_cli" in result.stdout
-    assert "Running: cargo install diesel_cli --no-default-features" in result.stdout
+    assert "RUST_INSTALL_DIESEL=1 -> BP_CARGO_RUNTIME_TOOLS=diesel_cli" in result.stdout
+    assert "Running: cargo install diesel_cli --features oracle" in result.stdout
     assert "`cargo install diesel_cli` failed" in error_message(result)
 
 

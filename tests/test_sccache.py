@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
 
@@ -38,7 +36,10 @@ def test_a_second_builder_gets_the_crates_from_the_shared_cache(
         "BP_SCCACHE_ENABLED": "true",
         "SCCACHE_REDIS_ENDPOINT": redis_url,
     }
-    builder_a = Platform(buildpack, tmp_path / "builder-a")
+    # Two machines, each with its own /tmp at the same path.
+    machine_tmp = {"TMPDIR": str(tmp_path / "machine-tmp")}
+    (tmp_path / "machine-tmp").mkdir()
+    builder_a = Platform(buildpack, tmp_path / "builder-a", process_env=dict(machine_tmp))
     builder_a.set_config(**config)
     _build_dir, first = builder_a.build("lib-and-bin")
     assert_succeeded(first)
@@ -47,9 +48,10 @@ def test_a_second_builder_gets_the_crates_from_the_shared_cache(
     assert hits == 0 and misses_a >= 8
     # cargo's home went back into the cache after its stay at the fixed path.
     assert (builder_a.cache_dir / "rust-buildpack" / "cargo" / "registry" / "src").is_dir()
-    assert not (Path(tempfile.gettempdir()) / f"classic-bp-{os.getuid()}" / "cargo-home").exists()
+    assert not (tmp_path / "machine-tmp" / f"classic-bp-{os.getuid()}" / "cargo-home").exists()
 
-    builder_b = Platform(buildpack, tmp_path / "builder-b")  # another machine, empty cache
+    # Another machine, empty cache.
+    builder_b = Platform(buildpack, tmp_path / "builder-b", process_env=dict(machine_tmp))
     builder_b.set_config(**config)
     build_dir, second = builder_b.build("lib-and-bin")
     assert_succeeded(second)

@@ -7,6 +7,7 @@ slug, which must not depend on anything that was removed.
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 import yaml
@@ -104,7 +105,13 @@ def test_a_procfile_is_kept_and_cargo_commands_in_it_are_flagged(
     assert (build_dir / "Procfile").is_file()
     assert "The app's Procfile is kept and wins over the default process types" in result.stdout
     assert " !     Change the line to:  web: /app/bin/web" in result.stderr
-    assert " !     Change the line to:  worker: /app/bin/worker" in result.stderr
+    # As the old Heroku Rust buildpack did, target/release/ has the binaries (links).
+    assert "worker:" not in result.stderr
+    assert "its Procfile's worker process runs a binary under target/" in result.stdout
+    worker = subprocess.run(
+        ["sh", "-c", "./target/release/worker --fast"], cwd=build_dir, capture_output=True
+    )
+    assert worker.returncode == 0
 
 
 def test_an_invalid_boolean_is_refused(platform: Platform) -> None:

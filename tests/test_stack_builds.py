@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from platform_runner import APPS_DIR, copy_buildpack, free_port, http_get
+from platform_runner import APPS_DIR, copy_buildpack, free_port, http_get, write_env_dir
 from stack_rootfs import DEFAULT_SUITE, STACK_SUITES, build_rootfs
 from stack_runner import StackRunner
 
@@ -42,11 +42,7 @@ def fresh_app(tmp_path: Path, name: str = "web-std") -> Path:
 
 
 def env_dir(tmp_path: Path, **variables: str) -> Path:
-    directory = tmp_path / "env"
-    directory.mkdir(exist_ok=True)
-    for name, value in variables.items():
-        (directory / name).write_text(value)
-    return directory
+    return write_env_dir(tmp_path / "env", **variables)
 
 
 def web_command(run) -> str:

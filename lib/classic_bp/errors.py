@@ -310,12 +310,23 @@ def members_without_binaries(names: list[str]) -> BuildError:
     )
 
 
-def invalid_tool_spec(spec: str) -> BuildError:
+def invalid_tool_spec(spec: str, variable: str = "BP_CARGO_INSTALL_TOOLS") -> BuildError:
     return BuildError(
         "invalid_setting",
-        f"BP_CARGO_INSTALL_TOOLS has {spec!r}, which is not a crate name.\n\n"
+        f"{variable} has {spec!r}, which is not a crate name.\n\n"
         "List crates separated by spaces, optionally with a version:\n"
-        "  BP_CARGO_INSTALL_TOOLS=diesel_cli cargo-nextest@0.9.100",
+        f"  {variable}=diesel_cli cargo-nextest@0.9.100",
+    )
+
+
+def runtime_tool_missing(crate: str, record: Path) -> BuildError:
+    return BuildError(
+        "tool_install_failed",
+        f"The runtime tool {crate} (BP_CARGO_RUNTIME_TOOLS) was installed, but cargo's\n"
+        f"install record ({record}) names no binary of it, so nothing could be\n"
+        "copied into the slug.\n\n"
+        "Check that the crate name in BP_CARGO_RUNTIME_TOOLS is the crate that has the\n"
+        "binary (diesel_cli for diesel, sqlx-cli for sqlx).",
     )
 
 
@@ -498,21 +509,26 @@ def sbom_not_written(problem: BuildError) -> BuildWarning:
     return BuildWarning("sbom_not_written", f"No SBOM was written:\n{problem}")
 
 
-def procfile_runs_cargo(process_type: str, command: str, suggestion: str) -> BuildWarning:
+def procfile_runs_cargo(
+    process_type: str, command: str, suggestion: str, target_links: bool = False
+) -> BuildWarning:
+    where = "" if target_links else " and no target/ directory"
     return BuildWarning(
         "procfile_runs_cargo",
         f"The Procfile's {process_type} process runs `{command}`.\n"
-        "The slug has no cargo and no target/ directory: the binaries are in /app/bin.\n"
+        f"The slug has no cargo{where}: the binaries are in /app/bin.\n"
         f"Change the line to:  {suggestion}",
     )
 
 
-def no_web_process() -> BuildWarning:
+def no_web_process(candidates: tuple[str, ...]) -> BuildWarning:
+    lines = "\n".join(f"  web: /app/bin/{name}" for name in candidates)
     return BuildWarning(
         "no_web_process",
-        "No binary is named `web`, and the app has several binaries, so there is\n"
-        "no default web process. Name the web server's binary `web`, or add a\n"
-        "Procfile such as:  web: /app/bin/<binary>",
+        "No binary is named `web`, none is the root package's `default-run`, and\n"
+        "not exactly one depends on an HTTP server crate, so there is no default web\n"
+        "process. Add a Procfile with one of these lines (or name the server `web`):\n"
+        f"{lines}",
     )
 
 
@@ -576,6 +592,27 @@ def note_profile_alias(value: str, alias: str) -> str:
 def build_succeeded(binaries: tuple[str, ...], rust_version: str, elapsed: str) -> str:
     count = f"{len(binaries)} {'binary' if len(binaries) == 1 else 'binaries'}"
     return f"Build succeeded in {elapsed}: {count} ({', '.join(binaries)}) with Rust {rust_version}"
+
+
+def fixed_path_unavailable(path: Path) -> str:
+    return (
+        f"{path} is in use by another build or not this user's own:\ncompiling at a"
+        " private path, so crates that cargo records by absolute path are rebuilt"
+    )
+
+
+def runtime_tools_shipped(names: list[str]) -> str:
+    return f"Runtime tools in bin/ (BP_CARGO_RUNTIME_TOOLS): {', '.join(names)}"
+
+
+def emk_layout_kept(reason: str, keeps_user_files: bool) -> str:
+    keeps = "the files BP_INCLUDE_FILES names" if keeps_user_files else "all its files"
+    return (
+        f"This app was built by the old Heroku Rust buildpack ({reason}), so the\n"
+        "slug keeps its shape: the binaries are also at target/release/ (links to bin/),\n"
+        f"and the slug keeps {keeps}. Procfile commands such as\n"
+        "./target/release/<binary> work unchanged; see the README to move on."
+    )
 
 
 def installed_without_compiling(rust_version: str, elapsed: str) -> str:

@@ -140,9 +140,19 @@ class Buildpack:
 
     name = "buildpack"
 
-    def __init__(self, world: World, workdir: Path, buildpack: Path, extra: dict | None = None):
+    def __init__(
+        self,
+        world: World,
+        workdir: Path,
+        buildpack: Path,
+        extra: dict | None = None,
+        machine_tmp: Path | None = None,
+    ):
         self.world = world
         self.platform = Platform(buildpack, workdir)
+        if machine_tmp is not None:  # builders that stand for machines of one image
+            machine_tmp.mkdir(parents=True, exist_ok=True)
+            self.platform.process_env["TMPDIR"] = str(machine_tmp)
         self.platform.set_config(**world.config(), **(extra or {}))
 
     def build(self, prepare: Callable[[Path], None] = lambda app: None) -> Run:
@@ -338,10 +348,13 @@ def run_benchmark(repeat: int, results: Path) -> dict:
                     capture_output=True,
                     check=False,
                 )
-                Buildpack(world, root / "sccache-a", buildpack, shared).build()
+                machine_tmp = root / "machine-tmp"
+                Buildpack(world, root / "sccache-a", buildpack, shared, machine_tmp).build()
                 scenarios["cold builder, warm shared sccache"].runs.setdefault(
                     "buildpack", []
-                ).append(Buildpack(world, root / "sccache-b", buildpack, shared).build())
+                ).append(
+                    Buildpack(world, root / "sccache-b", buildpack, shared, machine_tmp).build()
+                )
             extra_numbers.update(cache_growth(world, work / "growth", buildpack, registry_root))
             probe = checkout(work / "probe")
             extra_numbers["detect_ms"] = 1000 * time_command(

@@ -63,11 +63,15 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import toml_writer
 from fixture_cache import fixture_cache_dir
+from prerequisites import MissingPrerequisite, crates_install_hint
 
-try:  # Python 3.11+; the stacks' 3.10 never builds registries, only the host.
+try:  # Python 3.11+; on 3.10 the tomli of make's venv, else no registry builds.
     import tomllib
 except ModuleNotFoundError:  # pragma: no cover - exercised on 3.10 only
-    tomllib = None  # type: ignore[assignment]
+    try:
+        import tomli as tomllib
+    except ModuleNotFoundError:
+        tomllib = None  # type: ignore[assignment]
 
 DEFAULT_SOURCES = Path("/usr/share/cargo/registry")
 # Crates written for this project's tests (a build tool crate), served too.
@@ -241,7 +245,10 @@ class Crate:
 def load_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file; needs tomllib, i.e. Python 3.11+ on the host."""
     if tomllib is None:
-        raise RuntimeError("building the registry needs Python 3.11+ (tomllib)")
+        raise MissingPrerequisite(
+            "Building the crates.io stand-in needs Python 3.11+ or tomli:"
+            " run it with the Python of make's virtual environment (.venv/bin/python)."
+        )
     with path.open("rb") as handle:
         return tomllib.load(handle)
 
@@ -596,6 +603,10 @@ def index_line(crate: Crate, cksum: str) -> str:
 # --------------------------------------------------------------------------
 
 
+class MissingCrateSources(MissingPrerequisite, FileNotFoundError):
+    """No Debian crate sources to build the registry from (the sentence says how to fix)."""
+
+
 def default_registry_dir() -> Path:
     """``$CLASSIC_BP_FIXTURE_CACHE/crates-registry`` (default under ~/.cache)."""
     return fixture_cache_dir() / "crates-registry"
@@ -631,7 +642,10 @@ def build_registry(dest: Path | None = None, sources: Path = DEFAULT_SOURCES) ->
     if is_complete(dest, sources):
         return dest
     if not sources.is_dir():
-        raise FileNotFoundError(f"no crate sources at {sources}; install crates-apt-packages.txt")
+        raise MissingCrateSources(
+            f"The crates.io stand-in is built from Debian's crate sources, and {sources} is"
+            f" missing: install them with `{crates_install_hint()}`."
+        )
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
     try:
@@ -910,7 +924,11 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: build, or build then serve until killed."""
     args = _parse_args(argv)
-    root = build_registry(args.dest, args.sources)
+    try:
+        root = build_registry(args.dest, args.sources)
+    except MissingPrerequisite as problem:
+        print(problem, file=sys.stderr)
+        return 1
     if args.command == "build":
         print(root)
         return 0

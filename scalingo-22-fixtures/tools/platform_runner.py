@@ -64,6 +64,10 @@ class Platform:
         self.env_dir = self.workdir / "env"
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         self.env_dir.mkdir(parents=True, exist_ok=True)
+        # The builder's /tmp: the buildpack's fixed compile path lives there, so
+        # builds of concurrent test runs never contend for one.
+        self.tmp_dir = self.workdir / "tmp"
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
 
     def environment(self) -> dict[str, str]:
         python_dir = str(Path(sys.executable).parent)
@@ -72,6 +76,7 @@ class Platform:
             "HOME": str(self.workdir / "home"),
             "STACK": "scalingo-22",
             "LANG": "C.UTF-8",
+            "TMPDIR": str(self.tmp_dir),
             **self.process_env,
         }
 
@@ -129,6 +134,14 @@ class Platform:
         """A fresh checkout of ``app`` compiled with this platform's cache."""
         build_dir = self.new_build_dir(app)
         return build_dir, self.compile(build_dir)
+
+
+def write_env_dir(directory: Path, **variables: str) -> Path:
+    """An ENV_DIR as platforms write it: one file per config var, named after it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, value in variables.items():
+        (directory / name).write_text(value)
+    return directory
 
 
 def hardlink_tree(source: Path, destination: Path) -> None:

@@ -23,7 +23,8 @@ Layout (paths relative to the mirror root)::
 Point rustup at it with ``RUSTUP_DIST_SERVER=<url>`` and
 ``RUSTUP_UPDATE_ROOT=<url>/rustup``.
 
-Stdlib only; runs on the host (Python 3.11+ for tomllib).
+Stdlib only on Python 3.11+ (tomllib); on 3.10 it needs tomli, which the
+virtual environment ``make`` creates holds.
 """
 
 from __future__ import annotations
@@ -51,18 +52,23 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import tomllib
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10 (Ubuntu 22.04): make's venv has tomli
+    import tomli as tomllib
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import prerequisites
 import toml_writer
 from fixture_cache import build_lock, fixture_cache_dir
+from prerequisites import MissingPrerequisite, check_rust_toolchain
 
 log = logging.getLogger("rustup_mirror")
 
 HOST = "x86_64-unknown-linux-gnu"
 UPSTREAM_SERVER = "https://static.rust-lang.org"
-DEFAULT_TOOLCHAIN = Path.home() / ".rustup" / "toolchains" / f"stable-{HOST}"
-DEFAULT_RUSTUP = Path.home() / ".cargo" / "bin" / "rustup"
+DEFAULT_TOOLCHAIN = prerequisites.rust_toolchain()
+DEFAULT_RUSTUP = prerequisites.rustup_binary()
 
 # rustc/cargo/rust-std make the "minimal" profile; rustfmt and clippy are
 # cheap (~10 MB packed) and make "default" behave like upstream minus rust-docs.
@@ -483,6 +489,7 @@ def build_mirror(
     """
     dest = Path(dest or default_mirror_dir()).absolute()
     toolchain, rustup_binary = Path(toolchain), Path(rustup_binary)
+    check_rust_toolchain(toolchain, rustup_binary)
     key = _source_key(toolchain, rustup_binary)
     if _is_complete(dest, key):
         return dest
@@ -660,7 +667,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
 
-    root = build_mirror(args.dest)
+    try:
+        root = build_mirror(args.dest)
+    except MissingPrerequisite as problem:
+        print(problem, file=sys.stderr)
+        return 1
     if args.command == "build":
         print(root)
         return 0

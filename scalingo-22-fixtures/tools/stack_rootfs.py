@@ -54,6 +54,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fixture_cache import build_lock, fixture_cache_dir
+from prerequisites import MissingPrerequisite, apt_install_command
 
 log = logging.getLogger(__name__)
 
@@ -134,12 +135,61 @@ print(json.dumps({
 """
 
 
+# A fresh developer machine, for the test of the README's two commands: what
+# the README says a newcomer has (python3 with pip and venv, make, git, gcc)
+# and nothing of the project (no Rust, no PyYAML, no pytest, no debootstrap).
+FRESH_MACHINE_PACKAGES = (
+    "python3",
+    "python3-pip",
+    "python3-venv",
+    "make",
+    "git",
+    "gcc",
+    "libc6-dev",
+    "ca-certificates",
+)
+_FRESH_MACHINE_CHECK_SCRIPT = r"""
+import importlib.util, json, shutil, sys
+missing = [t for t in ("gcc", "git", "make", "pip3") if not shutil.which(t)]
+missing += [m for m in ("venv", "ensurepip", "pip") if importlib.util.find_spec(m) is None]
+tools = ("cargo", "rustc", "rustup", "debootstrap", "redis-server")
+forbidden = [t for t in tools if shutil.which(t)]
+forbidden += [m for m in ("yaml", "pytest", "tomli", "click") if importlib.util.find_spec(m)]
+print(json.dumps({"python": sys.version.split()[0], "missing": missing, "forbidden": forbidden}))
+"""
+
+
+@dataclass(frozen=True)
+class Flavour:
+    """What a root filesystem holds: a stack stand-in, or a fresh developer machine."""
+
+    name: str  # also the cache folder's prefix: <name>-<suite>
+    packages: tuple[str, ...]
+    check_script: str
+    # Ubuntu ships python3-pip and python3-venv in universe; Debian has no universe.
+    ubuntu_components: str = "main"
+
+    def components(self, suite: str) -> str:
+        return self.ubuntu_components if SUITES[suite].vendor == "ubuntu" else "main"
+
+
+STACK = Flavour("stack-rootfs", PACKAGES, _CHECK_SCRIPT)
+FRESH_MACHINE = Flavour(
+    "fresh-machine", FRESH_MACHINE_PACKAGES, _FRESH_MACHINE_CHECK_SCRIPT, "main,universe"
+)
+FLAVOURS = {flavour.name: flavour for flavour in (STACK, FRESH_MACHINE)}
+
+
 class RootfsError(RuntimeError):
     pass
 
 
-def default_rootfs_dir(suite: str = DEFAULT_SUITE) -> Path:
-    return fixture_cache_dir() / f"stack-rootfs-{suite}"
+class RootfsPrerequisiteError(RootfsError, MissingPrerequisite):
+    """The machine cannot build root filesystems (not root, no debootstrap): one sentence."""
+
+
+def default_rootfs_dir(suite: str = DEFAULT_SUITE, flavour: Flavour = STACK) -> Path:
+    return fixture_cache_dir() / f"{flavour.name}-{suite}"
 
 
 # --------------------------------------------------------------------------
@@ -251,8 +301,11 @@ def _debootstrap_source(suite: str) -> tuple[str, list[str]]:
 # --------------------------------------------------------------------------
 
 
-def _key(suite: str) -> dict:
-    return {"format": ROOTFS_FORMAT, "suite": suite, "packages": list(PACKAGES)}
+def _key(suite: str, flavour: Flavour = STACK) -> dict:
+    key = {"format": ROOTFS_FORMAT, "suite": suite, "packages": list(flavour.packages)}
+    if flavour is not STACK:  # the stack trees' keys predate flavours: keep them valid
+        key["flavour"] = flavour.name
+    return key
 
 
 def read_stamp(dest: Path) -> dict | None:
@@ -262,9 +315,9 @@ def read_stamp(dest: Path) -> dict | None:
         return None
 
 
-def is_complete(dest: Path, suite: str = DEFAULT_SUITE) -> bool:
+def is_complete(dest: Path, suite: str = DEFAULT_SUITE, flavour: Flavour = STACK) -> bool:
     stamp = read_stamp(dest)
-    return bool(stamp) and stamp.get("key") == _key(suite)
+    return bool(stamp) and stamp.get("key") == _key(suite, flavour)
 
 
 def _unescape(field: str) -> str:
@@ -304,9 +357,24 @@ def _remove_leftovers(dest: Path) -> None:
                 log.warning("could not remove %s: %s", stale, problem)
 
 
-def _debootstrap(target: Path, suite: str, mirror: str, options: list[str], log_path: Path) -> None:
+def _require_debootstrap() -> None:
     if shutil.which("debootstrap") is None:
-        raise RootfsError("debootstrap is not installed: apt-get install -y debootstrap")
+        raise RootfsPrerequisiteError(
+            "The stack stand-ins are built with debootstrap, which is not installed:"
+            f" run `{apt_install_command(['debootstrap'])}`."
+        )
+
+
+def _debootstrap(
+    target: Path,
+    suite: str,
+    mirror: str,
+    options: list[str],
+    log_path: Path,
+    packages: tuple[str, ...] = PACKAGES,
+    components: str = "main",
+) -> None:
+    _require_debootstrap()
     # An older debootstrap has no script named after a newer release: every
     # Ubuntu release uses the "gutsy" one, every Debian release "sid".
     scripts = Path("/usr/share/debootstrap/scripts")
@@ -321,8 +389,8 @@ def _debootstrap(target: Path, suite: str, mirror: str, options: list[str], log_
         "--",
         "debootstrap",
         "--variant=minbase",
-        "--components=main",
-        f"--include={','.join(PACKAGES)}",
+        f"--components={components}",
+        f"--include={','.join(packages)}",
         *options,
         suite,
         str(target),
@@ -384,11 +452,11 @@ def _finish(root: Path) -> None:
             remove_tree(debootstrap_dir)
 
 
-def _check(root: Path) -> dict:
+def _check(root: Path, script: str = _CHECK_SCRIPT) -> dict:
     result = subprocess.run(
         [
             *("chroot", str(root), "/usr/bin/env", "-i", f"PATH={SYSTEM_PATH}", "LANG=C.UTF-8"),
-            *("python3", "-I", "-c", _CHECK_SCRIPT),
+            *("python3", "-I", "-c", script),
         ],
         capture_output=True,
         text=True,
@@ -398,7 +466,7 @@ def _check(root: Path) -> dict:
     facts = json.loads(result.stdout)
     if facts["missing"] or facts["forbidden"]:
         raise RootfsError(
-            f"the new root filesystem is not stack-like: missing {facts['missing']}, "
+            f"the new root filesystem is not as planned: missing {facts['missing']}, "
             f"present but forbidden {facts['forbidden']}"
         )
     del facts["missing"], facts["forbidden"]
@@ -423,18 +491,28 @@ def _swap_into_place(built: Path, dest: Path) -> None:
         built.rename(dest)
 
 
-def build_rootfs(suite: str = DEFAULT_SUITE, dest: Path | None = None) -> Path:
-    """The stack root filesystem for ``suite``, built unless a complete one is cached."""
+def build_rootfs(
+    suite: str = DEFAULT_SUITE, dest: Path | None = None, flavour: Flavour = STACK
+) -> Path:
+    """The root filesystem for ``suite``, built unless a complete one is cached.
+
+    ``flavour`` says what it holds: a stack stand-in (the default), or
+    ``FRESH_MACHINE``, a developer machine before anything of the project.
+    """
     if suite not in SUITES:
         raise RootfsError(f"unsupported suite {suite!r}: use one of {', '.join(SUITES)}")
-    dest = Path(dest or default_rootfs_dir(suite)).absolute()
-    if is_complete(dest, suite):
+    dest = Path(dest or default_rootfs_dir(suite, flavour)).absolute()
+    if is_complete(dest, suite, flavour):
         return dest
     if os.geteuid() != 0:
-        raise RootfsError("building the stack root filesystem needs root (debootstrap, chroot)")
+        raise RootfsPrerequisiteError(
+            "Building a stack stand-in's root filesystem needs root (debootstrap, chroot):"
+            " run the command again with sudo."
+        )
+    _require_debootstrap()
     dest.parent.mkdir(parents=True, exist_ok=True)
     with build_lock(dest):
-        if is_complete(dest, suite):  # another process built it while we waited
+        if is_complete(dest, suite, flavour):  # another process built it while we waited
             return dest
         _remove_leftovers(dest)
         mirror, options = _debootstrap_source(suite)
@@ -444,14 +522,22 @@ def build_rootfs(suite: str = DEFAULT_SUITE, dest: Path | None = None) -> Path:
         try:
             log.info("debootstrap %s from %s into %s", suite, mirror, building)
             building.chmod(0o755)  # mkdtemp makes it 0700; it becomes the chroot's /
-            _debootstrap(building, suite, mirror, options, log_path)
+            _debootstrap(
+                building,
+                suite,
+                mirror,
+                options,
+                log_path,
+                flavour.packages,
+                flavour.components(suite),
+            )
             _finish(building)
-            facts = _check(building)
+            facts = _check(building, flavour.check_script)
             wanted = SUITES[suite].python
             if not facts["python"].startswith(wanted + "."):
                 raise RootfsError(f"{suite} has python3 {facts['python']}, not {wanted}")
             stamp = {
-                "key": _key(suite),
+                "key": _key(suite, flavour),
                 "mirror": mirror,
                 "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "build_seconds": round(time.monotonic() - started, 1),
@@ -471,14 +557,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=("build", "path"))
     parser.add_argument("--suite", default=DEFAULT_SUITE, choices=list(SUITES))
+    parser.add_argument("--flavour", default=STACK.name, choices=list(FLAVOURS))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    flavour = FLAVOURS[args.flavour]
     if args.command == "path":
-        print(default_rootfs_dir(args.suite))
+        print(default_rootfs_dir(args.suite, flavour))
         return 0
     started = time.monotonic()
     try:
-        root = build_rootfs(args.suite)
+        root = build_rootfs(args.suite, flavour=flavour)
+    except RootfsPrerequisiteError as problem:
+        print(problem, file=sys.stderr)
+        return 1
     except RootfsError as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 1

@@ -93,6 +93,12 @@ bind() {  # bind <host dir> <path inside> <ro|rw>
 [ -z "$SR_APP" ] || bind "$SR_APP" "$SR_APP_TARGET" rw
 [ -z "$SR_CACHE" ] || bind "$SR_CACHE" /tmp/cache rw
 [ -z "$SR_ENV" ] || bind "$SR_ENV" /tmp/env rw
+i=0
+while [ "$i" -lt "$SR_RO_COUNT" ]; do  # extra read-only binds: SR_RO_SRC_<i> on SR_RO_DST_<i>
+  eval "src=\$SR_RO_SRC_$i dst=\$SR_RO_DST_$i"
+  bind "$src" "$dst" ro
+  i=$((i + 1))
+done
 mount -t proc -o nosuid,nodev,noexec proc "$r/proc" || fail "cannot mount /proc"
 mount -t tmpfs -o nosuid,mode=755,size=64k tmpfs "$r/dev" || fail "cannot mount /dev"
 for node in null zero full random urandom tty; do
@@ -311,6 +317,7 @@ class StackRunner:
         timeout: float | None = None,
         input: str | None = None,
         chown: bool = True,
+        ro_mounts: Mapping[str, Path] | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """Run ``args`` inside and wait; stdout and stderr captured separately (text).
 
@@ -318,9 +325,21 @@ class StackRunner:
         ``build_id`` defaults to a random id, like Scalingo's request ids).
         Background processes the command leaves are killed when it exits.
         On timeout everything inside is killed and TimeoutExpired is raised.
+        ``ro_mounts`` maps more paths inside to host directories, bound read-only
+        (``docker run -v host:inside:ro``).
         """
         prepared = self._prepare(
-            args, app_dir, build_id, app_target, cache_dir, env_dir, user, extra_env, cwd, chown
+            args,
+            app_dir,
+            build_id,
+            app_target,
+            cache_dir,
+            env_dir,
+            user,
+            extra_env,
+            cwd,
+            chown,
+            ro_mounts,
         )
         try:
             popen = subprocess.Popen(
@@ -454,6 +473,7 @@ class StackRunner:
         extra_env: Mapping[str, str] | None,
         cwd: str,
         chown: bool,
+        ro_mounts: Mapping[str, Path] | None = None,
     ) -> _Prepared:
         args = [str(arg) for arg in args]
         if not args or "=" in args[0]:
@@ -478,6 +498,13 @@ class StackRunner:
                     chown_tree(folder, identity.uid, identity.gid)
             if self.buildpack is not None:
                 make_world_readable(self.buildpack)
+        binds = {}
+        for inside, host in (ro_mounts or {}).items():
+            if not inside.startswith("/") or ".." in inside.split("/") or inside == "/":
+                raise StackRunnerError(f"bad mount point {inside!r}")
+            if not Path(host).is_dir():
+                raise StackRunnerError(f"{host} is not a directory to mount on {inside}")
+            binds[inside] = Path(host).absolute()
         scratch = Path(tempfile.mkdtemp(prefix="stack-run-", dir=self.tmp_root))
         for part in ("upper", "work", "root"):
             (scratch / part).mkdir()
@@ -497,7 +524,11 @@ class StackRunner:
             "SR_USERSPEC": identity.userspec if identity else "",
             "SR_GROUPS": str(identity.gid) if identity else "",
             "SR_CWD": cwd,
+            "SR_RO_COUNT": str(len(binds)),
         }
+        for number, (inside, host) in enumerate(binds.items()):
+            env[f"SR_RO_SRC_{number}"] = str(host)
+            env[f"SR_RO_DST_{number}"] = inside
         assignments = [f"{name}={value}" for name, value in self.environment(extra_env).items()]
         command = [
             "unshare",

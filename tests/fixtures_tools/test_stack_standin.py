@@ -296,6 +296,26 @@ def test_loopback_server_on_the_host_is_reachable(
 
 
 @needs_root
+def test_more_host_dirs_are_mounted_read_only(
+    runner: stack_runner.StackRunner, tmp_path: Path
+) -> None:
+    shared = tmp_path / "shared dir"  # a space on purpose
+    shared.mkdir()
+    (shared / "file").write_text("from the host\n")
+    script = 'cat "$1/file"; touch "$1/new" 2>/dev/null && echo writable || echo read-only'
+    result = runner.run(
+        ["/bin/sh", "-c", script, "sh", "/opt/shared"],
+        ro_mounts={"/opt/shared": shared},
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "from the host\nread-only\n"
+    assert sorted(p.name for p in shared.iterdir()) == ["file"]
+    with pytest.raises(stack_runner.StackRunnerError, match="bad mount point"):
+        runner.run(["true"], ro_mounts={"relative": shared})
+
+
+@needs_root
 def test_nothing_stays_mounted_or_running_on_the_host(
     runner: stack_runner.StackRunner, dirs: dict[str, Path], tmp_path: Path
 ) -> None:

@@ -52,9 +52,13 @@ def _is_private_dir(path: Path) -> bool:
     )
 
 
+def shared_root_path() -> Path:
+    return Path(tempfile.gettempdir()) / f"classic-bp-{os.getuid()}"
+
+
 def _shared_root() -> Path | None:
     """The per-user fixed root, created if needed; None if it cannot be trusted."""
-    root = Path(tempfile.gettempdir()) / f"classic-bp-{os.getuid()}"
+    root = shared_root_path()
     with contextlib.suppress(FileExistsError, OSError):
         root.mkdir(mode=0o700)
     return root if _is_private_dir(root) else None

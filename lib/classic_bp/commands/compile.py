@@ -26,7 +26,8 @@ from ..layer import open_cache
 from ..platform import output, stack
 from ..rust.environment import RustInstall, cargo_environment
 from ..rust.install import install_rust
-from ..rust.tools import tools_step
+from ..rust.tools import ship_runtime_tools, tools_step
+from ..slug import emk_layout
 from ..slug.clean import clean_step
 from ..slug.runtime import write_runtime
 from ..slug.sbom import sbom_step
@@ -78,6 +79,8 @@ def prepare_build(context: BuildContext, process_env: Mapping[str, str]) -> Prep
     # Last: from here on the caller's try/finally puts cargo's home back and
     # gives up the fixed path.
     fixed = fixed_path.claim(context.build_dir)
+    if not fixed.stable:
+        output.detail(errors.fixed_path_unavailable(fixed_path.shared_root_path()))
     try:
         shared_cache, environment = sccache.set_up_step(
             layout, sccache_fetch, environment, fixed.root
@@ -109,14 +112,33 @@ def _compile_prepared(context: BuildContext, build: PreparedBuild, started: floa
     app = build_step(
         config, build.layout, build.fixed, rust.cargo, build.target_dir, environment, build.sources
     )
+    tools = ship_runtime_tools(build.layout, config.tools, context.build_dir)
+    if tools:
+        output.detail(errors.runtime_tools_shipped(tools))
+    legacy_links = _emk_layout(context.build_dir, config, (*app.binaries, *tools))
     if config.write_sbom:
         sbom_step(context.build_dir, rust.cargo, environment)
     write_runtime(
-        context.build_dir, context.buildpack_dir, config.project, app.binaries, environment
+        context.build_dir,
+        context.buildpack_dir,
+        config.project,
+        app.binaries,
+        environment,
+        target_links=config.emk_layout is not None,
     )
-    clean_step(context.build_dir, config.include_files, config.exclude_files)
+    clean_step(context.build_dir, (*config.include_files, *legacy_links), config.exclude_files)
     build.finish()
     output.step(errors.build_succeeded(app.binaries, rust.version, _elapsed(started)))
+
+
+def _emk_layout(build_dir: Path, config: BuildConfig, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The old Heroku Rust buildpack's slug shape, when the app expects it."""
+    if config.emk_layout is None:
+        return ()
+    folders = [build_dir, *(package.directory for package in config.install.packages)]
+    links = tuple(emk_layout.link_binaries(build_dir, folders, names))
+    output.detail(errors.emk_layout_kept(config.emk_layout, config.include_from_user))
+    return links
 
 
 def _elapsed(started: float) -> str:

@@ -17,12 +17,19 @@ from ..cargo.project import CargoProject, load_project
 from ..fetch.urls import display_url
 from ..platform.env_dir import FALSE_VALUES, TRUE_VALUES, Settings
 from ..platform.stack import cpu_arch
+from ..slug import emk_layout
 from . import slug_patterns, toolchain_request
 from .install_args import ARGS_VARIABLE, MEMBERS_VARIABLE, InstallPlan, plan_install
 from .rust_version import VERSION_VARIABLE as RUST_VERSION_VARIABLE
 from .rust_version import check_spec as check_rust_version
 from .toolchain_request import ToolchainRequest
-from .tools import TOOLS_ARGS_VARIABLE, TOOLS_VARIABLE, ToolsPlan, plan_tools
+from .tools import (
+    RUNTIME_TOOLS_VARIABLE,
+    TOOLS_ARGS_VARIABLE,
+    TOOLS_VARIABLE,
+    ToolsPlan,
+    plan_tools,
+)
 
 DEFAULT_DIST_SERVER = "https://static.rust-lang.org"
 DEFAULT_UPDATE_ROOT = "https://static.rust-lang.org/rustup"
@@ -54,6 +61,9 @@ class BuildConfig:
     registry_mirror: RegistryMirror | None
     install: InstallPlan
     tools: ToolsPlan
+    # Why the slug keeps the old Heroku Rust buildpack's shape (emk_layout.py), or None.
+    emk_layout: str | None
+    include_from_user: bool
     include_files: tuple[str, ...]
     exclude_files: tuple[str, ...]
     rustup_enabled: bool = True
@@ -179,8 +189,11 @@ def host_triple() -> str:
     return f"{cpu_arch()}-unknown-linux-gnu"
 
 
-def load_config(build_dir: Path, settings: Settings, skip_build: bool = False) -> BuildConfig:
+def load_config(
+    build_dir: Path, settings: Settings, skip_build: bool = False, has_rustconfig: bool = False
+) -> BuildConfig:
     project = load_project(build_dir)
+    emk_reason = emk_layout.reason(build_dir, has_rustconfig)
     if not project.binary_packages() and not skip_build:
         raise errors.no_binary_targets(build_dir, [package.name for package in project.packages])
     install = plan_install(
@@ -212,12 +225,16 @@ def load_config(build_dir: Path, settings: Settings, skip_build: bool = False) -
         registry_mirror=_registry_mirror(settings),
         install=install,
         tools=plan_tools(
-            _setting(settings, TOOLS_VARIABLE), _setting(settings, TOOLS_ARGS_VARIABLE)
+            _setting(settings, TOOLS_VARIABLE),
+            _setting(settings, TOOLS_ARGS_VARIABLE),
+            _setting(settings, RUNTIME_TOOLS_VARIABLE),
         ),
+        emk_layout=emk_reason,
+        include_from_user=bool((settings.get(slug_patterns.INCLUDE_VARIABLE) or "").strip()),
         include_files=slug_patterns.parse_patterns(
             slug_patterns.INCLUDE_VARIABLE,
             settings.get(slug_patterns.INCLUDE_VARIABLE),
-            slug_patterns.DEFAULT_INCLUDE,
+            emk_layout.KEEP_EVERYTHING if emk_reason else slug_patterns.DEFAULT_INCLUDE,
         ),
         exclude_files=slug_patterns.parse_patterns(
             slug_patterns.EXCLUDE_VARIABLE,

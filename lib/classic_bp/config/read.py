@@ -31,7 +31,9 @@ def read_configuration(
             _describe_migration(migration)
         settings = Settings(app_env, process_env, migration.settings if migration else {})
         skip_build = migration.skip_build if migration else False
-        config = load_config(build_dir, settings, skip_build=skip_build)
+        config = load_config(
+            build_dir, settings, skip_build=skip_build, has_rustconfig=migration is not None
+        )
         _describe_config(config, settings, build_dir)
     return settings, config
 

@@ -93,7 +93,8 @@ def migrate(app_dir: Path) -> Migration | None:
             f"{' and '.join(sources)} -> BP_CARGO_INSTALL_ARGS={settings['BP_CARGO_INSTALL_ARGS']}"
         )
     if values.get("RUST_INSTALL_DIESEL", "").lower() in TRUE_VALUES:
-        maps("RUST_INSTALL_DIESEL", "BP_CARGO_INSTALL_TOOLS", "diesel_cli")
+        # The old buildpack shipped diesel with the app, for the release phase.
+        maps("RUST_INSTALL_DIESEL", "BP_CARGO_RUNTIME_TOOLS", "diesel_cli")
         if values.get("DIESEL_FLAGS"):
             maps("DIESEL_FLAGS", "BP_CARGO_INSTALL_TOOLS_ARGS", values["DIESEL_FLAGS"])
     skip_build = values.get("RUST_SKIP_BUILD", "").lower() in TRUE_VALUES

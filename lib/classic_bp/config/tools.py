@@ -1,4 +1,4 @@
-"""BP_CARGO_INSTALL_TOOLS and its arguments, parsed into a ToolsPlan.
+"""BP_CARGO_INSTALL_TOOLS, BP_CARGO_RUNTIME_TOOLS and their arguments, parsed into a ToolsPlan.
 
 Here, not in rust/tools.py which installs them, so that a malformed tool
 spec fails the build while the configuration is read, before any download.
@@ -14,6 +14,7 @@ from .install_args import refuse_owned_flags, split_arguments
 
 TOOLS_VARIABLE = "BP_CARGO_INSTALL_TOOLS"
 TOOLS_ARGS_VARIABLE = "BP_CARGO_INSTALL_TOOLS_ARGS"
+RUNTIME_TOOLS_VARIABLE = "BP_CARGO_RUNTIME_TOOLS"
 TOOL_SPEC = re.compile(
     r"(?P<name>[A-Za-z0-9][A-Za-z0-9_-]*)(?:@(?P<version>[0-9A-Za-z.+^~=<>*-]+))?\Z"
 )
@@ -23,16 +24,27 @@ TOOL_SPEC = re.compile(
 class ToolsPlan:
     specs: tuple[str, ...]
     arguments: tuple[str, ...]
+    # Crate names of the tools whose binaries also go into the slug.
+    shipped: tuple[str, ...] = ()
 
     def names(self) -> tuple[str, ...]:
         return tuple(spec.split("@", 1)[0] for spec in self.specs)
 
 
-def plan_tools(tools_value: str | None, args_value: str | None) -> ToolsPlan:
-    specs = tuple((tools_value or "").split())
+def _specs(variable: str, value: str | None) -> tuple[str, ...]:
+    specs = tuple((value or "").split())
     for spec in specs:
         if not TOOL_SPEC.match(spec):
-            raise errors.invalid_tool_spec(spec)
+            raise errors.invalid_tool_spec(spec, variable)
+    return specs
+
+
+def plan_tools(
+    tools_value: str | None, args_value: str | None, runtime_value: str | None = None
+) -> ToolsPlan:
+    runtime = _specs(RUNTIME_TOOLS_VARIABLE, runtime_value)
+    specs = tuple(dict.fromkeys(_specs(TOOLS_VARIABLE, tools_value) + runtime))
     arguments = split_arguments(TOOLS_ARGS_VARIABLE, args_value) if args_value else []
     refuse_owned_flags(TOOLS_ARGS_VARIABLE, arguments)
-    return ToolsPlan(specs, tuple(arguments))
+    shipped = tuple(dict.fromkeys(spec.split("@", 1)[0] for spec in runtime))
+    return ToolsPlan(specs, tuple(arguments), shipped)

@@ -1,8 +1,13 @@
-"""Step: cargo-installed build tools (BP_CARGO_INSTALL_TOOLS), kept in the cache.
+"""Step: cargo-installed tools (BP_CARGO_INSTALL_TOOLS), kept in the cache.
 
 Tools such as diesel_cli or cargo-nextest are installed before the app is
-compiled, are on PATH during the build (and bin/test), and never reach the
-slug: they live in CACHE_DIR.
+compiled and are on PATH during the build (and bin/test). They live in
+CACHE_DIR and never reach the slug, except the runtime tools
+(BP_CARGO_RUNTIME_TOOLS: diesel_cli, sqlx-cli, sea-orm-cli, refinery_cli for
+a release-phase migration), whose binaries are also copied into the slug's
+``bin/`` next to the app's. They are built on the builder, which runs the
+stack's image, so they link against the stack's libraries. Which binaries
+a tool has comes from cargo's own install record (``.crates2.json``).
 
 Cache invalidation: keyed on the tool list (names and versions), the extra
 arguments and the exact rustc. A change reinstalls all of them; otherwise
@@ -11,6 +16,8 @@ they are reused without touching the registry.
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -19,7 +26,9 @@ from ..cache import CacheLayout
 from ..config.tools import ToolsPlan
 from ..layer import Layer
 from ..platform import output
-from .environment import INSTALL_TRACKING_FILES, RustInstall
+from .environment import RustInstall
+
+INSTALL_RECORD = ".crates2.json"
 
 LAYER = Layer(
     name="tools",
@@ -51,9 +60,37 @@ def install_tools(
         returncode = output.stream_command(command, env=environment)
         if returncode != 0:
             raise errors.tool_install_failed(spec, returncode)
-    for name in INSTALL_TRACKING_FILES:
-        (layout.tools_root / name).unlink(missing_ok=True)
+    (layout.tools_root / ".crates.toml").unlink(missing_ok=True)
     LAYER.save(layout, wanted)
+
+
+def _binaries_by_crate(layout: CacheLayout) -> dict[str, list[str]]:
+    """cargo's record: ``{"installs": {"diesel_cli 2.2.4 (registry+...)": {"bins": [...]}}}``."""
+    try:
+        installs = json.loads((layout.tools_root / INSTALL_RECORD).read_text()).get("installs")
+    except (OSError, ValueError, AttributeError):
+        return {}
+    found: dict[str, list[str]] = {}
+    for package, entry in (installs or {}).items():
+        if isinstance(entry, dict) and isinstance(entry.get("bins"), list):
+            found[package.split(" ", 1)[0]] = [str(name) for name in entry["bins"]]
+    return found
+
+
+def ship_runtime_tools(layout: CacheLayout, plan: ToolsPlan, build_dir: Path) -> list[str]:
+    """Copy the runtime tools' binaries into the slug's bin/; return their names."""
+    by_crate = _binaries_by_crate(layout)
+    shipped = []
+    for crate in plan.shipped:
+        binaries = by_crate.get(crate)
+        if not binaries:
+            raise errors.runtime_tool_missing(crate, layout.tools_root / INSTALL_RECORD)
+        for name in binaries:
+            destination = build_dir / "bin" / name
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(tools_bin(layout) / name, destination)
+            shipped.append(name)
+    return shipped
 
 
 def tools_step(

@@ -1,8 +1,11 @@
 """Which binary serves the web, and the process types the platform starts.
 
 The web process is the binary named ``web``; else the root package's
-``default-run``; else its binary named after the package; else the only
-binary. Every other binary gets a process type named after it. A Rocket app
+``default-run``; else the only binary; else the one binary whose package
+depends on an HTTP server crate, directly or through a library of the
+workspace (as other Rust deploy tools pick it); else the root package's
+binary named after the package. Every other binary gets a process type
+named after it. A Rocket app
 is told the platform's port and to listen on every interface, as Rocket
 reads its own ROCKET_* variables instead of $PORT.
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,15 +28,58 @@ INVALID_PROCESS_CHARS = re.compile(r"[^A-Za-z0-9_-]")
 ROCKET_ENVIRONMENT = {"ROCKET_PORT": "$PORT", "ROCKET_ADDRESS": "0.0.0.0"}
 
 
-def choose_web(project: CargoProject, installed: Sequence[str]) -> str | None:
+# Crates whose presence makes a binary a web server (axum, actix-web, ...).
+HTTP_SERVER_CRATES = frozenset(
+    {"axum", "actix-web", "rocket", "warp", "poem", "hyper", "salvo", "tide"}
+)
+
+
+@dataclass(frozen=True)
+class WebChoice:
+    """The web binary (None when there is none), why, and the candidates if unsure."""
+
+    binary: str | None
+    reason: str
+    candidates: tuple[str, ...] = ()
+
+
+def _serves_http(project: CargoProject) -> set[str]:
+    """Packages depending on an HTTP server crate, directly or via workspace libraries."""
+    by_name = {package.name: package for package in project.packages}
+    serving: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for package in project.packages:
+            if package.name in serving:
+                continue
+            if package.dependencies & (HTTP_SERVER_CRATES | serving):
+                serving.add(package.name)
+                changed = True
+    return {name for name in serving if name in by_name}
+
+
+def choose_web(project: CargoProject, installed: Sequence[str]) -> WebChoice:
     if "web" in installed:
-        return "web"
+        return WebChoice("web", "it is named `web`")
     root_package = next((p for p in project.packages if p.directory == project.root), None)
-    if root_package is not None:
-        for candidate in (root_package.default_run, root_package.name):
-            if candidate in installed:
-                return candidate
-    return installed[0] if len(installed) == 1 else None
+    if root_package is not None and root_package.default_run in installed:
+        return WebChoice(root_package.default_run, "it is the root package's `default-run`")
+    if len(installed) == 1:
+        return WebChoice(installed[0], "it is the only binary")
+    serving = _serves_http(project)
+    servers = tuple(
+        name
+        for name in installed
+        if (package := project.package_of(name)) is not None and package.name in serving
+    )
+    if len(servers) == 1:
+        crates = sorted(project.package_of(servers[0]).dependencies & HTTP_SERVER_CRATES)
+        through = ", ".join(crates) if crates else "a workspace library that serves HTTP"
+        return WebChoice(servers[0], f"it is the only binary that depends on {through}")
+    if root_package is not None and root_package.name in installed:
+        return WebChoice(root_package.name, "it is named after the root package")
+    return WebChoice(None, "no binary is the web server", servers or tuple(installed))
 
 
 def web_environment(project: CargoProject, web: str | None) -> dict[str, str]:

@@ -37,20 +37,32 @@ def read_process_types(build_dir: Path) -> dict[str, str]:
     return types
 
 
-def _binary_for(command: str, web_binary: str | None, binaries: tuple[str, ...]) -> str:
-    for pattern in (TARGET_BINARY, CARGO_RUN_BIN):
-        match = pattern.search(command)
-        if match:
-            return match["binary"]
-    return web_binary or (binaries[0] if binaries else "<binary>")
+def _suggestion(command: str, web_binary: str | None, binaries: tuple[str, ...]) -> str:
+    """The command with its binary at /app/bin, its own arguments kept."""
+    target = TARGET_BINARY.search(command)
+    if target is not None:
+        start = target.start("binary") - len("target/")
+        start = command.rfind(" ", 0, start) + 1  # the whole path: ./target/..., app/target/...
+        return f"{command[:start]}/app/bin/{command[target.end() :].join([target['binary'], ''])}"
+    named = CARGO_RUN_BIN.search(command)
+    binary = named["binary"] if named else web_binary or (binaries[0] if binaries else "<binary>")
+    arguments = command.split(" -- ", 1)[1] if " -- " in command else ""
+    return f"/app/bin/{binary} {arguments}".rstrip()
 
 
 def problems(
-    build_dir: Path, web_binary: str | None, binaries: tuple[str, ...]
+    build_dir: Path,
+    web_binary: str | None,
+    binaries: tuple[str, ...],
+    target_links: bool = False,
 ) -> list[ProcfileProblem]:
+    """Commands that cannot run in the slug. With ``target_links`` (emk_layout.py),
+    binaries under target/ are there, so only cargo commands are problems."""
     found = []
     for name, command in read_process_types(build_dir).items():
-        if CARGO_COMMAND.search(command) or TARGET_BINARY.search(command):
-            binary = _binary_for(command, web_binary if name == "web" else None, binaries)
-            found.append(ProcfileProblem(name, command, f"{name}: /app/bin/{binary}"))
+        runs_cargo = bool(CARGO_COMMAND.search(command))
+        if runs_cargo or (TARGET_BINARY.search(command) and not target_links):
+            web = web_binary if name == "web" else None
+            suggestion = f"{name}: {_suggestion(command, web, binaries)}"
+            found.append(ProcfileProblem(name, command, suggestion))
     return found

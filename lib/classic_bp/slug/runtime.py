@@ -54,30 +54,39 @@ def write_runtime(
     project: CargoProject | None,
     binaries: tuple[str, ...],
     environment: Mapping[str, str],
+    target_links: bool = False,
 ) -> None:
-    """Everything the slug needs to run; ``project`` is None when nothing was compiled."""
+    """Everything the slug needs to run; ``project`` is None when nothing was compiled.
+
+    ``target_links``: the slug keeps the old buildpack's target/release/ links."""
     if project is None:
         write_profile_script(build_dir)
         write_export(buildpack_dir, environment)
         return
     with output.timed_step("Writing runtime configuration"):
-        web = process_types.choose_web(project, binaries)
+        choice = process_types.choose_web(project, binaries)
+        web = choice.binary
+        if web is not None and len(binaries) > 1:
+            output.detail(f"The web process runs {web}: {choice.reason}")
         web_env = process_types.web_environment(project, web)
         process_types.write_metadata(build_dir, web, binaries, web_env)
         write_profile_script(build_dir)
         write_export(buildpack_dir, environment)
         for name, command in process_types.process_types(web, binaries, web_env).items():
             output.detail(f"Default process type {name}: {command}")
-        _check_procfile(build_dir, web, binaries)
+        _check_procfile(build_dir, web, binaries, target_links)
+        if web is None and not procfile.read_process_types(build_dir):
+            output.warning(errors.no_web_process(choice.candidates))
 
 
-def _check_procfile(build_dir: Path, web: str | None, binaries: tuple[str, ...]) -> None:
-    declared = procfile.read_process_types(build_dir)
-    if declared:
+def _check_procfile(
+    build_dir: Path, web: str | None, binaries: tuple[str, ...], target_links: bool
+) -> None:
+    if procfile.read_process_types(build_dir):
         output.detail("The app's Procfile is kept and wins over the default process types")
-    for problem in procfile.problems(build_dir, web, binaries):
+    for problem in procfile.problems(build_dir, web, binaries, target_links):
         output.warning(
-            errors.procfile_runs_cargo(problem.process_type, problem.command, problem.suggestion)
+            errors.procfile_runs_cargo(
+                problem.process_type, problem.command, problem.suggestion, target_links
+            )
         )
-    if web is None and not declared:
-        output.warning(errors.no_web_process())

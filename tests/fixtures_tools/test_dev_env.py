@@ -1,0 +1,182 @@
+"""`make run` and `make test` on a machine that lacks something: one sentence, the fix.
+
+dev_env.py (what both commands run first), the demo and the fixture tools
+report a missing prerequisite as one sentence naming the fix, never a
+traceback. The full fresh-machine run is tests/test_fresh_machine.py.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import crates_registry
+import demo
+import dev_env
+import prerequisites
+from platform_runner import APPS_DIR, REPO_ROOT
+
+TOOLS = REPO_ROOT / "scalingo-22-fixtures" / "tools"
+
+
+def one_sentence(text: str) -> str:
+    """The text, checked to be a single line (a sentence, not a traceback)."""
+    lines = text.strip().splitlines()
+    assert len(lines) == 1, text
+    assert "Traceback" not in text
+    return lines[0]
+
+
+def run_tool(args: list[str], home: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env={**os.environ, "HOME": str(home), **env},
+        timeout=120,
+    )
+
+
+def test_no_rust_toolchain_is_one_sentence_naming_rustup(tmp_path: Path) -> None:
+    for purpose in ("run", "test"):
+        result = run_tool([str(TOOLS / "dev_env.py"), purpose], tmp_path)
+        assert result.returncode == 1
+        sentence = one_sentence(result.stderr)
+        assert sentence.startswith("The local rustup mirror is built from the machine's Rust")
+        assert f"{tmp_path}/.cargo/bin/rustup is missing" in sentence
+        assert "https://sh.rustup.rs" in sentence
+
+
+def test_the_demo_and_the_mirror_tool_say_the_same_without_a_toolchain(tmp_path: Path) -> None:
+    cache = str(tmp_path / "cache")
+    for args in ([str(TOOLS / "demo.py")], [str(TOOLS / "rustup_mirror.py"), "build"]):
+        result = run_tool(args, tmp_path, CLASSIC_BP_FIXTURE_CACHE=cache)
+        assert result.returncode == 1, result.stderr
+        assert "https://sh.rustup.rs" in one_sentence(result.stderr)
+
+
+def test_no_crate_sources_is_one_sentence_with_the_apt_command(tmp_path: Path) -> None:
+    # The tool's --sources default is Debian's path; ask for a missing one.
+    result = run_tool(
+        [
+            str(TOOLS / "crates_registry.py"),
+            "build",
+            str(tmp_path / "registry"),
+            "--sources",
+            str(tmp_path / "none"),
+        ],
+        tmp_path,
+    )
+    assert result.returncode == 1
+    sentence = one_sentence(result.stderr)
+    assert f"{tmp_path / 'none'} is missing" in sentence
+    assert f"xargs -a {prerequisites.CRATES_APT_PACKAGES}" in sentence
+    with pytest.raises(FileNotFoundError):  # what callers caught before stays true
+        crates_registry.build_registry(tmp_path / "registry", tmp_path / "none")
+
+
+def test_the_demo_needs_the_crates_registry_only_for_apps_with_crates() -> None:
+    assert demo.registry_crates(APPS_DIR / "web-std") == 0
+    assert demo.registry_crates(APPS_DIR / "bench-service") > 10
+
+
+def test_make_test_without_root_names_sudo_and_the_missing_packages(monkeypatch, capsys) -> None:
+    monkeypatch.setattr(dev_env, "is_root", lambda: False)
+    monkeypatch.setattr(prerequisites, "is_root", lambda: False)
+    monkeypatch.setattr(dev_env, "check_rust_toolchain", lambda: None)
+    monkeypatch.setattr(dev_env, "missing_packages", lambda packages: ["debootstrap"])
+    assert dev_env.main(["test"]) == 1
+    sentence = one_sentence(capsys.readouterr().err)
+    assert "needs root: run `sudo make test`" in sentence
+    assert "`sudo apt-get install -y --no-install-recommends debootstrap`" in sentence
+
+
+def test_make_test_as_root_installs_only_the_missing_packages(monkeypatch) -> None:
+    commands: list[list[str]] = []
+
+    def fake_run(command, **kwargs):
+        commands.append(list(command))
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(dev_env, "is_root", lambda: True)
+    monkeypatch.setattr(dev_env, "missing_packages", lambda packages: ["redis-server"])
+    monkeypatch.setattr(dev_env.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(dev_env.subprocess, "run", fake_run)
+    dev_env.ensure_apt_packages(dev_env.test_packages(), "`make test`")
+    assert commands == [
+        ["apt-get", "update", "-qq"],
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "redis-server"],
+    ]
+
+
+def test_the_suite_needs_debootstrap_redis_and_every_crate_package() -> None:
+    packages = dev_env.test_packages()
+    assert packages[:2] == ["debootstrap", "redis-server"]
+    assert "librust-serde-json-dev" in packages
+    assert len(packages) == 2 + len(prerequisites.crate_packages())
+
+
+def test_no_venv_module_is_one_sentence_naming_the_package(
+    monkeypatch, tmp_path: Path, capsys
+) -> None:
+    monkeypatch.setattr(dev_env, "check_rust_toolchain", lambda: None)
+    monkeypatch.setattr(dev_env, "check_c_compiler", lambda: None)
+    monkeypatch.setattr(dev_env.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(dev_env.sys, "executable", "/usr/bin/python3")
+    monkeypatch.setattr(prerequisites, "is_root", lambda: False)
+    assert dev_env.main(["run", "--venv", str(tmp_path / "venv")]) == 1
+    sentence = one_sentence(capsys.readouterr().err)
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    assert "Python's venv module is missing" in sentence
+    assert f"`sudo apt-get install -y --no-install-recommends python{version}-venv`" in sentence
+    assert not (tmp_path / "venv").exists()
+
+
+def test_make_passes_pytest_args_and_uses_the_venv() -> None:
+    dry_run = subprocess.run(
+        ["make", "-n", "test", "PYTEST_ARGS=-x tests/test_detect.py"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert ".venv/bin/python -m pytest -x tests/test_detect.py" in dry_run
+    assert "dev_env.py test --venv .venv" in dry_run
+
+
+def test_nothing_installs_into_the_system_python() -> None:
+    for path in (REPO_ROOT / "Makefile", REPO_ROOT / ".ci" / "run"):
+        text = path.read_text()
+        assert "pip install" not in text, path
+        assert "python3 -m pip" not in text, path
+
+
+def test_many_missing_crate_packages_are_named_by_their_list_file() -> None:
+    command = dev_env.install_command(dev_env.test_packages())
+    assert command.endswith(
+        "apt-get install -y --no-install-recommends debootstrap redis-server"
+        f" $(cat {prerequisites.CRATES_APT_PACKAGES})"
+    )
+
+
+def test_crate_packages_missing_from_ubuntu_say_the_suite_needs_debian_12(monkeypatch) -> None:
+    def fake_run(command, **kwargs):
+        return subprocess.CompletedProcess(command, 100 if "install" in command else 0, "", "")
+
+    monkeypatch.setattr(dev_env, "is_root", lambda: True)
+    monkeypatch.setattr(dev_env, "missing_packages", lambda packages: packages)
+    monkeypatch.setattr(dev_env.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(dev_env.subprocess, "run", fake_run)
+    monkeypatch.setattr(
+        dev_env, "os_release", lambda: {"ID": "ubuntu", "PRETTY_NAME": "Ubuntu 24.04.3 LTS"}
+    )
+    with pytest.raises(prerequisites.MissingPrerequisite) as problem:
+        dev_env.ensure_apt_packages(dev_env.test_packages(), "`make test`")
+    sentence = one_sentence(str(problem.value))
+    assert "Ubuntu 24.04.3 LTS lacks some of them" in sentence
+    assert sentence.endswith("run `make test` on Debian 12 (`make run` needs no crate package).")

@@ -1,0 +1,143 @@
+"""The README's first command on a fresh machine: `make run`, with nothing done first.
+
+The machine is a Debian 12 (or Ubuntu 22.04, 24.04) root filesystem built the
+way the stack stand-ins are (scalingo-22-fixtures/tools/stack_rootfs.py,
+flavour ``FRESH_MACHINE``, cached like them):
+python3 with pip and venv, make, git, gcc, libc6-dev and nothing of the
+project (no PyYAML, no pytest, no Debian crate packages, no debootstrap). The
+host's Rust toolchain (~/.rustup and ~/.cargo/bin) is mounted read-only, as
+the README asks a newcomer to have it. The project is cloned from the
+committed HEAD of this checkout (uncommitted changes are not part of it), and
+`make run` must set itself up (its virtual environment, its stand-ins), build
+the sample app through detect, compile and release, and get the app's answer.
+
+The chroot shares the host's network: pip and the buildpack fetch their
+packages from PyPI (or PIP_INDEX_URL), and the loopback mirrors work inside.
+It is a machine on the host's network, so it trusts what the host trusts
+(/etc/ssl/certs, read-only: behind a TLS-inspecting proxy, the proxy's CA is
+only there) and gets the host's proxy and pip index settings.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from platform_runner import REPO_ROOT
+from prerequisites import check_rust_toolchain, rust_toolchain, rustup_binary
+from stack_rootfs import FRESH_MACHINE, SYSTEM_PATH, build_rootfs
+from stack_runner import StackRunner
+
+pytestmark = pytest.mark.slow
+
+# What a machine on this network is told about it (pip's own config file aside).
+NETWORK_SETTINGS = (
+    "PIP_INDEX_URL",
+    "PIP_TRUSTED_HOST",
+    "PIP_DEFAULT_TIMEOUT",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+)
+ANSWER = re.compile(
+    r"^GET http://127\.0\.0\.1:\d+/hello -> Hello from a Rust web-std app at /hello$"
+)
+
+
+def committed_head(destination: Path) -> tuple[Path, str]:
+    """A bundle of this checkout's HEAD (what `git clone` of it gets) and its commit."""
+    bundle = destination / "project.bundle"
+    subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "bundle", "create", str(bundle), "HEAD"],
+        check=True,
+        capture_output=True,
+    )
+    commit = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return bundle, commit
+
+
+def make_in_a_fresh_machine(
+    suite: str, tmp_path: Path, make_command: str
+) -> tuple[subprocess.CompletedProcess[str], str, str]:
+    """Clone the committed HEAD in a fresh ``suite`` machine and run ``make_command`` there.
+
+    Returns the run, its commit and a log for assertion messages.
+    """
+    check_rust_toolchain()
+    rootfs = build_rootfs(suite, flavour=FRESH_MACHINE)
+    source = tmp_path / "source"
+    source.mkdir()
+    bundle, commit = committed_head(source)
+    script = (
+        "set -e\n"
+        f"git -c advice.detachedHead=false clone -q /source/{bundle.name} /root/project\n"
+        "cd /root/project\n"
+        'echo "commit $(git rev-parse HEAD)"\n'
+        f"{make_command}\n"
+    )
+    env = {name: os.environ[name] for name in NETWORK_SETTINGS if os.environ.get(name)}
+    env.update(HOME="/root", PATH=SYSTEM_PATH, PIP_CERT="/etc/ssl/certs/ca-certificates.crt")
+    runner = StackRunner(rootfs, stack="scalingo-22")
+    result = runner.run(
+        ["/bin/sh", "-c", script],
+        app_dir=source,
+        app_target="/source",
+        extra_env=env,
+        ro_mounts={
+            "/root/.rustup": rust_toolchain().parents[1],
+            "/root/.cargo/bin": rustup_binary().parent,
+            "/etc/ssl/certs": Path("/etc/ssl/certs"),
+        },
+        timeout=1800,
+    )
+    log = f"stdout:\n{result.stdout[-6000:]}\nstderr:\n{result.stderr[-4000:]}"
+    assert result.returncode == 0, log
+    assert f"commit {commit}\n" in result.stdout, log
+    return result, commit, log
+
+
+# Debian 12 (Python 3.11); Ubuntu 22.04 (3.10: tomli comes from the venv) and
+# 24.04 (3.12, an externally managed system Python).
+FRESH_MACHINES = ("bookworm", "jammy", "noble")
+
+
+@pytest.mark.parametrize("suite", FRESH_MACHINES)
+def test_make_run_works_on_a_fresh_machine_with_only_the_rust_toolchain(
+    suite: str, tmp_path: Path
+) -> None:
+    result, _, log = make_in_a_fresh_machine(suite, tmp_path, "make run")
+    lines = result.stdout.splitlines()
+    assert "make: creating the virtual environment /root/project/.venv (once)" in lines, log
+    assert "web-std needs no crate from a registry: the crates.io stand-in is not started." in lines
+    assert '  "web": "/app/bin/web-std"' in lines, log  # the release YAML
+    assert ANSWER.match(lines[-1]), log
+
+
+def test_make_test_sets_up_a_fresh_debian_12_as_root(tmp_path: Path) -> None:
+    """The Debian packages (as root here), the venv with the test extras, then pytest.
+
+    Only a few quick tests run inside: the point is the set-up, and the suite
+    would otherwise run itself again.
+    """
+    tests = "tests/test_detect.py tests/fixtures_tools/test_dev_env.py"
+    result, _, log = make_in_a_fresh_machine(
+        "bookworm", tmp_path, f"make test PYTEST_ARGS='-q -p no:cacheprovider {tests}'"
+    )
+    lines = result.stdout.splitlines()
+    assert re.match(r"make: installing \d+ Debian packages: debootstrap redis-server ", lines[1])
+    assert "make: creating the virtual environment /root/project/.venv (once)" in lines, log
+    assert "make: installing into /root/project/.venv: /root/project[test]" in lines, log
+    assert f".venv/bin/python -m pytest -q -p no:cacheprovider {tests}" in lines, log
+    assert re.match(r"^\d+ passed in ", lines[-1]), log
