@@ -11,6 +11,7 @@ the export file and the builder's temporary folder: zero hits.
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -288,3 +289,33 @@ def test_the_apps_cargo_config_reaches_the_tools_and_the_same_mirror_is_no_confl
     assert "already replaces crates.io (with `company-mirror`)" in result.stdout
     assert "With the app's .cargo/config.toml" in result.stdout
     assert "tool says: hello from bp-hello-tool 0.1.0" in result.stdout
+
+
+def test_a_build_stopped_by_sigterm_leaves_no_secret_behind(
+    mirrored_platform: Platform, servers: Servers
+) -> None:
+    """SIGTERM (a platform cancelling the build) while cargo fetches and compiles."""
+    platform = mirrored_platform
+    platform.set_config(BP_GIT_CREDENTIALS=servers.git_a.url.replace("://", f"://alice:{TOKEN_A}@"))
+    build_dir = write_app(platform, [servers.https_dependency()])
+    process = subprocess.Popen(
+        [platform.buildpack / "bin" / "compile", build_dir, platform.cache_dir, platform.env_dir],
+        env=platform.environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        if "Running: cargo install" in line:
+            assert list(platform.tmp_dir.glob("classic-bp-private-*"))
+            process.send_signal(signal.SIGTERM)
+            break
+    seen += process.stdout.readlines()
+    process.wait(timeout=60)
+    log = "".join(seen)
+    assert process.returncode == 130, log
+    assert "interrupted" in log.lower()
+    assert_no_leak(platform, log, build_dir, TOKEN_A)
