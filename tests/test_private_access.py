@@ -73,7 +73,7 @@ def test_sigterm_ends_the_build_through_finally() -> None:
     assert signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None)
 
 
-def test_host_key_checks_are_skipped_only_when_asked() -> None:
+def test_host_key_checks_are_skipped_only_when_asked(tmp_path: Path) -> None:
     given = access(BP_GIT_SSH_KEY=KEY, BP_GIT_SSH_SKIP_HOST_KEY_CHECK="true")
     with private_dir() as directory:
         command = cargo_variables(given, directory, {})["GIT_SSH_COMMAND"]
@@ -84,6 +84,13 @@ def test_host_key_checks_are_skipped_only_when_asked() -> None:
         {"CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS": "cargo:libsecret"},
     )
     assert chosen["CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS"] == "cargo:libsecret"
+    app = tmp_path / "app"
+    (app / ".cargo").mkdir(parents=True)
+    (app / ".cargo" / "config.toml").write_text(
+        '[registry]\nglobal-credential-providers = ["cargo:libsecret"]\n'
+    )
+    from_app = cargo_variables(access(), tmp_path, {}, app)
+    assert "CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS" not in from_app
     assert "GIT_SSH_COMMAND" not in chosen
 
 

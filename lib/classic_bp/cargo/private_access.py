@@ -31,8 +31,10 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+from .. import toml_compat
 from ..config.credentials import VARIABLES, PrivateAccess
 from ..platform import output
+from .fixed_path import app_config_file
 
 PRIVATE_DIR_PREFIX = "classic-bp-private-"
 CREDENTIAL_PROVIDERS_VARIABLE = "CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS"
@@ -93,14 +95,31 @@ def _git_config(access: PrivateAccess, directory: Path) -> list[tuple[str, str]]
     return entries
 
 
+def _app_chose_providers(app_dir: Path | None) -> bool:
+    """Whether the app's .cargo/config.toml sets ``registry.global-credential-providers``."""
+    found = app_config_file(app_dir) if app_dir is not None else None
+    if found is None:
+        return False
+    try:
+        registry = toml_compat.loads(found.read_text(encoding="utf-8")).get("registry")
+    except (OSError, UnicodeDecodeError, toml_compat.TOMLDecodeError):
+        return False
+    return isinstance(registry, dict) and "global-credential-providers" in registry
+
+
 def cargo_variables(
-    access: PrivateAccess, directory: Path, environment: Mapping[str, str]
+    access: PrivateAccess,
+    directory: Path,
+    environment: Mapping[str, str],
+    app_dir: Path | None = None,
 ) -> dict[str, str]:
     """The environment for cargo: ``environment`` plus what private dependencies
     need, without the buildpack's credential settings (build scripts never see them)."""
     result = {name: value for name, value in environment.items() if name not in VARIABLES}
-    # Cargo refuses an authenticated registry without a provider; the user's choice wins.
-    result.setdefault(CREDENTIAL_PROVIDERS_VARIABLE, "cargo:token")
+    # Cargo refuses an authenticated registry without a provider; the user's choice
+    # (a config var, or the app's cargo config) wins.
+    if not _app_chose_providers(app_dir):
+        result.setdefault(CREDENTIAL_PROVIDERS_VARIABLE, "cargo:token")
     if not access.uses_git and not access.skip_host_key_check:
         return result
     result.setdefault("CARGO_NET_GIT_FETCH_WITH_CLI", "true")

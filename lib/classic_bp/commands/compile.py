@@ -78,7 +78,7 @@ def prepare_build(
     sccache_fetch = sccache.start_fetch(layout, config, context.env_dir)
     rust = install_rust(layout, config, base_env)
     environment = cargo_environment(base_env, layout, rust, context.build_dir)
-    environment = cargo_variables(config.private_access, private, environment)
+    environment = cargo_variables(config.private_access, private, environment, context.build_dir)
     sources = restore_caches(layout, config, rust, context.build_dir)
     tools_step(layout, config.tools, rust, environment, context.build_dir)
     # Last: from here on the caller's try/finally puts cargo's home back and
