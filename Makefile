@@ -29,7 +29,8 @@ test:
 # Unit and fail-fast tests only (under 2 minutes): everything not marked slow,
 # i.e. no test that builds a real Rust app.
 test-fast:
-	$(PYTHON) -m pytest -m "not slow"
+	$(DEV_ENV) test --venv $(VENV)
+	$(VENV_PYTHON) -m pytest -m "not slow" $(PYTEST_ARGS)
 
 lint:
 	$(DEV_ENV) lint --venv $(VENV)

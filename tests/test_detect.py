@@ -29,3 +29,12 @@ def test_detect_needs_no_third_party_package(platform: Platform) -> None:
     result = platform.detect(build_dir)
     assert result.returncode == 0, result.stderr
     assert time.monotonic() - started < 5
+
+
+def test_an_app_with_only_a_rustconfig_is_rust(platform: Platform, tmp_path) -> None:
+    """The old Heroku Rust buildpack's apps may keep Cargo.toml in RustConfig's BUILD_PATH."""
+    app = tmp_path / "emk-app"
+    app.mkdir()
+    (app / "RustConfig").write_text("BUILD_PATH=server\n")
+    result = platform.detect(app)
+    assert (result.returncode, result.stdout) == (0, "Rust\n")

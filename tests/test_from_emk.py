@@ -45,6 +45,21 @@ def boot(build_dir: Path, command: str, **env: str) -> subprocess.Popen:
     )
 
 
+def assert_procfile_processes_run(build_dir: Path) -> None:
+    """The release process migrates, the web process answers, both from the slug."""
+    processes = procfile(build_dir)
+    release = boot(build_dir, processes["release"], DATABASE_URL="postgres://db/todo")
+    stdout, stderr = release.communicate(timeout=60)
+    assert (release.returncode, stdout) == (0, MIGRATION), stderr
+    port = free_port()
+    web = boot(build_dir, processes["web"], PORT=str(port))
+    try:
+        assert http_get(f"http://127.0.0.1:{port}/") == ANSWER
+    finally:
+        os.killpg(web.pid, 15)
+        web.wait(timeout=10)
+
+
 def test_every_procfile_process_of_an_emk_app_starts_from_the_slug(
     online_platform: Platform,
 ) -> None:
@@ -61,18 +76,7 @@ def test_every_procfile_process_of_an_emk_app_starts_from_the_slug(
     # diesel is a tool of the slug, not a process type.
     assert "diesel" not in online_platform.release(build_dir).stdout
 
-    processes = procfile(build_dir)
-    release = boot(build_dir, processes["release"], DATABASE_URL="postgres://db/todo")
-    stdout, stderr = release.communicate(timeout=60)
-    assert (release.returncode, stdout) == (0, MIGRATION), stderr
-
-    port = free_port()
-    web = boot(build_dir, processes["web"], PORT=str(port))
-    try:
-        assert http_get(f"http://127.0.0.1:{port}/") == ANSWER
-    finally:
-        os.killpg(web.pid, 15)
-        web.wait(timeout=10)
+    assert_procfile_processes_run(build_dir)
 
 
 def test_include_files_gives_an_emk_app_exactly_what_it_asked_for(
@@ -122,3 +126,26 @@ def test_a_runtime_tool_runs_from_the_slug_on_the_stack(
         cwd="/app",
     )
     assert (ran.returncode, ran.stdout) == (0, "hello from bp-hello-tool 0.1.0\n"), ran.stderr
+
+
+def test_an_emk_app_in_a_build_path_folder(online_platform: Platform) -> None:
+    """RustConfig's BUILD_PATH names the folder holding Cargo.toml; the root has none."""
+    build_dir = online_platform.new_build_dir("from-emk")
+    server = build_dir / "server"
+    server.mkdir()
+    for entry in list(build_dir.iterdir()):
+        if entry.name not in ("RustConfig", "Procfile", "server"):
+            entry.rename(server / entry.name)
+    with (build_dir / "RustConfig").open("a") as rustconfig:
+        rustconfig.write("BUILD_PATH=server\n")
+    (build_dir / "Procfile").write_text(
+        "web: cd server && target/release/todo-app\n"
+        "release: cd server && ./target/release/diesel migration run\n"
+    )
+    assert online_platform.detect(build_dir).stdout == "Rust\n"
+    result = online_platform.compile(build_dir)
+    assert_succeeded(result)
+    assert "BUILD_PATH=server -> the Cargo project in server/" in result.stdout
+    assert (build_dir / "server" / "target" / "release" / "todo-app").is_file()
+
+    assert_procfile_processes_run(build_dir)

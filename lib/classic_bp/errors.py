@@ -45,6 +45,8 @@ README_SECTIONS = {
     "tests_not_compiled": "heroku-ci-and-reports",
     "sccache_unavailable": "fast-rebuilds",
     "runtime_packages_missing": "use-it",
+    "missing_cargo_toml": "use-it",
+    "boot_check_failed": "configuration",
     "runtime_packages_unavailable": "use-it",
     "private_dependency_failed": "private-dependencies",
 }
@@ -99,6 +101,16 @@ def invalid_cargo_toml(path: Path, problem: str) -> BuildError:
         f"Could not read the Cargo manifest {path.name}.\n\n"
         f"{path}: {problem}\n\n"
         "Fix the file so that `cargo metadata` accepts it, commit it and push again.",
+    )
+
+
+def missing_cargo_toml(root: Path) -> BuildError:
+    return BuildError(
+        "missing_cargo_toml",
+        f"No Cargo.toml was found at {root}.\n\n"
+        "The app's root must hold Cargo.toml (a package or a workspace). An app built\n"
+        "by the old Heroku Rust buildpack may instead set BUILD_PATH in its RustConfig\n"
+        "to the folder that holds it:  BUILD_PATH=server",
     )
 
 
@@ -502,6 +514,21 @@ def sccache_unavailable(problem: str) -> BuildError:
     )
 
 
+def boot_check_failed(command: str, problem: str, seconds: float) -> BuildError:
+    return BuildError(
+        "boot_check_failed",
+        f"The boot check (BP_BOOT_CHECK) started the web process, `{command}`, and\n"
+        f"{problem} (after {seconds:.1f} s; its output is above).\n\n"
+        "The platform's router reaches the app on the container's own address, so the\n"
+        "web process must listen on 0.0.0.0 (every interface) at the port in $PORT, not\n"
+        "on 127.0.0.1. For example, in Rust:\n"
+        '  TcpListener::bind(("0.0.0.0", port))   // port from std::env::var("PORT")\n'
+        "Rocket reads ROCKET_ADDRESS and ROCKET_PORT, which the default web process sets.\n"
+        "If the app needs more time or a service to start, raise BP_BOOT_CHECK_TIMEOUT or\n"
+        "unset BP_BOOT_CHECK.",
+    )
+
+
 # --------------------------------------------------------------------------
 # Warnings: the build goes on, but the user should act.
 # --------------------------------------------------------------------------
@@ -556,7 +583,7 @@ def sbom_not_written(problem: BuildError) -> BuildWarning:
 
 
 def procfile_runs_cargo(
-    process_type: str, command: str, suggestion: str, target_links: bool = False
+    process_type: str, command: str, suggestion: str, target_links: bool
 ) -> BuildWarning:
     where = "" if target_links else " and no target/ directory"
     return BuildWarning(
@@ -567,7 +594,7 @@ def procfile_runs_cargo(
     )
 
 
-def no_web_process(candidates: tuple[str, ...]) -> BuildWarning:
+def no_web_process(candidates: Iterable[str]) -> BuildWarning:
     lines = "\n".join(f"  web: /app/bin/{name}" for name in candidates)
     return BuildWarning(
         "no_web_process",
@@ -575,6 +602,12 @@ def no_web_process(candidates: tuple[str, ...]) -> BuildWarning:
         "not exactly one depends on an HTTP server crate, so there is no default web\n"
         "process. Add a Procfile with one of these lines (or name the server `web`):\n"
         f"{lines}",
+    )
+
+
+def boot_check_without_web() -> BuildWarning:
+    return BuildWarning(
+        "boot_check_without_web", "BP_BOOT_CHECK is set, but the app has no web process to start."
     )
 
 
@@ -618,11 +651,35 @@ def note_rustup_disabled() -> str:
     )
 
 
+def mirror_left_to_app(source: str) -> str:
+    return (
+        f"The app's .cargo/config.toml already replaces crates.io (with `{source}`):\n"
+        "it wins, and BP_CARGO_REGISTRY_MIRROR is not applied on top of it"
+    )
+
+
 def note_sbom_from_lockfile(problem: str) -> str:
     return (
         f"Note: `cargo metadata` failed ({problem}).\n"
         "The SBOM lists Cargo.lock's packages instead, without licences,\n"
         "including those of other platforms and of features not built."
+    )
+
+
+def note_private_fixed_path(shared_root: Path) -> str:
+    return (
+        f"{shared_root} is in use by another build or not this user's own:\n"
+        "compiling at a private path, so crates that cargo records by absolute path are rebuilt"
+    )
+
+
+def note_emk_layout(reason: str, include_from_user: bool) -> str:
+    keeps = "the files BP_INCLUDE_FILES names" if include_from_user else "all its files"
+    return (
+        f"This app was built by the old Heroku Rust buildpack ({reason}), so the\n"
+        "slug keeps its shape: the binaries are also at target/release/ (links to bin/),\n"
+        f"and the slug keeps {keeps}. Procfile commands such as\n"
+        "./target/release/<binary> work unchanged; see the README to move on."
     )
 
 
@@ -638,34 +695,6 @@ def note_profile_alias(value: str, alias: str) -> str:
 def build_succeeded(binaries: tuple[str, ...], rust_version: str, elapsed: str) -> str:
     count = f"{len(binaries)} {'binary' if len(binaries) == 1 else 'binaries'}"
     return f"Build succeeded in {elapsed}: {count} ({', '.join(binaries)}) with Rust {rust_version}"
-
-
-def mirror_left_to_app(source: str) -> str:
-    return (
-        f"The app's .cargo/config.toml already replaces crates.io (with `{source}`):\n"
-        "it wins, and BP_CARGO_REGISTRY_MIRROR is not applied on top of it"
-    )
-
-
-def fixed_path_unavailable(path: Path) -> str:
-    return (
-        f"{path} is in use by another build or not this user's own:\ncompiling at a"
-        " private path, so crates that cargo records by absolute path are rebuilt"
-    )
-
-
-def runtime_tools_shipped(names: list[str]) -> str:
-    return f"Runtime tools in bin/ (BP_CARGO_RUNTIME_TOOLS): {', '.join(names)}"
-
-
-def emk_layout_kept(reason: str, keeps_user_files: bool) -> str:
-    keeps = "the files BP_INCLUDE_FILES names" if keeps_user_files else "all its files"
-    return (
-        f"This app was built by the old Heroku Rust buildpack ({reason}), so the\n"
-        "slug keeps its shape: the binaries are also at target/release/ (links to bin/),\n"
-        f"and the slug keeps {keeps}. Procfile commands such as\n"
-        "./target/release/<binary> work unchanged; see the README to move on."
-    )
 
 
 def installed_without_compiling(rust_version: str, elapsed: str) -> str:

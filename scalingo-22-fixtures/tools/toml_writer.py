@@ -12,10 +12,13 @@ import json
 import re
 from typing import Any
 
-try:  # Python 3.11+; the stacks' 3.10 only imports this module, never writes.
+try:  # Python 3.11+; on 3.10 the tomli of make's venv, else no round-trip check.
     import tomllib
 except ModuleNotFoundError:  # pragma: no cover - exercised on 3.10 only
-    tomllib = None  # type: ignore[assignment]
+    try:
+        import tomli as tomllib
+    except ModuleNotFoundError:
+        tomllib = None  # type: ignore[assignment]
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 

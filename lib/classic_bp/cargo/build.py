@@ -19,11 +19,21 @@ from ..cache import CacheLayout
 from ..config.build_config import BuildConfig
 from ..platform import output, report
 from ..rust.environment import INSTALL_TRACKING_FILES
+from ..rust.tools import ship_runtime_tools
+from ..slug import emk_layout
 from . import source_times
 from .fixed_path import FixedPath
 from .private_failures import OutputWatch
 from .project import Package
 from .pruning import CargoUnits, PruneReport, prune_stale_units, report_cache_size
+
+
+@dataclass(frozen=True)
+class BuiltApp:
+    """What the slug steps need: the app's binaries, and the links of the old layout."""
+
+    binaries: tuple[str, ...]
+    kept_links: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -235,12 +245,18 @@ def build_step(
     target_dir: Path,
     environment: Mapping[str, str],
     sources: source_times.Checkout,
-) -> CompiledApp:
-    """Compile, remember the sources that went in, and keep the cache in its budget."""
+) -> BuiltApp:
+    """Compile, remember the sources that went in, ship the runtime tools, give an
+    old-buildpack app its layout, and keep the cache in its budget."""
+    build_dir = fixed.build_dir
     with output.timed_step("Compiling the app"):
         app = compile_app(config, fixed, cargo, target_dir, environment)
-        source_times.remember(layout, fixed.build_dir, sources, app.binaries)
+        source_times.remember(layout, build_dir, sources, app.binaries)
         output.detail(f"Installed into bin/: {', '.join(app.binaries)}")
+        tools = tuple(ship_runtime_tools(layout, config.tools, build_dir))
+        if tools:
+            output.detail(f"Runtime tools in bin/ (BP_CARGO_RUNTIME_TOOLS): {', '.join(tools)}")
+        links = _emk_layout(build_dir, config, (*app.binaries, *tools))
         if app.pruned.removed:
             output.detail(
                 f"Pruned {output.plural(app.pruned.removed, 'stale artifact')} of earlier builds"
@@ -248,4 +264,18 @@ def build_step(
             )
         report_cache_size(layout, config.cache_max_bytes)
         report.record("binaries", list(app.binaries))
-    return app
+    return BuiltApp(app.binaries, links)
+
+
+def _emk_layout(build_dir: Path, config: BuildConfig, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The old Heroku Rust buildpack's slug shape, when the app expects it."""
+    if config.emk_layout is None:
+        return ()
+    folders = [
+        build_dir,
+        config.project.root,
+        *(package.directory for package in config.install.packages),
+    ]
+    links = tuple(emk_layout.link_binaries(build_dir, folders, names))
+    output.detail(errors.note_emk_layout(config.emk_layout, config.include_from_user))
+    return links

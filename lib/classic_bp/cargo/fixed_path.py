@@ -37,6 +37,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import errors
+from ..platform import output
+
 CARGO_CONFIG_NAMES = ("config", "config.toml")  # cargo reads `config` first
 
 
@@ -138,4 +141,12 @@ def claim(build_dir: Path) -> FixedPath:
         base = shared or Path(tempfile.gettempdir())
         fixed = FixedPath(Path(tempfile.mkdtemp(prefix="build-", dir=base)), build_dir, False)
     point_link(fixed.app, build_dir)
+    return fixed
+
+
+def claim_for_build(build_dir: Path) -> FixedPath:
+    """``claim``, and say so when the build cannot have the shared, stable path."""
+    fixed = claim(build_dir)
+    if not fixed.stable:
+        output.detail(errors.note_private_fixed_path(shared_root_path()))
     return fixed

@@ -142,6 +142,8 @@ def _member_dirs(root: Path, workspace: dict[str, Any], manifest_path: Path) -> 
 def load_project(root: Path) -> CargoProject:
     """Read the root manifest and every workspace member; fail on the first problem."""
     manifest_path = root / "Cargo.toml"
+    if not manifest_path.is_file():
+        raise errors.missing_cargo_toml(root)
     manifest = read_manifest(manifest_path)
     packages: list[Package] = []
     if "package" in manifest:

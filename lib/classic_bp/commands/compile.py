@@ -27,8 +27,8 @@ from ..layer import open_cache
 from ..platform import output, stack
 from ..rust.environment import RustInstall, cargo_environment
 from ..rust.install import install_rust
-from ..rust.tools import ship_runtime_tools, tools_step
-from ..slug import emk_layout
+from ..rust.tools import tools_step
+from ..slug.boot_check import boot_check_step
 from ..slug.clean import clean_step
 from ..slug.runtime import write_runtime
 from ..slug.sbom import sbom_step
@@ -83,9 +83,7 @@ def prepare_build(
     tools_step(layout, config.tools, rust, environment, context.build_dir)
     # Last: from here on the caller's try/finally puts cargo's home back and
     # gives up the fixed path.
-    fixed = fixed_path.claim(context.build_dir)
-    if not fixed.stable:
-        output.detail(errors.fixed_path_unavailable(fixed_path.shared_root_path()))
+    fixed = fixed_path.claim_for_build(context.build_dir)
     try:
         shared_cache, environment = sccache.set_up_step(
             layout, sccache_fetch, environment, fixed.root
@@ -118,12 +116,8 @@ def _compile_prepared(context: BuildContext, build: PreparedBuild, started: floa
     app = build_step(
         config, build.layout, build.fixed, rust.cargo, build.target_dir, environment, build.sources
     )
-    tools = ship_runtime_tools(build.layout, config.tools, context.build_dir)
-    if tools:
-        output.detail(errors.runtime_tools_shipped(tools))
-    legacy_links = _emk_layout(context.build_dir, config, (*app.binaries, *tools))
     if config.write_sbom:
-        sbom_step(context.build_dir, rust.cargo, environment)
+        sbom_step(context.build_dir, config.project.root, rust.cargo, environment)
     write_runtime(
         context.build_dir,
         context.buildpack_dir,
@@ -132,19 +126,14 @@ def _compile_prepared(context: BuildContext, build: PreparedBuild, started: floa
         environment,
         target_links=config.emk_layout is not None,
     )
-    clean_step(context.build_dir, (*config.include_files, *legacy_links), config.exclude_files)
+    include = (*config.include_files, *app.kept_links)
+    clean_step(context.build_dir, include, config.exclude_files)
+    if config.boot_check:
+        boot_check_step(
+            context.build_dir, config.project, app.binaries, environment, config.boot_check_timeout
+        )
     build.finish()
     output.step(errors.build_succeeded(app.binaries, rust.version, _elapsed(started)))
-
-
-def _emk_layout(build_dir: Path, config: BuildConfig, names: tuple[str, ...]) -> tuple[str, ...]:
-    """The old Heroku Rust buildpack's slug shape, when the app expects it."""
-    if config.emk_layout is None:
-        return ()
-    folders = [build_dir, *(package.directory for package in config.install.packages)]
-    links = tuple(emk_layout.link_binaries(build_dir, folders, names))
-    output.detail(errors.emk_layout_kept(config.emk_layout, config.include_from_user))
-    return links
 
 
 def _elapsed(started: float) -> str:

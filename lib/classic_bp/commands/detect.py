@@ -9,8 +9,11 @@ import sys
 
 
 def applies_to(build_dir: str) -> bool:
-    """A Rust app is one with a Cargo manifest at its root."""
-    return os.path.isfile(os.path.join(build_dir, "Cargo.toml"))
+    """A Rust app has a Cargo manifest at its root, or a RustConfig (the old Heroku
+    Rust buildpack's file, whose BUILD_PATH may name the folder with Cargo.toml)."""
+    return any(
+        os.path.isfile(os.path.join(build_dir, name)) for name in ("Cargo.toml", "RustConfig")
+    )
 
 
 def main(argv: list[str]) -> int:

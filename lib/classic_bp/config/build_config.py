@@ -76,6 +76,8 @@ class BuildConfig:
     cache_max_bytes: int = 4 << 30
     sccache_enabled: bool = False
     sccache_path: str | None = None
+    boot_check: bool = False
+    boot_check_timeout: float = 30.0
     notes: tuple[str, ...] = ()
     # Credentials for private git dependencies (config/credentials.py).
     private_access: PrivateAccess = field(default_factory=PrivateAccess)
@@ -90,6 +92,22 @@ def _setting(settings: Settings, name: str) -> str | None:
     """A set-but-empty variable counts as unset, as on most platforms' dashboards."""
     value = settings.get(name)
     return value.strip() if value and value.strip() else None
+
+
+DEFAULT_BOOT_CHECK_TIMEOUT = 30.0
+
+
+def _seconds(settings: Settings, name: str, default: float) -> float:
+    value = _setting(settings, name)
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 3600:
+        raise errors.invalid_choice(name, value, ["a number of seconds from 1 to 3600"])
+    return seconds
 
 
 def _flag(settings: Settings, name: str, default: bool = False) -> bool:
@@ -193,9 +211,15 @@ def host_triple() -> str:
 
 
 def load_config(
-    build_dir: Path, settings: Settings, skip_build: bool = False, has_rustconfig: bool = False
+    build_dir: Path,
+    settings: Settings,
+    skip_build: bool = False,
+    has_rustconfig: bool = False,
+    project_dir: str | None = None,
 ) -> BuildConfig:
-    project = load_project(build_dir)
+    """``project_dir``: where Cargo.toml is when it is not at the root (RustConfig's
+    BUILD_PATH, checked by rustconfig.migrate to stay inside the app)."""
+    project = load_project(build_dir / project_dir if project_dir else build_dir)
     emk_reason = emk_layout.reason(build_dir, has_rustconfig)
     if not project.binary_packages() and not skip_build:
         raise errors.no_binary_targets(build_dir, [package.name for package in project.packages])
@@ -206,7 +230,7 @@ def load_config(
     if not install.locked:
         notes.append(errors.note_not_locked(ARGS_VARIABLE))
     elif not project.lockfile.is_file():
-        raise errors.missing_lockfile(build_dir)
+        raise errors.missing_lockfile(project.root)
     if _flag(settings, "BP_CARGO_TINI_DISABLED"):
         notes.append(errors.note_tini_disabled())
     profile, profile_note = _profile(settings)
@@ -253,6 +277,8 @@ def load_config(
         skip_build=skip_build,
         cache_max_bytes=_size(settings, "BP_CACHE_MAX_SIZE", DEFAULT_CACHE_MAX_SIZE),
         sccache_enabled=_flag(settings, "BP_SCCACHE_ENABLED"),
+        boot_check=_flag(settings, "BP_BOOT_CHECK"),
+        boot_check_timeout=_seconds(settings, "BP_BOOT_CHECK_TIMEOUT", DEFAULT_BOOT_CHECK_TIMEOUT),
         sccache_path=_setting(settings, "BP_SCCACHE_PATH"),
         notes=tuple(notes),
     )

@@ -33,7 +33,11 @@ def read_configuration(
         output.redact.add(credentials.secrets_of(settings))
         skip_build = migration.skip_build if migration else False
         config = load_config(
-            build_dir, settings, skip_build=skip_build, has_rustconfig=migration is not None
+            build_dir,
+            settings,
+            skip_build=skip_build,
+            has_rustconfig=migration is not None,
+            project_dir=migration.project_dir if migration else None,
         )
         _describe_config(config, settings, build_dir)
     return settings, config

@@ -31,6 +31,8 @@ class Migration:
     skip_build: bool
     messages: tuple[str, ...]
     ignored: tuple[str, ...]
+    # BUILD_PATH when the app's root has no Cargo.toml: the project lives there.
+    project_dir: str | None = None
 
 
 def read_assignments(path: Path) -> dict[str, str]:
@@ -79,8 +81,13 @@ def migrate(app_dir: Path) -> Migration | None:
     if values.get("VERSION"):
         maps("VERSION", "BP_RUST_TOOLCHAIN", values["VERSION"])
     install_arguments = ["--locked"]
-    if values.get("BUILD_PATH"):
-        install_arguments.append(f"--path={values['BUILD_PATH']}")
+    project_dir = None
+    build_path = values.get("BUILD_PATH", "").strip("/")
+    if build_path and _inside(app_dir, build_path) and not (app_dir / "Cargo.toml").is_file():
+        project_dir = build_path
+        messages.append(f"BUILD_PATH={build_path} -> the Cargo project in {build_path}/")
+    elif build_path:
+        install_arguments.append(f"--path={build_path}")
     if "RUST_CARGO_BUILD_FLAGS" in values:
         extra, packages = _build_flags(values["RUST_CARGO_BUILD_FLAGS"])
         install_arguments += [word for word in extra if word not in install_arguments]
@@ -111,4 +118,12 @@ def migrate(app_dir: Path) -> Migration | None:
         "RUST_SKIP_BUILD",
     }
     ignored = tuple(sorted(key for key in values if key not in known))
-    return Migration(settings, skip_build, tuple(messages), ignored)
+    return Migration(settings, skip_build, tuple(messages), ignored, project_dir)
+
+
+def _inside(app_dir: Path, relative: str) -> bool:
+    """A BUILD_PATH naming a folder of the app that holds a Cargo.toml."""
+    path = Path(relative)
+    if path.is_absolute() or ".." in path.parts:
+        return False
+    return (app_dir / path / "Cargo.toml").is_file()

@@ -19,8 +19,10 @@ if TYPE_CHECKING:  # a type only: the runtime files need these names, not the co
     from ..config.build_config import BuildConfig
 
 # Files `cargo install` writes into its --root to track installs: useless in a
-# slug (the app's bin/) and in the tools' cache.
+# slug (the app's bin/). The tools' cache keeps the second, INSTALL_RECORD,
+# which names each tool's binaries.
 INSTALL_TRACKING_FILES = (".crates.toml", ".crates2.json")
+INSTALL_RECORD = ".crates2.json"
 # What hands the cached Rust over: to later buildpacks (the export file) and
 # to bin/test (test-compile's record).
 HANDED_OVER = ("PATH", "CARGO_HOME", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN", "RUSTC")

@@ -28,9 +28,7 @@ from ..cargo.private_failures import OutputWatch
 from ..config.tools import ToolsPlan
 from ..layer import Layer
 from ..platform import output
-from .environment import RustInstall
-
-INSTALL_RECORD = ".crates2.json"
+from .environment import INSTALL_RECORD, INSTALL_TRACKING_FILES, RustInstall
 
 LAYER = Layer(
     name="tools",
@@ -72,7 +70,9 @@ def install_tools(
             if failure.reason == "private_dependency_failed":
                 raise failure
             raise errors.tool_install_failed(spec, returncode)
-    (layout.tools_root / ".crates.toml").unlink(missing_ok=True)
+    for name in INSTALL_TRACKING_FILES:
+        if name != INSTALL_RECORD:  # kept: it names each tool's binaries
+            (layout.tools_root / name).unlink(missing_ok=True)
     LAYER.save(layout, wanted)
 
 

@@ -58,7 +58,7 @@ def write_runtime(
 ) -> None:
     """Everything the slug needs to run; ``project`` is None when nothing was compiled.
 
-    ``target_links``: the slug keeps the old buildpack's target/release/ links."""
+    ``target_links``: the slug has the old buildpack's target/release/ links."""
     if project is None:
         write_profile_script(build_dir)
         write_export(buildpack_dir, environment)
@@ -74,19 +74,20 @@ def write_runtime(
         write_export(buildpack_dir, environment)
         for name, command in process_types.process_types(web, binaries, web_env).items():
             output.detail(f"Default process type {name}: {command}")
-        _check_procfile(build_dir, web, binaries, target_links)
-        if web is None and not procfile.read_process_types(build_dir):
-            output.warning(errors.no_web_process(choice.candidates))
+        _check_procfile(build_dir, choice, binaries, target_links)
 
 
 def _check_procfile(
-    build_dir: Path, web: str | None, binaries: tuple[str, ...], target_links: bool
+    build_dir: Path, choice: process_types.WebChoice, binaries: tuple[str, ...], links: bool
 ) -> None:
-    if procfile.read_process_types(build_dir):
+    declared = procfile.read_process_types(build_dir)
+    if declared:
         output.detail("The app's Procfile is kept and wins over the default process types")
-    for problem in procfile.problems(build_dir, web, binaries, target_links):
+    for problem in procfile.problems(build_dir, choice.binary, binaries, links):
         output.warning(
             errors.procfile_runs_cargo(
-                problem.process_type, problem.command, problem.suggestion, target_links
+                problem.process_type, problem.command, problem.suggestion, links
             )
         )
+    if choice.binary is None and not declared:
+        output.warning(errors.no_web_process(choice.candidates))

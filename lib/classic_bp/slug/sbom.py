@@ -219,11 +219,13 @@ def write_sbom(
 SBOM_PATH = Path(".rust-buildpack") / "sbom.cdx.json"
 
 
-def sbom_step(build_dir: Path, cargo: Path, environment: Mapping[str, str]) -> None:
-    """A CycloneDX SBOM in the slug; a failure here never fails a build that compiled."""
+def sbom_step(build_dir: Path, app_root: Path, cargo: Path, environment: Mapping[str, str]) -> None:
+    """A CycloneDX SBOM in the slug; a failure here never fails a build that compiled.
+
+    ``app_root`` holds Cargo.toml: the build dir, or RustConfig's BUILD_PATH in it."""
     with output.timed_step("Writing the SBOM"):
         try:
-            summary = write_sbom(build_dir, cargo, environment, build_dir / SBOM_PATH)
+            summary = write_sbom(app_root, cargo, environment, build_dir / SBOM_PATH)
         except errors.BuildError as problem:
             output.warning(errors.sbom_not_written(problem))
             return
