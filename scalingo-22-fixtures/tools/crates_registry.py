@@ -284,13 +284,24 @@ def sources_fingerprint(sources: Path) -> str:
     Why: the cached registry must be rebuilt when Debian packages are added,
     removed or upgraded, without hashing 50 MB on every test run.
     """
-    digest = hashlib.sha256(f"format={FORMAT_VERSION}\n".encode())
-    for folder in crate_folders(sources):
+    digest = hashlib.sha256(f"format={FORMAT_VERSION} {project_crates_digest()}\n".encode())
+    for folder in sorted(sources.iterdir()) if sources.is_dir() else []:
         manifest = folder / "Cargo.toml"
         if manifest.is_file():
             stat = manifest.stat()
             digest.update(f"{folder.name} {stat.st_size} {stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
+
+
+def project_crates_digest() -> str:
+    """The content of the project's own crates (small): a fresh clone, with new
+    mtimes, reuses the registry a checkout with the same crates built."""
+    digest = hashlib.sha256()
+    for path in sorted(PROJECT_CRATES.rglob("*")):
+        if path.is_file():
+            digest.update(f"{path.relative_to(PROJECT_CRATES).as_posix()}\n".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 # --------------------------------------------------------------------------
@@ -608,8 +619,12 @@ class MissingCrateSources(MissingPrerequisite, FileNotFoundError):
 
 
 def default_registry_dir() -> Path:
-    """``$CLASSIC_BP_FIXTURE_CACHE/crates-registry`` (default under ~/.cache)."""
-    return fixture_cache_dir() / "crates-registry"
+    """``$CLASSIC_BP_FIXTURE_CACHE/crates-registry-<digest>`` (default under ~/.cache).
+
+    One folder per content of the project's crates, so that checkouts with other
+    crates (branches, worktrees) never rebuild it under a running test's feet.
+    """
+    return fixture_cache_dir() / f"crates-registry-{project_crates_digest()}"
 
 
 def is_complete(dest: Path, sources: Path) -> bool:
