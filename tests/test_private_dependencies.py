@@ -319,3 +319,39 @@ def test_a_build_stopped_by_sigterm_leaves_no_secret_behind(
     assert process.returncode == 130, log
     assert "interrupted" in log.lower()
     assert_no_leak(platform, log, build_dir, TOKEN_A)
+
+
+def test_a_registry_declared_in_the_apps_cargo_config_with_its_own_provider(
+    mirrored_platform: Platform, servers: Servers
+) -> None:
+    """``[registries.private]`` in the app's config; the token and the
+    registry's credential provider as cargo's own config vars."""
+    mirrored_platform.set_config(
+        CARGO_REGISTRIES_PRIVATE_TOKEN=REGISTRY_TOKEN,
+        CARGO_REGISTRIES_PRIVATE_CREDENTIAL_PROVIDER="cargo:token",
+    )
+    index = servers.registry.index_url
+    dependency = Dependency(
+        "privreg", '{ version = "0.1.0", registry = "private" }', index, servers.registry_checksum
+    )
+    build_dir = write_app(mirrored_platform, [dependency])
+    (build_dir / ".cargo").mkdir()
+    (build_dir / ".cargo" / "config.toml").write_text(f'[registries.private]\nindex = "{index}"\n')
+    result = mirrored_platform.compile(build_dir)
+    assert_succeeded(result)
+    assert run_binary(build_dir) == "from the private registry\n"
+    assert_no_leak(mirrored_platform, result.log, build_dir, REGISTRY_TOKEN)
+
+
+def test_a_mirror_url_with_credentials_leaves_them_nowhere(
+    mirrored_platform: Platform, crates_registry
+) -> None:
+    secret = "mirrorpw-6e1f0a9b"
+    mirror = crates_registry.index_url.replace("://", f"://builder:{secret}@")
+    mirrored_platform.set_config(BP_CARGO_REGISTRY_MIRROR=mirror)
+    build_dir = write_app(
+        mirrored_platform, [Dependency("itoa", '"1.0.1"', CRATES_IO, _itoa_checksum())]
+    )
+    result = mirrored_platform.compile(build_dir)
+    assert_succeeded(result)
+    assert_no_leak(mirrored_platform, result.log, build_dir, secret)
