@@ -9,6 +9,7 @@ values of the app's config vars (secrets) never reach the log.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -25,6 +26,11 @@ ALERT_PREFIX = " !     "
 REDACTED = "[redacted]"
 
 
+# The password of a URL (``scheme://user:password@host``), whoever printed it:
+# cargo and git echo the URLs of Cargo.toml, which may carry one.
+URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*):[^/\s@]+@")
+
+
 @dataclass
 class Redactor:
     """Replaces secret values in text; longest first so overlaps mask fully."""
@@ -38,6 +44,8 @@ class Redactor:
         for secret in self.secrets:
             if secret in text:
                 text = text.replace(secret, REDACTED)
+        if "@" in text:
+            text = URL_PASSWORD.sub(rf"\1:{REDACTED}@", text)
         return text
 
 
