@@ -650,3 +650,32 @@ def installed_without_compiling(rust_version: str, elapsed: str) -> str:
 
 def tests_compiled(runner_command: str) -> str:
     return f"Tests compiled; bin/test will run them with {runner_command}"
+
+
+def build_summary(
+    *,
+    binaries: dict[str, str],
+    slug: str | None,
+    cache: tuple[str, str] | None,
+    step_times: list[tuple[str, str]],
+    cache_decisions: dict[str, list[str]],
+) -> list[str]:
+    """The lines under "Build succeeded": sizes, time per step, what was reused.
+
+    Step names are the build report's (``compile`` is ``compile_duration``);
+    a cached thing discarded shows its reasons, so a slow build explains itself.
+    """
+    lines = []
+    if binaries:
+        lines.append(
+            "Binaries: " + ", ".join(f"{name} ({size})" for name, size in binaries.items())
+        )
+    if slug is not None:
+        lines.append(f"Slug: {slug}")
+    if cache is not None:
+        lines.append(f"Cache: {cache[0]} of its {cache[1]} budget (BP_CACHE_MAX_SIZE)")
+    if step_times:
+        lines.append("Time per step: " + ", ".join(f"{key} {time}" for key, time in step_times))
+    for verdict, items in cache_decisions.items():
+        lines.append(f"{verdict.capitalize()}: {', '.join(items)}")
+    return lines

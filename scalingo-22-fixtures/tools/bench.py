@@ -173,7 +173,7 @@ class Buildpack:
             requests=self.world.requests(),
             cache_bytes=tree_bytes(self.platform.cache_dir),
             slug_bytes=tree_bytes(app),
-            overhead=seconds - report.get("tool_seconds", 0.0),
+            overhead=seconds - report.get("tool_duration", 0.0),
             answer=worker_answer(app),
         )
 

@@ -158,3 +158,4 @@ def report_cache_size(layout: cache.CacheLayout, budget_bytes: int) -> None:
         )
     output.detail(f"Cache size: {output.format_size(size)} (budget {budget})")
     report.record("cache_bytes", size)
+    report.record("cache_budget_bytes", budget_bytes)

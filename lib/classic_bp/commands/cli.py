@@ -68,13 +68,15 @@ def compile_command(build_dir: str, cache_dir: str, env_dir: str, ignored: tuple
     try:
         run_compile(context, dict(os.environ))
     except errors.BuildError as problem:
-        report.save(context.cache_dir, "failed", problem.reason)
+        # failure_detail: the error's first sentence, what a dashboard can show.
+        first_line = problem.message.splitlines()[0] if problem.message else None
+        report.save(context.cache_dir, "failed", problem.reason, first_line)
         raise
     except KeyboardInterrupt:
         report.save(context.cache_dir, "failed", "interrupted")
         raise
-    except BaseException:
-        report.save(context.cache_dir, "failed", "internal_error")
+    except BaseException as problem:
+        report.save(context.cache_dir, "failed", "internal_error", type(problem).__name__)
         raise
     report.save(context.cache_dir, "succeeded")
 

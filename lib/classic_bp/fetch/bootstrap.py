@@ -20,10 +20,11 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from .. import errors
-from ..platform import report
+from ..platform import output, report
 from .urls import index_url, shown_url
 
 RUNTIME_MODULES = ("click", "requests", "rich")
@@ -56,8 +57,27 @@ def lock_key(lock_text: str) -> str:
     return hashlib.sha256(lock_text.encode()).hexdigest()[:16]
 
 
-def _print_fetched(package: dict[str, str]) -> None:
-    print(f"       {package['name']} {package['version']} (sha256 verified)", flush=True)
+class _FetchedList:
+    """The fetched packages, printed on one line when all are in.
+
+    Twelve lines of pinned names say less than one; while a slow index keeps
+    the build waiting, a count every few seconds shows that it moves.
+    """
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.names: list[str] = []
+        self.last_line = time.monotonic()
+
+    def __call__(self, package: dict[str, str]) -> None:
+        self.names.append(f"{package['name']} {package['version']}")
+        now = time.monotonic()
+        if len(self.names) < self.total and now - self.last_line >= output.PROGRESS_INTERVAL:
+            self.last_line = now
+            output.detail(f"Fetched {len(self.names)} of {self.total} packages")
+
+    def print(self) -> None:
+        output.detail(f"{', '.join(self.names)} (sha256 verified)")
 
 
 def packages_dir(cache_dir: Path, index: str) -> Path:
@@ -74,13 +94,15 @@ def packages_dir(cache_dir: Path, index: str) -> Path:
     )
     from .wheels import fetch_wheels  # http.client, zipfile: only when fetching
 
-    print("-----> Fetching the buildpack's Python packages", flush=True)
-    print(f"       From {shown_url(index)}", flush=True)
+    output.step("Fetching the buildpack's Python packages")
+    output.detail(f"From {shown_url(index)}")
     packages = json.loads(lock_text)["packages"]
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".fetching-", dir=root))
+    fetched = _FetchedList(len(packages))
     try:
-        fetch_wheels(index, packages, staging, _print_fetched)
+        fetch_wheels(index, packages, staging, fetched)
+        fetched.print()
         (staging / COMPLETE_MARKER).write_text(lock_key(lock_text) + "\n")
         for old in root.iterdir():
             if old.is_dir() and old != staging:

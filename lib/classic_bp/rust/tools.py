@@ -97,5 +97,5 @@ def tools_step(
     layout: CacheLayout, plan: ToolsPlan, rust: RustInstall, environment: Mapping[str, str]
 ) -> None:
     if plan.specs:
-        with output.timed_step(f"Installing tools ({', '.join(plan.specs)})"):
+        with output.timed_step(f"Installing tools ({', '.join(plan.specs)})", "tools"):
             install_tools(layout, plan, rust.cargo, environment, rust.rustc_version)

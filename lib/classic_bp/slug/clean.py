@@ -306,7 +306,7 @@ def clean_slug(build_dir: Path, include: Sequence[str], exclude: Sequence[str]) 
 
 def clean_step(build_dir: Path, include: Sequence[str], exclude: Sequence[str]) -> None:
     """Clean the slug and say what stayed."""
-    with output.timed_step("Removing the app's sources from the slug"):
+    with output.timed_step("Removing the app's sources from the slug", "slug"):
         cleaned = clean_slug(build_dir, include, exclude)
         for link in cleaned.unsafe_links:
             output.warning(errors.unsafe_symlink_removed(link))
