@@ -16,7 +16,7 @@ from .. import errors
 from . import output, report
 
 # Steps that took less share one entry on the time line: "4 other steps 0.1s".
-QUICK_STEP_SECONDS = 0.1
+QUICK_STEP_SECONDS = 0.05
 VERDICTS = ("reused", "created", "discarded")
 
 

@@ -63,7 +63,6 @@ from ..config.slug_patterns import (
     segments,
 )
 from ..platform import output, report
-from ..platform.output import format_size
 
 # Besides our own output, what earlier buildpacks of a multi-buildpack app
 # leave in BUILD_DIR (their .profile.d scripts point there): apt, Heroku and
@@ -313,5 +312,4 @@ def clean_step(build_dir: Path, include: Sequence[str], exclude: Sequence[str]) 
         kept = ", ".join(cleaned.kept) or "none"
         output.detail(f"Kept bin/, .profile.d/, Procfile and files matching the patterns: {kept}")
         output.detail(f"Removed {output.plural(cleaned.removed_count, 'file')}")
-        output.detail(f"Slug size: {format_size(cleaned.size_bytes)}")
         report.record("slug_bytes", cleaned.size_bytes)
