@@ -126,7 +126,7 @@ def _run_click(argv: list[str]) -> int:
         return int(done.exit_code)
     except click.UsageError as problem:
         usage = errors.USAGES.get(argv[0] if argv else "", errors.USAGES["compile"])
-        output.error(f"{problem.format_message()}\n{usage}")
+        output.error(str(errors.usage_error(usage, problem.format_message())))
         return 1
     except click.ClickException as problem:
         problem.show()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,8 @@ STEP_KEYS = (
 )
 _RUST_VERSION = re.compile(r"\b(\d+\.\d+\.\d+\S*)")
 
+# Imported as the buildpack starts (bootstrap reports its packages' fate).
+_STARTED = time.monotonic()
 _facts: dict[str, Any] = {}
 _cache_decisions: dict[str, str] = {}
 
@@ -128,6 +131,7 @@ def document(
         **flat_facts(_facts),
         **{f"cache_{snake_case(what)}": how for what, how in _cache_decisions.items()},
         **durations,
+        "total_duration": round(time.monotonic() - _STARTED, 2),
         "tool_duration": round(output.subprocess_seconds, 3),
     }
 
