@@ -10,6 +10,7 @@ import pytest
 
 from classic_bp.config import slug_patterns
 from classic_bp.errors import BuildError
+from classic_bp.platform.output import format_size
 from classic_bp.slug import clean as slug
 
 DEFAULT_INCLUDE = slug_patterns.parse_patterns(
@@ -376,4 +377,4 @@ def test_a_large_tree_is_removed_whole(app: Path) -> None:
     ],
 )
 def test_format_size(size: int, shown: str) -> None:
-    assert slug.format_size(size) == shown
+    assert format_size(size) == shown
