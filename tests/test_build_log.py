@@ -165,3 +165,90 @@ def test_a_real_error_is_red_at_a_terminal_and_ends_with_its_readme_link(tmp_pat
     assert (
         plain.stderr.rstrip().splitlines()[-2].startswith(" !     See the buildpack's README.md#")
     )
+
+
+def test_a_long_download_prints_its_progress_in_a_log(monkeypatch, capsys) -> None:
+    """A line per 10 % once the transfer has lasted QUIET_SECONDS; none before."""
+    from classic_bp.platform import output
+
+    clock = iter(float(second) for second in range(100))
+    monkeypatch.setattr(output.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(output, "QUIET_SECONDS", 2.0)
+    with output.transfer_progress("Downloading rust.tar.xz", 100 << 20) as advance:
+        for _ in range(4):
+            advance(25 << 20)
+    assert capsys.readouterr().out == (
+        "       Downloading rust.tar.xz: 50 % (50.0 MiB of 100.0 MiB)\n"
+        "       Downloading rust.tar.xz: 75 % (75.0 MiB of 100.0 MiB)\n"
+        "       Downloading rust.tar.xz: 100 % (100.0 MiB of 100.0 MiB)\n"
+    )
+
+
+def test_a_silent_command_gets_a_heartbeat(monkeypatch, capsys) -> None:
+    from classic_bp.platform import output
+
+    monkeypatch.setattr(output, "PROGRESS_INTERVAL", 0.3)
+    command = ["sh", "-c", "echo start; sleep 1; echo end"]
+    assert output.stream_command(command, env=os.environ, heartbeat="Still working") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "       start" and lines[-1] == "       end"
+    assert any(re.fullmatch(r"       Still working, \d\.\ds so far", line) for line in lines[1:-1])
+
+
+def test_the_summary_says_what_was_discarded_and_why() -> None:
+    from classic_bp.platform import output, summary
+
+    timings = [
+        output.StepTiming("Compiling the app", 12.5, "compile"),
+        output.StepTiming("Installing Rust (stable)", 3.0, "rust"),
+        output.StepTiming("Writing the SBOM", 0.01, "sbom"),
+        output.StepTiming("Writing runtime configuration", 0.02, "runtime"),
+    ]
+    decisions = {
+        "python packages": "not used: the packages are importable",
+        "rustup": "reused",
+        "toolchain": "discarded: the channel changed from 1.94.0 to 1.95.0",
+        "build artifacts": "discarded: the compiler changed",
+        "source times": "created",
+    }
+    lines = errors_summary(timings, decisions)
+    assert lines == [
+        "Binaries: web (1.5 MiB)",
+        "Slug: 1.6 MiB",
+        "Cache: 600.0 MiB of its 4.0 GiB budget (BP_CACHE_MAX_SIZE)",
+        "Time per step: compile 12.5s, rust 3.0s, 2 other steps 0.0s",
+        "Reused: rustup",
+        "Created: source times",
+        "Discarded: toolchain (the channel changed from 1.94.0 to 1.95.0),"
+        " build artifacts (the compiler changed)",
+    ]
+    assert summary.step_times([]) == []
+
+
+def errors_summary(timings, decisions) -> list[str]:
+    from classic_bp import errors
+    from classic_bp.platform import summary
+
+    return errors.build_summary(
+        binaries={"web": "1.5 MiB"},
+        slug="1.6 MiB",
+        cache=("600.0 MiB", "4.0 GiB"),
+        step_times=summary.step_times(timings),
+        cache_decisions=summary.grouped_decisions(decisions),
+    )
+
+
+def test_a_download_at_a_terminal_shows_a_progress_bar() -> None:
+    pytest.importorskip("rich")
+    code = (
+        f"import sys; sys.path.insert(0, {str(REPO_ROOT / 'lib')!r})\n"
+        "from classic_bp.platform import output\n"
+        "with output.transfer_progress('Downloading rust.tar.xz', 4 << 20) as advance:\n"
+        "    for _ in range(4):\n"
+        "        advance(1 << 20)\n"
+        "output.detail('downloaded')\n"
+    )
+    shown = _in_a_pty([sys.executable, "-c", code], _environment())
+    assert "Downloading rust.tar.xz" in shown and "━" in shown  # rich's bar
+    assert "4.0/4.0 MiB" in shown
+    assert shown.rstrip().endswith("downloaded")
