@@ -48,11 +48,6 @@ def missing_modules() -> list[str]:
     return [name for name in needed if importlib.util.find_spec(name) is None]
 
 
-def _alert(lines: list[str]) -> None:
-    for line in lines:
-        print(f" !     {line}".rstrip(), file=sys.stderr)
-
-
 def lock_key(lock_text: str) -> str:
     return hashlib.sha256(lock_text.encode()).hexdigest()[:16]
 
@@ -119,7 +114,7 @@ def ensure_runtime_packages(argv: list[str]) -> None:
         return
     command = argv[0] if argv else ""
     if command not in FETCHING_COMMANDS or len(argv) < 3:
-        _alert(str(errors.runtime_packages_missing(missing_modules())).splitlines())
+        output.error(str(errors.runtime_packages_missing(missing_modules())))
         sys.exit(1)
     env_dir = Path(argv[3]) if len(argv) > 3 else None
     index = index_url(env_dir)
@@ -127,7 +122,7 @@ def ensure_runtime_packages(argv: list[str]) -> None:
         target = packages_dir(Path(argv[2]).resolve(), index)
     except (FetchError, OSError) as problem:
         failure = errors.runtime_packages_unavailable(str(problem), shown_url(index))
-        _alert(str(failure).splitlines())
+        output.error(str(failure))
         sys.exit(1)
     sys.path.insert(1, str(target))
     importlib.invalidate_caches()
