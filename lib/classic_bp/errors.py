@@ -48,6 +48,7 @@ README_SECTIONS = {
     "missing_cargo_toml": "what-the-app-needs",
     "boot_check_failed": "the-app-builds-but-never-answers",
     "runtime_packages_unavailable": "a-download-fails",
+    "private_dependency_failed": "private-dependencies",
 }
 
 
@@ -356,6 +357,51 @@ def tool_install_failed(spec: str, returncode: int) -> BuildError:
     )
 
 
+def invalid_git_credential(shown_entry: str) -> BuildError:
+    return BuildError(
+        "invalid_setting",
+        f"BP_GIT_CREDENTIALS has an entry for {shown_entry} that is not an\n"
+        "http(s) URL with a user (or token) part.\n\n"
+        "Give one entry per git host, separated by spaces:\n"
+        "  BP_GIT_CREDENTIALS=https://<user>:<token>@git.example.com https://<token>@other.example",
+    )
+
+
+def invalid_ssh_key(variable: str) -> BuildError:
+    return BuildError(
+        "invalid_setting",
+        f"{variable} does not hold a private key (no `-----BEGIN ... PRIVATE KEY-----`).\n\n"
+        "Set it to the whole key file, for example:\n"
+        f'  scalingo env-set {variable}="$(cat deploy_key)"',
+    )
+
+
+@dataclass(frozen=True)
+class PrivateFailure:
+    """What went wrong fetching a private dependency, as cargo's and git's output told."""
+
+    what: str  # one sentence: what the server or ssh said
+    variables: tuple[str, ...]  # the config vars to check
+
+
+def private_dependency_failed(
+    command: str,
+    returncode: int,
+    dependency: str | None,
+    place: str | None,
+    failure: PrivateFailure,
+) -> BuildError:
+    subject = f"the dependency `{dependency}`" if dependency else "a dependency"
+    where = f" from {place}" if place else ""
+    checks = " and ".join(failure.variables)
+    return BuildError(
+        "private_dependency_failed",
+        f"`{command}` failed (exit code {returncode}): it could not fetch\n"
+        f"{subject}{where}: {failure.what}\n\n"
+        f"Check {checks}\n(see the README's section on private dependencies).",
+    )
+
+
 def invalid_file_pattern(variable: str, pattern: str, problem: str) -> BuildError:
     return BuildError(
         "invalid_setting",
@@ -607,6 +653,13 @@ def note_rustup_disabled() -> str:
     return (
         "BP_RUSTUP_ENABLED=false: Rust comes from the standalone installer; the toolchain"
         " name, profile, components and targets are not used."
+    )
+
+
+def mirror_left_to_app(source: str) -> str:
+    return (
+        f"The app's .cargo/config.toml already replaces crates.io (with `{source}`):\n"
+        "it wins, and BP_CARGO_REGISTRY_MIRROR is not applied on top of it"
     )
 
 

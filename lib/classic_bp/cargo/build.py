@@ -23,6 +23,7 @@ from ..rust.tools import ship_runtime_tools
 from ..slug import emk_layout
 from . import source_times
 from .fixed_path import FixedPath
+from .private_failures import OutputWatch
 from .project import Package
 from .pruning import CargoUnits, PruneReport, prune_stale_units, report_cache_size
 
@@ -168,25 +169,19 @@ def _run_cargo(
     output.detail(f"Running: {shown}")
     if offline:
         output.detail("Every locked crate is in the cache: no registry request is needed")
-        seen: list[str] = []
-
-        def consume(line: str) -> bool:
-            seen.append(line)
-            return units.add_message(line)
-
+        watch = OutputWatch(units.add_message)
         returncode = output.stream_command(
-            [*command, "--offline"], env=environment, cwd=fixed.root, consume=consume
+            [*command, "--offline"], env=environment, cwd=fixed.root, consume=watch
         )
         if returncode == 0:
             return
-        if not any("offline" in line for line in seen if not line.startswith("{")):
-            raise errors.cargo_failed(shown, returncode)
+        if not any("offline" in line for line in watch.lines):
+            raise watch.failure(shown, returncode)
         output.detail("cargo needs the network after all: running it again online")
-    returncode = output.stream_command(
-        command, env=environment, cwd=fixed.root, consume=units.add_message
-    )
+    watch = OutputWatch(units.add_message)
+    returncode = output.stream_command(command, env=environment, cwd=fixed.root, consume=watch)
     if returncode != 0:
-        raise errors.cargo_failed(shown, returncode)
+        raise watch.failure(shown, returncode)
 
 
 def _copy_binaries(executables: Mapping[str, Path], bin_dir: Path) -> None:

@@ -18,6 +18,7 @@ buildpack's packages (rich) are importable.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -44,6 +45,11 @@ RESET = "\033[0m"
 _write_lock = threading.Lock()
 
 
+# The password of a URL (``scheme://user:password@host``), whoever printed it:
+# cargo and git echo the URLs of Cargo.toml, which may carry one.
+URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*):[^/\s@]+@")
+
+
 @dataclass
 class Redactor:
     """Replaces secret values in text; longest first so overlaps mask fully."""
@@ -57,6 +63,8 @@ class Redactor:
         for secret in self.secrets:
             if secret in text:
                 text = text.replace(secret, REDACTED)
+        if "@" in text:
+            text = URL_PASSWORD.sub(rf"\1:{REDACTED}@", text)
         return text
 
 
