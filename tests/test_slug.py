@@ -12,6 +12,7 @@ import pytest
 
 from classic_bp.config import slug_patterns
 from classic_bp.errors import BuildError
+from classic_bp.platform.output import format_size
 from classic_bp.slug import clean as slug
 
 DEFAULT_INCLUDE = slug_patterns.parse_patterns(
@@ -406,4 +407,4 @@ def test_a_temp_dir_on_another_file_system_means_deleting_in_place(
     ],
 )
 def test_format_size(size: int, shown: str) -> None:
-    assert slug.format_size(size) == shown
+    assert format_size(size) == shown

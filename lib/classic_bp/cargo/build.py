@@ -249,7 +249,7 @@ def build_step(
     """Compile, remember the sources that went in, ship the runtime tools, give an
     old-buildpack app its layout, and keep the cache in its budget."""
     build_dir = fixed.build_dir
-    with output.timed_step("Compiling the app"):
+    with output.timed_step("Compiling the app", "compile"):
         app = compile_app(config, fixed, cargo, target_dir, environment)
         source_times.remember(layout, build_dir, sources, app.binaries)
         output.detail(f"Installed into bin/: {', '.join(app.binaries)}")

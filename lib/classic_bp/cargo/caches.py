@@ -40,7 +40,7 @@ TARGET_DIR = Layer(
 def restore_caches(
     layout: CacheLayout, config: BuildConfig, rust: RustInstall, build_dir: Path
 ) -> source_times.Checkout:
-    with output.timed_step("Restoring cargo's cache"):
+    with output.timed_step("Restoring cargo's cache", "cache_restore"):
         prepare_cargo_home(layout, config)
         prepare_target_dir(layout, config, rust)
         sources = source_times.restore(layout, build_dir)

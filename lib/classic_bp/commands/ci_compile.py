@@ -43,7 +43,7 @@ def _test_compile(context: BuildContext, build: PreparedBuild) -> None:
     runner = "nextest" if "cargo-nextest" in config.tools.names() else "cargo"
     target_dir = str(build.target_dir)
     workspace = config.project.is_workspace
-    with output.timed_step("Compiling the tests"):
+    with output.timed_step("Compiling the tests", "test_compile"):
         tests = command_for_tests("cargo", target_dir, workspace, config.install.locked)
         command = [str(build.rust.cargo), "test", "--no-run", *tests[2:]]
         watch = OutputWatch()

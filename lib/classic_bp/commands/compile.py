@@ -25,6 +25,7 @@ from ..config.build_config import BuildConfig
 from ..config.read import read_configuration
 from ..layer import open_cache
 from ..platform import output, stack
+from ..platform.summary import print_summary
 from ..rust.environment import RustInstall, cargo_environment
 from ..rust.install import install_rust
 from ..rust.tools import tools_step
@@ -134,6 +135,7 @@ def _compile_prepared(context: BuildContext, build: PreparedBuild, started: floa
         )
     build.finish()
     output.step(errors.build_succeeded(app.binaries, rust.version, _elapsed(started)))
+    print_summary(context.build_dir, app.binaries)
 
 
 def _elapsed(started: float) -> str:

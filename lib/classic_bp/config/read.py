@@ -21,7 +21,7 @@ from .build_config import BuildConfig, load_config
 def read_configuration(
     build_dir: Path, env_dir: Path, process_env: Mapping[str, str]
 ) -> tuple[Settings, BuildConfig]:
-    with output.timed_step("Reading the app's configuration"):
+    with output.timed_step("Reading the app's configuration", "configuration"):
         app_env = read_env_dir(env_dir)
         output.redact.add(app_env.secret_values())
         if app_env.ignored:

@@ -113,7 +113,7 @@ def tools_step(
     app_dir: Path,
 ) -> None:
     if plan.specs:
-        with output.timed_step(f"Installing tools ({', '.join(plan.specs)})"):
+        with output.timed_step(f"Installing tools ({', '.join(plan.specs)})", "tools"):
             config = app_config_file(app_dir)
             if config is not None:
                 output.detail(f"With the app's {config.relative_to(app_dir)}")

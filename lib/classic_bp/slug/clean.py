@@ -63,7 +63,6 @@ from ..config.slug_patterns import (
     segments,
 )
 from ..platform import output, report
-from ..platform.output import format_size
 from .discard import Trash
 
 # Besides our own output, what earlier buildpacks of a multi-buildpack app
@@ -314,7 +313,7 @@ def clean_slug(build_dir: Path, include: Sequence[str], exclude: Sequence[str]) 
 
 def clean_step(build_dir: Path, include: Sequence[str], exclude: Sequence[str]) -> None:
     """Clean the slug and say what stayed."""
-    with output.timed_step("Removing the app's sources from the slug"):
+    with output.timed_step("Removing the app's sources from the slug", "slug"):
         cleaned = clean_slug(build_dir, include, exclude)
         for link in cleaned.unsafe_links:
             output.warning(errors.unsafe_symlink_removed(link))
@@ -323,5 +322,4 @@ def clean_step(build_dir: Path, include: Sequence[str], exclude: Sequence[str]) 
         whole = cleaned.removed_folders
         folders = f" and {output.plural(whole, 'folder')} whole" if whole else ""
         output.detail(f"Removed {output.plural(cleaned.removed_count, 'file')}{folders}")
-        output.detail(f"Slug size: {format_size(cleaned.size_bytes)}")
         report.record("slug_bytes", cleaned.size_bytes)

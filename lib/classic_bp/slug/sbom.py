@@ -223,7 +223,7 @@ def sbom_step(build_dir: Path, app_root: Path, cargo: Path, environment: Mapping
     """A CycloneDX SBOM in the slug; a failure here never fails a build that compiled.
 
     ``app_root`` holds Cargo.toml: the build dir, or RustConfig's BUILD_PATH in it."""
-    with output.timed_step("Writing the SBOM"):
+    with output.timed_step("Writing the SBOM", "sbom"):
         try:
             summary = write_sbom(app_root, cargo, environment, build_dir / SBOM_PATH)
         except errors.BuildError as problem:
