@@ -50,7 +50,7 @@ WARM_REBUILD = """\
        Source files unchanged since the last build: 3 (timestamps restored); changed or new: 0
 -----> Compiling the app
        Running: cargo install --locked --root . --path . --target-dir $CACHE_DIR/target
-       Every locked crate is in the cache: no registry request is needed
+       Every crate this build needs is in the cache: no registry request
          Installing web-std v0.1.0 ($FIXED_PATH)
            Finished `release` profile [optimized] target(s) in N.Ns
          Installing $BUILD_DIR/bin/web-std
@@ -62,7 +62,7 @@ WARM_REBUILD = """\
        Default process type web: /app/bin/web-std
 -----> Removing the app's sources from the slug
        Kept bin/, .profile.d/, Procfile and files matching the patterns: none
-       Removed 3 files
+       Removed 2 files and 1 folder whole
 -----> Build succeeded in N.Ns: 1 binary (web-std) with Rust X.Y.Z
        Binaries: web-std (SIZE)
        Slug: SIZE

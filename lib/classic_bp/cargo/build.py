@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import errors, toml_compat
+from .. import errors
 from ..cache import CacheLayout
 from ..config.build_config import BuildConfig
 from ..platform import output, report
@@ -23,6 +23,7 @@ from ..rust.tools import ship_runtime_tools
 from ..slug import emk_layout
 from . import source_times
 from .fixed_path import FixedPath
+from .offline import can_run_offline, remember_unneeded
 from .private_failures import OutputWatch
 from .project import Package
 from .pruning import CargoUnits, PruneReport, prune_stale_units, report_cache_size
@@ -113,21 +114,6 @@ def build_command(
     ]
 
 
-def _all_crates_cached(lockfile: Path, cargo_home: Path) -> bool:
-    """Whether every registry crate of Cargo.lock is already in cargo's home."""
-    try:
-        packages = toml_compat.loads(lockfile.read_text(encoding="utf-8")).get("package", [])
-    except (OSError, toml_compat.TOMLDecodeError):
-        return False
-    cached = {entry.name for entry in (cargo_home / "registry" / "cache").glob("*/*.crate")}
-    wanted = {
-        f"{package['name']}-{package['version']}.crate"
-        for package in packages
-        if str(package.get("source", "")).startswith(("registry+", "sparse+"))
-    }
-    return wanted <= cached
-
-
 def _shown(command: list[str], fixed: FixedPath, target_dir: Path) -> str:
     """The command as a user would type it: paths relative to the app, and
     without the app config and manifest that cargo would find by itself."""
@@ -168,7 +154,7 @@ def _run_cargo(
     shown = _shown(command[: -len(MESSAGE_FORMAT)], fixed, target_dir)
     output.detail(f"Running: {shown}")
     if offline:
-        output.detail("Every locked crate is in the cache: no registry request is needed")
+        output.detail("Every crate this build needs is in the cache: no registry request")
         watch = OutputWatch(units.add_message)
         returncode = output.stream_command(
             [*command, "--offline"], env=environment, cwd=fixed.root, consume=watch
@@ -211,9 +197,9 @@ def compile_app(
     cargo sees the app through ``fixed`` (see fixed_path.py), and runs in
     its root. ``target_dir`` is the cached target dir, or a fixed path to it
     (sccache).
-    When every locked crate is already cached, cargo runs offline: no index
-    request at all; should that fail for want of the network, it runs again
-    online.
+    When every locked crate this build needs is already cached (offline.py),
+    cargo runs offline: no index request at all; should that fail for want
+    of the network, it runs again online.
     """
     units = CargoUnits()
     packages = config.install.packages
@@ -223,9 +209,11 @@ def compile_app(
     else:
         commands = [build_command(cargo, fixed, target_dir, config)]
     cargo_home = Path(environment.get("CARGO_HOME", ""))
-    offline = config.install.locked and _all_crates_cached(config.project.lockfile, cargo_home)
+    lockfile = config.project.lockfile
+    offline = config.install.locked and can_run_offline(lockfile, cargo_home)
     for command in commands:
         _run_cargo(command, fixed, target_dir, environment, units, offline)
+    remember_unneeded(lockfile, cargo_home)
     pruned = prune_stale_units(target_dir, units)
     for name in INSTALL_TRACKING_FILES:
         (build_dir / name).unlink(missing_ok=True)

@@ -245,7 +245,7 @@ def restore(layout: CacheLayout, build_dir: Path) -> Checkout:
     restorable = {path for path in found if same[path]}
     recorded_groups = _group(record, packages)
     for package, current in _group(found, packages).items():
-        if package is None:
+        if package is None or not record:  # a first build: nothing to compare with
             continue
         reason = _package_difference(current, recorded_groups.get(package, set()), same)
         if reason is not None:
