@@ -49,6 +49,7 @@ README_SECTIONS = {
     "boot_check_failed": "the-app-builds-but-never-answers",
     "runtime_packages_unavailable": "a-download-fails",
     "private_dependency_failed": "private-dependencies",
+    "out_of_memory": "the-compilation-fails-or-is-killed",
 }
 
 
