@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .. import __version__, errors
+from ..platform import output
 from . import retry
 from .retry import RETRY_STATUSES, OutOfTime, Transient, check_deadline, with_retries
 from .urls import display_url
@@ -110,6 +111,7 @@ def _read_local(url: str, action: Callable[[requests.Response, float], object]) 
     response = requests.Response()
     response.status_code = 200
     response.encoding = "utf-8"
+    response.headers["Content-Length"] = str(path.stat().st_size)
     with path.open("rb") as stream:
         response.raw = stream
         return action(response, retry.deadline_after())
@@ -151,17 +153,30 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _content_length(response: requests.Response) -> int | None:
+    try:
+        return int(response.headers.get("Content-Length", "")) or None
+    except ValueError:
+        return None
+
+
 def download_verified(url: str, destination: Path, expected_sha256: str) -> None:
+    """Stream ``url`` into ``destination``, showing progress (a Rust tarball is 200 MiB)."""
     destination.parent.mkdir(parents=True, exist_ok=True)
 
     def save(response: requests.Response, deadline: float) -> None:
         handle, temporary = tempfile.mkstemp(dir=destination.parent, prefix=".download-")
         digest = hashlib.sha256()
+        label = f"Downloading {destination.name}"
         try:
-            with os.fdopen(handle, "wb") as stream:
+            with (
+                os.fdopen(handle, "wb") as stream,
+                output.transfer_progress(label, _content_length(response)) as advance,
+            ):
                 for block in _blocks(response, deadline):
                     digest.update(block)
                     stream.write(block)
+                    advance(len(block))
             if digest.hexdigest() != expected_sha256:
                 raise errors.checksum_mismatch(
                     display_url(url), expected_sha256, digest.hexdigest()

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 # How every boolean setting (BP_* variables, the old RustConfig) is spelled.
 TRUE_VALUES = ("1", "true", "yes", "on")
@@ -47,10 +47,37 @@ BLOCKED_PREFIXES = ("LD_", "DYLD_", "PYTHON", "BASH_FUNC_")
 VALID_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # Values this short are too common to mask without garbling the log.
 MIN_SECRET_LENGTH = 6
+# Buildpack settings that hold a private key: every line of it is masked.
+KEY_SETTINGS = frozenset({"BP_GIT_SSH_KEY"})
 
 
 def is_buildpack_setting(name: str) -> bool:
     return name.startswith("BP_") or name in BUILDPACK_SETTINGS
+
+
+def url_secrets(value: str) -> list[str]:
+    """The user and password parts of every URL in ``value`` (space-separated):
+    a token is often given as the user part, so both are masked."""
+    found = []
+    for word in value.split():
+        try:
+            parts = urlsplit(word.removeprefix("sparse+"))
+            user, password = parts.username, parts.password
+        except ValueError:
+            continue
+        for part in (user, password):
+            if part and len(part) >= MIN_SECRET_LENGTH:
+                found += [part, unquote(part)]
+    return found
+
+
+def key_lines(value: str) -> list[str]:
+    """Lines of a private key worth masking (its armour lines are not secret)."""
+    return [
+        line.strip()
+        for line in value.replace("\\n", "\n").splitlines()
+        if len(line.strip()) >= MIN_SECRET_LENGTH and not line.strip().startswith("-----")
+    ]
 
 
 def is_blocked(name: str) -> bool:
@@ -68,13 +95,15 @@ class AppEnv:
         """Values to mask in the log.
 
         Every value but the buildpack's own settings, which users need to see
-        echoed in errors; of those, only the password of a URL is masked.
+        echoed in errors; of those, only the user and password of a URL (a
+        token may be either) and the lines of a private key are masked.
         """
         secrets = []
         for name, value in self.variables.items():
-            if is_buildpack_setting(name):
-                password = urlsplit(value.removeprefix("sparse+")).password
-                secrets.extend([password] if password else [])
+            if name in KEY_SETTINGS:
+                secrets.extend(key_lines(value))
+            elif is_buildpack_setting(name):
+                secrets.extend(url_secrets(value))
             elif len(value) >= MIN_SECRET_LENGTH:
                 secrets.append(value)
         return secrets

@@ -32,7 +32,9 @@ NETWORK_FAILURES = (
 )
 
 
-def stream_rustup(command: Sequence[str | Path], env: Mapping[str, str], what: str) -> int:
+def stream_rustup(
+    command: Sequence[str | Path], env: Mapping[str, str], what: str, heartbeat: str | None = None
+) -> int:
     """``output.stream_command`` for rustup, retried on network failures."""
     deadline = time.monotonic() + retry.TOTAL_SECONDS
     delay = retry.FIRST_BACKOFF_SECONDS
@@ -46,7 +48,7 @@ def stream_rustup(command: Sequence[str | Path], env: Mapping[str, str], what: s
 
     for attempt in range(1, retry.ATTEMPTS + 1):
         seen.clear()
-        returncode = output.stream_command(command, env=env, consume=watch)
+        returncode = output.stream_command(command, env=env, consume=watch, heartbeat=heartbeat)
         last = attempt == retry.ATTEMPTS or time.monotonic() + delay >= deadline
         if returncode == 0 or not seen or last:
             return returncode

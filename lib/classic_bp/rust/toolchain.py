@@ -65,7 +65,8 @@ def _rustup_install(config: BuildConfig, layout: CacheLayout, env: Mapping[str, 
         command += ["--component", component]
     for target in config.toolchain.targets:
         command += ["--target", target]
-    return stream_rustup(command, env, f"rustup toolchain install {config.toolchain.channel}")
+    what = f"rustup toolchain install {config.toolchain.channel}"
+    return stream_rustup(command, env, what, heartbeat="Still installing the toolchain")
 
 
 def _prune_other_toolchains(layout: CacheLayout, keep: str) -> None:
