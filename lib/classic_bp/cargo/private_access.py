@@ -51,13 +51,16 @@ def _interrupt(signum: int, frame: object) -> None:
 def private_dir() -> Iterator[Path]:
     """A folder for secret files, gone when the build ends however it ends."""
     directory = Path(tempfile.mkdtemp(prefix=PRIVATE_DIR_PREFIX))
+    # The commands' own SIGTERM handler (platform/guard.py: it also stops
+    # cargo and its rustc processes) unwinds the same way: keep it when set.
     main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _interrupt) if main_thread else None
+    own = main_thread and signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None)
+    previous = signal.signal(signal.SIGTERM, _interrupt) if own else None
     try:
         yield directory
     finally:
         shutil.rmtree(directory, ignore_errors=True)
-        if main_thread:
+        if own:
             signal.signal(signal.SIGTERM, previous or signal.SIG_DFL)
 
 
