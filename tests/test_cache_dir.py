@@ -72,6 +72,13 @@ def test_a_cache_dir_that_is_a_file(git_clone_platform: Platform) -> None:
     assert "Fetching the buildpack's Python packages" in result.stdout
 
 
+def test_a_lock_file_that_cannot_be_opened(git_clone_platform: Platform) -> None:
+    platform = git_clone_platform
+    (platform.cache_dir / LOCK).mkdir()
+    result = compile_with(platform, platform.new_build_dir("no-lockfile"))
+    assert_cache_bypassed(result, f"its lock file {LOCK} cannot be opened")
+
+
 @pytest.mark.parametrize("folder", ["", "rust-buildpack", "rust-buildpack-python"])
 def test_a_read_only_cache_dir(git_clone_platform: Platform, folder: str) -> None:
     """Read-only as a whole, or only one of the buildpack's folders in it."""

@@ -59,7 +59,15 @@ def problem_with(cache_dir: Path) -> str | None:
             return f"{folder} cannot be written ({failure.strerror or failure})"
         os.close(handle)
         os.unlink(probe)
+    try:
+        os.close(_open_lock(cache_dir))
+    except OSError as failure:
+        return f"its lock file {LOCK_NAME} cannot be opened ({failure.strerror or failure})"
     return None
+
+
+def _open_lock(cache_dir: Path) -> int:
+    return os.open(cache_dir / LOCK_NAME, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o666)
 
 
 def open_cache_dir(cache_dir: str) -> str:
@@ -82,7 +90,7 @@ def open_cache_dir(cache_dir: str) -> str:
 def _lock(cache_dir: Path) -> None:
     """Wait for any other build on this cache dir; hold the lock until exit."""
     path = cache_dir / LOCK_NAME
-    handle = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    handle = _open_lock(cache_dir)
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
