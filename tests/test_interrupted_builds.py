@@ -152,35 +152,3 @@ def test_the_kill_points_cover_every_step_that_writes_the_cache() -> None:
     steps = {point.step for point in KILL_POINTS.values()}
     assert steps == {"Installing rustup", "Installing Rust", "Compiling the app"}
     assert len(KILL_POINTS) * 2 >= 10
-
-
-def test_a_mirror_answering_503_a_few_times_does_not_fail_the_build(
-    mirrored_platform: Platform, rustup_mirror
-) -> None:
-    """rustup's first request (the channel's .sha256) and rustup-init's download."""
-    rustup_mirror.fail_next(2, 503, "channel-rust-stable.toml.sha256")
-    rustup_mirror.fail_next(2, 503, "rustup-init")
-    try:
-        build_dir, result = mirrored_platform.build(APP)
-    finally:
-        rustup_mirror.faults.clear()
-    assert result.returncode == 0, result.log
-    assert "failed on a network error (attempt 1 of 4)" in result.stdout
-    binary = subprocess.run([build_dir / "bin" / "slow-app"], capture_output=True, text=True)
-    assert binary.stdout == "hello from the slow build\n"
-
-
-def test_a_mirror_that_keeps_failing_ends_with_a_clear_message(
-    mirrored_platform: Platform, rustup_mirror
-) -> None:
-    rustup_mirror.fail_next(100, 503, "channel-rust-stable.toml.sha256")
-    started = time.monotonic()
-    try:
-        _build_dir, result = mirrored_platform.build(APP)
-    finally:
-        rustup_mirror.faults.clear()
-    assert result.returncode == 1, result.log
-    assert time.monotonic() - started < 60
-    assert "rustup could not install the Rust toolchain stable" in result.stderr
-    assert "attempt 3 of 4" in result.stdout
-    assert "Traceback" not in result.log
