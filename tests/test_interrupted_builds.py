@@ -1,23 +1,26 @@
 """A build killed in the middle of any step never breaks the next one.
 
 Each kill point names the step it interrupts and a line of that step's log.
-The test freezes the whole build (SIGSTOP to its process group) as soon as
-that line shows, and checks from everything the build had written by then
-that the step was still running: its header is the last one, and no later
-step began. Only then does the kill land: SIGKILL to the group (a platform
-killing the container), or SIGTERM to the buildpack alone (a platform's
-timeout), which must stop cargo, rustc and rustup itself, record
-``failure_reason: interrupted`` and exit 143. The next build on the same
-cache must succeed, and its binary run.
+As soon as that line shows, the test stops the whole build (SIGSTOP to its
+process group: the buildpack, cargo, rustc and rustup) and checks, from
+everything the build wrote, that the step was still running: its header is
+the last one, and no later step began. Only then does the kill land:
+SIGKILL to the group (a platform killing the container), or SIGTERM to the
+buildpack alone (a platform's timeout), which must stop cargo, rustc and
+rustup itself, record ``failure_reason: interrupted`` and exit 143. The
+next build on the same cache must succeed, and its binary run.
 
-The steps are made long enough to be caught in the act, without changing
-the buildpack: the rustup mirror answers some requests late, and the app
-(slow-build) has build scripts that take 1.5 s each.
+The steps are made long enough to be caught in the act without changing
+the buildpack: the rustup mirror answers some requests late, the app
+(slow-build) has build scripts that take 1.5 s each, and the checkout holds
+20,000 more files for the steps that walk, hash or delete it. Reading the
+configuration and writing the runtime files take milliseconds in the
+buildpack's own process and write nothing to the cache: no kill point can
+prove it caught them.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import signal
@@ -47,39 +50,82 @@ KILL_POINTS = {
     "downloading rustup-init": KillPoint(
         "Installing rustup", "Downloading rustup-init", ("rustup-init", 3.0)
     ),
+    "running rustup-init": KillPoint("Installing rustup", "Verified sha256"),
     "rustup syncing the channel": KillPoint(
         "Installing Rust", "syncing channel updates", ("channel-rust-stable.toml", 3.0)
     ),
     "rustup downloading components": KillPoint(
         "Installing Rust", "downloading 3 components", (".tar.", 3.0)
     ),
+    "restoring cargo's cache": KillPoint(
+        "Restoring cargo's cache", "-----> Restoring cargo's cache"
+    ),
     "cargo starting": KillPoint("Compiling the app", "Running: cargo install"),
     "cargo resolving": KillPoint("Compiling the app", "Installing slow-app v0.1.0"),
     "cargo building the library": KillPoint("Compiling the app", "Compiling slow-lib"),
     "cargo building the binary": KillPoint("Compiling the app", "Compiling slow-app"),
+    "recording the source files": KillPoint("Compiling the app", "Finished `release` profile"),
+    "writing the SBOM": KillPoint("Writing the SBOM", "-----> Writing the SBOM"),
+    "removing the sources": KillPoint(
+        "Removing the app's sources", "-----> Removing the app's sources"
+    ),
 }
+# Files the steps that walk, hash or delete the checkout take a while over.
+BULK_FILES = 20_000
 
 
-def freeze_at(process: subprocess.Popen, marker: str) -> str:
-    """Read the log until ``marker``, stop the build there; return all it wrote."""
-    assert process.stdout is not None
-    seen = []
-    for line in process.stdout:
-        seen.append(line)
-        if marker in line:
-            os.killpg(process.pid, signal.SIGSTOP)
-            break
-    else:
-        pytest.fail(f"the build ended before {marker!r}:\n{''.join(seen)}")
-    time.sleep(0.2)  # anything written just before the stop reaches the pipe
-    descriptor = process.stdout.fileno()
-    fcntl.fcntl(descriptor, fcntl.F_SETFL, fcntl.fcntl(descriptor, fcntl.F_GETFL) | os.O_NONBLOCK)
-    try:
-        while chunk := os.read(descriptor, 1 << 16):
-            seen.append(chunk.decode("utf-8", "replace"))
-    except BlockingIOError:
-        pass
-    return "".join(seen)
+class Build:
+    """bin/compile of a fresh checkout, stopped and killed where a test says."""
+
+    def __init__(self, platform: Platform) -> None:
+        build_dir = platform.new_build_dir(APP)
+        bulk = build_dir / "assets"
+        bulk.mkdir()
+        for number in range(BULK_FILES):
+            (bulk / f"{number}.txt").write_text(f"{number}\n")
+        self.process = subprocess.Popen(
+            platform.compile_command(build_dir),
+            env=platform.environment(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        assert self.process.stdout is not None
+        self.reader = self.process.stdout.fileno()
+        self.log = b""
+
+    def freeze_at(self, marker: str) -> str:
+        """Read the log up to ``marker``'s line, stop the whole build; return its log."""
+        needle = marker.encode()
+        while (at := self.log.find(needle)) < 0 or self.log.find(b"\n", at) < 0:
+            chunk = os.read(self.reader, 4096)
+            if not chunk:
+                pytest.fail(f"the build ended before {marker!r}:\n{self.text}")
+            self.log += chunk
+        os.killpg(self.process.pid, signal.SIGSTOP)
+        time.sleep(0.2)  # what was written just before the stop reaches the pipe
+        os.set_blocking(self.reader, False)
+        try:
+            while chunk := os.read(self.reader, 1 << 16):
+                self.log += chunk
+        except BlockingIOError:
+            pass
+        return self.text
+
+    def finish(self) -> str:
+        """Once killed: the rest of the log, until every writer is gone."""
+        os.set_blocking(self.reader, True)
+        while chunk := os.read(self.reader, 1 << 16):
+            self.log += chunk
+        self.process.wait(timeout=60)
+        assert self.process.stdout is not None
+        self.process.stdout.close()
+        return self.text
+
+    @property
+    def text(self) -> str:
+        return self.log.decode("utf-8", "replace")
 
 
 def last_step(log: str) -> str:
@@ -112,29 +158,24 @@ def test_a_kill_in_the_middle_of_a_step_never_breaks_the_next_build(
     platform, where = mirrored_platform, KILL_POINTS[point]
     if where.delay:
         slowed_mirror.delay_next(1, where.delay[1], where.delay[0])
-    process = subprocess.Popen(
-        platform.compile_command(platform.new_build_dir(APP)),
-        env=platform.environment(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    log = freeze_at(process, where.marker)
+    build = Build(platform)
+    log = build.freeze_at(where.marker)
     # Proof that the kill lands in the step: the build is frozen inside it.
+    process = build.process
     assert process.poll() is None
     assert last_step(log).startswith(where.step), log
+    assert "Build succeeded" not in log
     if kill == "SIGKILL":
         os.killpg(process.pid, signal.SIGKILL)
     else:
         os.kill(process.pid, signal.SIGTERM)
         os.killpg(process.pid, signal.SIGCONT)
-    rest = process.communicate(timeout=60)[0]
-    assert "Build succeeded" not in log + rest
+    log = build.finish()
+    assert "Build succeeded" not in log
     if kill == "SIGTERM":
-        assert process.returncode == 143, log + rest
-        assert "The build was interrupted" in rest
-        assert "Traceback" not in rest
+        assert process.returncode == 143, log
+        assert "The build was interrupted" in log
+        assert "Traceback" not in log
         # The buildpack stopped cargo, rustc and rustup itself.
         assert group_is_gone(process.pid), "children of the build survived it"
         report = platform.cache_dir / "rust-buildpack" / "last-build.json"
@@ -148,7 +189,17 @@ def test_a_kill_in_the_middle_of_a_step_never_breaks_the_next_build(
     assert binary.stdout == "hello from the slow build\n"
 
 
-def test_the_kill_points_cover_every_step_that_writes_the_cache() -> None:
-    steps = {point.step for point in KILL_POINTS.values()}
-    assert steps == {"Installing rustup", "Installing Rust", "Compiling the app"}
-    assert len(KILL_POINTS) * 2 >= 10
+COLD_BUILD_STEPS = {
+    "Installing rustup",
+    "Installing Rust",
+    "Restoring cargo's cache",
+    "Compiling the app",
+    "Writing the SBOM",
+    "Removing the app's sources",
+}
+
+
+def test_the_kill_points_cover_every_step_of_a_cold_build() -> None:
+    """Every step of slow-build's cold build that does more than milliseconds of work."""
+    assert {point.step for point in KILL_POINTS.values()} == COLD_BUILD_STEPS
+    assert len(KILL_POINTS) >= 10
