@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import cache
+from . import cache, errors
 from .cache import CacheLayout
 from .platform import output, report
 
@@ -132,6 +132,8 @@ class Layer:
 def open_cache(cache_dir: Path) -> CacheLayout:
     """The buildpack's part of CACHE_DIR; a cache of an incompatible layout is dropped."""
     layout = CacheLayout(cache_dir)
+    for link in cache.drop_outside_links(layout):
+        output.warning(errors.cache_link_removed(link))
     for reason in cache.ensure_layout(layout):
         output.detail(f"Discarding the whole cache: {reason}")
     return layout

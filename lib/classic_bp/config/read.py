@@ -26,6 +26,8 @@ def read_configuration(
         output.redact.add(app_env.secret_values())
         if app_env.ignored:
             output.warning(errors.ignored_config_vars(app_env.ignored))
+        if app_env.skipped:
+            output.warning(errors.skipped_config_vars(app_env.skipped))
         migration = rustconfig.migrate(build_dir)
         if migration is not None:
             _describe_migration(migration)

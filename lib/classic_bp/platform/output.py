@@ -4,11 +4,13 @@ Steps are ``-----> Title`` lines, details are indented by seven spaces, and
 warnings and errors go to stderr prefixed with `` !     `` (PLATFORM.md).
 Build logs are rarely a terminal, so output is plain line-oriented text; only
 at a TTY does rich add colour. Every line passes through a redactor so that
-values of the app's config vars (secrets) never reach the log.
+secrets (the app's secret config vars, URL userinfo) never reach the log.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 import time
@@ -16,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 _SIZE_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
 
@@ -27,18 +30,44 @@ REDACTED = "[redacted]"
 
 @dataclass
 class Redactor:
-    """Replaces secret values in text; longest first so overlaps mask fully."""
+    """Masks secrets in log text (the rule: platform/env_dir.py, README: Secrets).
+
+    The secret values, in every form a tool may print them (percent-encoded
+    in a URL, escaped in JSON or a quoted string, each line of a multi-line
+    value such as a key), longest first so that overlaps mask fully; and the
+    user part of every URL (``https://TOKEN@host``, ``postgres://u:p@db``).
+    """
 
     secrets: list[str] = field(default_factory=list)
 
     def add(self, values: Sequence[str]) -> None:
-        self.secrets = sorted({*self.secrets, *values}, key=len, reverse=True)
+        forms = {form for value in values for form in _forms(value)}
+        self.secrets = sorted({*self.secrets, *forms}, key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
         for secret in self.secrets:
             if secret in text:
                 text = text.replace(secret, REDACTED)
-        return text
+        return URL_USERINFO.sub(rf"\g<scheme>{REDACTED}@", text)
+
+
+# A URL's userinfo: what comes between `scheme://` and the host's `@`.
+URL_USERINFO = re.compile(
+    r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^\s/?#@'\"<>`]+)@"
+)
+# Lines of a multi-line secret shorter than this are structure (`-----`), not secret.
+_MIN_LINE_LENGTH = 8
+
+
+def _forms(value: str) -> set[str]:
+    lines = [line.strip() for line in value.splitlines()]
+    forms = {value.strip(), *(line for line in lines if len(line) >= _MIN_LINE_LENGTH)}
+    for form in list(forms):
+        forms.add(quote(form, safe=""))
+        forms.add(quote(form))
+        forms.add(json.dumps(form)[1:-1])
+        forms.add(repr(form)[1:-1])
+    return {form for form in forms if form}
 
 
 redact = Redactor()

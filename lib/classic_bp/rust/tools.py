@@ -48,13 +48,14 @@ def install_tools(
     environment: Mapping[str, str],
     rustc_version: str,
 ) -> None:
-    wanted = {"tools": list(plan.specs), "arguments": list(plan.arguments), "rustc": rustc_version}
+    arguments = list(plan.install_arguments)
+    wanted = {"tools": list(plan.specs), "arguments": arguments, "rustc": rustc_version}
     reused = f"Reusing the cached tools: {', '.join(plan.specs)}"
     if LAYER.open(layout, wanted, tools_bin(layout).is_dir(), reused_text=reused).reusable:
         return
     for spec in plan.specs:
-        command = [str(cargo), "install", spec, "--root", str(layout.tools_root), *plan.arguments]
-        output.detail(f"Running: cargo install {spec} {' '.join(plan.arguments)}".rstrip())
+        command = [str(cargo), "install", spec, "--root", str(layout.tools_root), *arguments]
+        output.detail(f"Running: cargo install {spec} {' '.join(arguments)}")
         returncode = output.stream_command(command, env=environment)
         if returncode != 0:
             raise errors.tool_install_failed(spec, returncode)
