@@ -25,6 +25,16 @@ def assert_user_error(result: Result, *fragments: str) -> None:
     assert "Installing rustup" not in result.stdout
 
 
+def assert_failed_cleanly(result: Result, *fragments: str) -> None:
+    """A user error found after slow work started: exit 1, the fragments, no trace."""
+    assert result.returncode == 1, result.log
+    assert "Traceback" not in result.log
+    assert "Internal error" not in result.log
+    message = error_message(result)
+    for fragment in fragments:
+        assert fragment in message, message
+
+
 def assert_succeeded(result: Result) -> None:
     assert result.returncode == 0, result.log
     assert "Traceback" not in result.log

@@ -20,7 +20,7 @@ from classic_bp.platform.env_dir import MAX_VARIABLE_BYTES, AppEnv, read_env_dir
 from classic_bp.platform.output import Redactor
 from classic_bp.slug.procfile import read_process_types
 from platform_runner import Platform
-from tests.assertions import assert_user_error, error_message
+from tests.assertions import assert_failed_cleanly, assert_user_error, error_message
 
 STOP = {"BP_RUST_TOOLCHAIN": "newest"}  # fails right after the configuration is read
 # Fails at the first download (nothing listens there), after the cache is opened.
@@ -28,11 +28,6 @@ UNREACHABLE = {
     "RUSTUP_DIST_SERVER": "http://127.0.0.1:9",
     "RUSTUP_UPDATE_ROOT": "http://127.0.0.1:9/rustup",
 }
-
-
-def assert_failed_cleanly(result) -> None:
-    assert result.returncode == 1, result.log
-    assert "Traceback" not in result.log and "Internal error" not in result.log
 
 
 # -- item 4: the env dir ---------------------------------------------------------------
@@ -150,7 +145,7 @@ def _masked(variables: dict[str, str], text: str) -> str:
         ({}, "fetch https://x-token:t0k3n@github.com/o/r.git", ["t0k3n"], ["github.com/o/r"]),
         ({}, "clone https://ghp_TOKEN123@github.com/o/r", ["ghp_TOKEN123"], ["github.com"]),
         # Robustly: percent-encoded, JSON-escaped, one line of a multi-line key.
-        ({"MY_SECRET": "a b/c\"d"}, "u=a%20b%2Fc%22d j=\"a b/c\\\"d\"", ["a%20b", "a b"], []),
+        ({"MY_SECRET": 'a b/c"d'}, 'u=a%20b%2Fc%22d j="a b/c\\"d"', ["a%20b", "a b"], []),
         (
             {"TLS_PRIVATE_KEY": "-----BEGIN-----\nMIIEvQIBADANBgkq\n-----END-----"},
             "got MIIEvQIBADANBgkq",
@@ -177,7 +172,9 @@ def test_the_masking_rule(
 
 
 def test_ordinary_config_vars_stay_readable_in_a_real_log(platform: Platform) -> None:
-    platform.set_config(SERVICE_NAME="web-std", GITHUB_TOKEN="ghp_0123456789", PROFILE="release", **UNREACHABLE)
+    platform.set_config(
+        SERVICE_NAME="web-std", GITHUB_TOKEN="ghp_0123456789", PROFILE="release", **UNREACHABLE
+    )
     _build_dir, result = platform.build("web-std")
     assert_failed_cleanly(result)
     assert "Package web-std in ./" in result.stdout
@@ -206,7 +203,7 @@ def test_an_unbalanced_quote_in_rustconfig_is_a_user_error(
 
 def test_rustconfig_flags_split_as_bash_expands_them(platform: Platform) -> None:
     build_dir = platform.new_build_dir("web-std")
-    (build_dir / "RustConfig").write_text("RUST_CARGO_BUILD_FLAGS=\"--features 'a\"\n")
+    (build_dir / "RustConfig").write_text('RUST_CARGO_BUILD_FLAGS="--features \'a"\n')
     platform.set_config(**STOP)
     result = platform.compile(build_dir)
     assert_user_error(result, "BP_RUST_TOOLCHAIN")
