@@ -128,7 +128,12 @@ def _all_crates_cached(lockfile: Path, cargo_home: Path) -> bool:
 
 
 def check_lockfile(
-    cargo: Path, fixed: FixedPath, manifest: Path, environment: Mapping[str, str], offline: bool
+    cargo: Path,
+    fixed: FixedPath,
+    manifest: Path,
+    environment: Mapping[str, str],
+    offline: bool,
+    no_network: bool = False,
 ) -> None:
     """Fail when Cargo.lock is out of date with the manifests.
 
@@ -148,7 +153,8 @@ def check_lockfile(
         "--manifest-path",
         str(fixed.translate(manifest)),
     ]
-    for attempt in ([[*command, "--offline"]] if offline else []) + [command]:
+    attempts = [[*command, "--offline"]] if offline or no_network else []
+    for attempt in attempts + ([] if no_network else [command]):
         completed = output.capture(attempt, env=environment, cwd=fixed.root)
         if completed.returncode == 0:
             return
@@ -262,7 +268,9 @@ def compile_app(
     offline = config.install.locked and _all_crates_cached(config.project.lockfile, cargo_home)
     if config.install.locked:
         manifest = config.project.root / "Cargo.toml"
-        check_lockfile(cargo, fixed, manifest, environment, offline)
+        # The user's --offline/--frozen: no network for the check either.
+        no_network = bool({"--offline", "--frozen"} & set(config.install.arguments))
+        check_lockfile(cargo, fixed, manifest, environment, offline, no_network)
     for command in commands:
         _run_cargo(command, fixed, target_dir, environment, units, offline)
     pruned = prune_stale_units(target_dir, units)

@@ -54,7 +54,9 @@ class CargoUnits:
             return False
         if not isinstance(message, dict) or "reason" not in message:
             return False
-        if message.get("executable") and "bin" in message.get("target", {}).get("kind", []):
+        kinds = message.get("target", {}).get("kind", [])
+        # Examples too: `cargo install --example x` installs them.
+        if message.get("executable") and ("bin" in kinds or "example" in kinds):
             name = message["target"]["name"]
             self.executables[name] = Path(message["executable"])
             self.manifests.setdefault(name, set()).add(str(message.get("manifest_path")))

@@ -11,6 +11,7 @@ BP_CARGO_WORKSPACE_MEMBERS, which picks members by package name.
 
 from __future__ import annotations
 
+import os
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,7 +89,7 @@ def _package_at(project: CargoProject, path: str) -> Package:
             return package
     raise errors.install_path_not_a_package(
         path,
-        [package.directory.relative_to(project.root).as_posix() for package in project.packages],
+        [relative(package, project.root) for package in project.packages],
     )
 
 
@@ -122,4 +123,6 @@ def plan_install(
 
 
 def relative(package: Package, root: Path) -> str:
-    return package.directory.relative_to(root).as_posix() or "."
+    """A member's folder from the project's root; `../shared` for a member
+    beside it (a RustConfig BUILD_PATH project's workspace may have one)."""
+    return Path(os.path.relpath(package.directory, root)).as_posix()

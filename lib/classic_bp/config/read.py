@@ -14,7 +14,7 @@ from pathlib import Path
 from .. import errors
 from ..platform import output
 from ..platform.env_dir import Settings, read_env_dir
-from . import rustconfig, toolchain_request
+from . import install_args, rustconfig, toolchain_request
 from .build_config import BuildConfig, load_config
 
 
@@ -49,7 +49,7 @@ def _describe_config(config: BuildConfig, settings: Settings, build_dir: Path) -
     if project.is_workspace:
         output.detail(f"Cargo workspace of {output.plural(len(project.packages), 'package')}:")
     for package in project.packages:
-        relative = package.directory.relative_to(project.root).as_posix()
+        relative = install_args.relative(package, project.root)
         bins = ", ".join(package.binaries) or "none"
         indent = "  " if project.is_workspace else ""
         output.detail(f"{indent}Package {package.name} in {relative}/, binaries: {bins}")
