@@ -1,5 +1,5 @@
-"""Config vars and app files of unusual shape: one documented rule each, never a
-traceback and never a hang (issue 11: items 4, 8, 10, 11, 13).
+"""Config vars, app files and cargo messages of unusual shape: one documented rule
+each, never a traceback and never a hang (issue 11: items 1, 4, 7, 8, 10, 11, 13, 14).
 
 The platform cases push a real app through bin/compile with an invalid
 toolchain setting as well, so that each build stops right after the
@@ -8,6 +8,7 @@ configuration is read: what is checked is what the reading says and does.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 
 from classic_bp import app_files, cache, errors
 from classic_bp.cargo.project import load_project
+from classic_bp.cargo.pruning import CargoUnits
 from classic_bp.config.tools import plan_tools
 from classic_bp.platform.env_dir import MAX_VARIABLE_BYTES, AppEnv, read_env_dir
 from classic_bp.platform.output import Redactor
@@ -387,3 +389,34 @@ def test_a_bom_cargo_toml_passes_the_configuration_step(platform: Platform) -> N
 )
 def test_tools_are_installed_with_locked(arguments: str | None, expected: tuple) -> None:
     assert plan_tools("diesel_cli", arguments).install_arguments == expected
+
+
+# -- items 7 and 14: the binaries are what cargo reports --------------------------------
+
+
+def _artifact(name: str, kind: str, manifest: str, executable: str | None) -> str:
+    return json.dumps(
+        {
+            "reason": "compiler-artifact",
+            "manifest_path": manifest,
+            "target": {"name": name, "kind": [kind]},
+            "filenames": [f"/t/release/deps/{name}-0123456789abcdef"],
+            "executable": executable,
+        }
+    )
+
+
+def test_binaries_come_from_cargo_messages_and_clashes_are_found() -> None:
+    units = CargoUnits()
+    messages = [
+        _artifact("web", "bin", "/app/a/Cargo.toml", "/t/release/web"),
+        _artifact("worker", "bin", "/app/a/Cargo.toml", "/t/release/worker"),
+        _artifact("demo", "example", "/app/a/Cargo.toml", "/t/release/examples/demo"),
+        _artifact("build-script-build", "custom-build", "/app/a/Cargo.toml", "/t/build/x"),
+        _artifact("shared", "lib", "/app/s/Cargo.toml", None),
+        _artifact("web", "bin", "/app/b/Cargo.toml", "/t/release/web"),
+        "   Compiling web v0.1.0",
+    ]
+    assert [units.add_message(line) for line in messages] == [True] * 6 + [False]
+    assert sorted(units.executables) == ["demo", "web", "worker"]
+    assert units.clashes() == {"web": ["/app/a/Cargo.toml", "/app/b/Cargo.toml"]}
