@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 import yaml
 
 from classic_bp.commands.ci_compile import command_for_tests
+from classic_bp.platform import output, report
+from classic_bp.platform.report import REPORT_KEYS, STEP_KEYS
 from platform_runner import Platform
 from tests.assertions import assert_succeeded, error_message
 
@@ -65,32 +70,52 @@ def test_the_report_describes_the_last_build(mirrored_platform: Platform) -> Non
     assert_succeeded(result)
     report = report_of(mirrored_platform, build_dir)
     assert report["outcome"] == "succeeded"
-    assert report["rustc"].startswith("rustc 1.95.0")
-    assert report["toolchain"] == {
-        "name": "stable-x86_64-unknown-linux-gnu",
-        "source": "the default",
-    }
-    assert report["binaries"] == ["web-std"]
-    assert report["cache"]["toolchain"] == "created"
+    assert report["rustc_version"].startswith("rustc 1.95.0")
+    assert report["rust_version"] == "1.95.0"
+    assert report["rust_toolchain"] == "stable-x86_64-unknown-linux-gnu"
+    assert report["rust_toolchain_source"] == "the default"
+    assert report["binaries"] == "web-std"
+    assert report["binaries_bytes"] > 0
+    assert report["cache_toolchain"] == "created"
     # Every cached layer the build used says what became of it.
-    assert set(report["cache"]) >= {
-        "rustup-init",
-        "rustup",
-        "toolchain",
-        "cargo registry",
-        "build artifacts",
-        "source times",
-        "python packages",
-    }
+    assert {
+        "cache_rustup_init",
+        "cache_rustup",
+        "cache_toolchain",
+        "cache_cargo_registry",
+        "cache_build_artifacts",
+        "cache_source_times",
+        "cache_python_packages",
+    } <= set(report)
     assert report["slug_bytes"] > 0
-    assert "Compiling the app" in report["step_seconds"]
+    assert report["cache_bytes"] > 0
+    assert report["compile_duration"] > 0
+    assert_flat_snake_case(report)
 
     _build_dir, again = mirrored_platform.build("compile-error")
     assert again.returncode == 1
     report = report_of(mirrored_platform, build_dir)
     assert report["outcome"] == "failed"
     assert report["failure_reason"] == "cargo_failed"
-    assert report["cache"]["toolchain"] == "reused"
+    assert report["failure_detail"]
+    assert report["cache_toolchain"] == "reused"
+    assert_flat_snake_case(report)
+
+
+def assert_flat_snake_case(report: dict) -> None:
+    """Heroku's dialect: one level, snake_case keys, scalar values; every key documented."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for key, value in report.items():
+        assert re.fullmatch(r"[a-z][a-z0-9_]*", key), key
+        assert isinstance(value, (str, int, float, bool)), (key, value)
+        documented = (
+            key in REPORT_KEYS
+            or (key.startswith("cache_") and f"`{key}`" in readme)
+            or key.removesuffix("_duration") in STEP_KEYS
+        )
+        assert documented, f"{key} is not a documented report key"
+    for key in (*REPORT_KEYS, *(f"{step}_duration" for step in STEP_KEYS)):
+        assert f"`{key}`" in readme, f"the README does not list {key}"
 
 
 def test_the_report_never_fails(platform: Platform, tmp_path) -> None:
@@ -101,3 +126,48 @@ def test_the_report_never_fails(platform: Platform, tmp_path) -> None:
     assert result.returncode == 0
     assert yaml.safe_load(result.stdout)["outcome"] == "unknown (no build report)"
     assert platform.run("report").returncode == 0  # even with no arguments at all
+
+
+def test_the_report_is_flat_and_snake_case(monkeypatch) -> None:
+    """Every fact a build records becomes a documented flat key (no build needed)."""
+    monkeypatch.setattr(report, "_facts", {})
+    monkeypatch.setattr(report, "_cache_decisions", {})
+    monkeypatch.setattr(output, "timings", [])
+    monkeypatch.setattr(output, "subprocess_seconds", 0.0)
+    report.record("toolchain", {"name": "stable-x86_64-unknown-linux-gnu", "source": "default"})
+    report.record("rustc", "rustc 1.95.0 (59807616e 2026-04-14)")
+    report.record("binaries", ["web", "worker"])
+    report.record("binaries_bytes", 2048)
+    report.record("slug_bytes", 4096)
+    report.record("cache_bytes", 1 << 20)
+    report.record("cache_budget_bytes", 4 << 30)
+    report.record("sccache", {"hits": 3, "misses": 1})
+    report.cache_decision("cargo registry", "reused")
+    report.cache_decision("rustup-init", "discarded: the URL changed")
+    output.timings.append(output.StepTiming("Compiling the app", 3.25, "compile"))
+    output.timings.append(output.StepTiming("Installing Rust (stable)", 0.5, "rust"))
+    document = report.document("failed", "cargo_failed", "cargo install failed (exit 101).")
+    assert document == {
+        "buildpack_version": document["buildpack_version"],
+        "outcome": "failed",
+        "failure_reason": "cargo_failed",
+        "failure_detail": "cargo install failed (exit 101).",
+        "rust_toolchain": "stable-x86_64-unknown-linux-gnu",
+        "rust_toolchain_source": "default",
+        "rustc_version": "rustc 1.95.0 (59807616e 2026-04-14)",
+        "rust_version": "1.95.0",
+        "binaries": "web, worker",
+        "binaries_bytes": 2048,
+        "slug_bytes": 4096,
+        "cache_bytes": 1 << 20,
+        "cache_budget_bytes": 4 << 30,
+        "sccache_hits": 3,
+        "sccache_misses": 1,
+        "cache_cargo_registry": "reused",
+        "cache_rustup_init": "discarded: the URL changed",
+        "compile_duration": 3.25,
+        "rust_duration": 0.5,
+        "total_duration": document["total_duration"],
+        "tool_duration": 0.0,
+    }
+    assert_flat_snake_case(document)

@@ -217,3 +217,29 @@ def test_a_vendored_app_rebuilds_nothing_with_no_registry(
     second, answer, expected = app.build()
     assert compiled_crates(second.stdout) == []
     assert answer == expected
+
+
+GENERATED_FOLDER_BUILD_RS = """use std::fs;
+
+fn main() {
+    println!("cargo:rerun-if-changed=greeting.txt");
+    let greeting = fs::read_to_string("greeting.txt").expect("greeting.txt");
+    fs::create_dir_all("src/generated").expect("src/generated");
+    let code = format!("pub const GREETING: &str = {:?};\\n", greeting.trim());
+    fs::write("src/generated/mod.rs", code).expect("src/generated/mod.rs");
+}
+"""
+
+
+def test_a_build_script_generating_into_an_ignored_folder(mirrored_platform: Platform) -> None:
+    """The generated module lives in a folder git ignores, which the walk skips."""
+    app = scenario(mirrored_platform, "generated-source", "generated-source")
+    app.edits += [
+        write(".gitignore", "/src/generated/\n"),
+        write("build.rs", GENERATED_FOLDER_BUILD_RS),
+    ]
+    for _ in range(3):
+        result, answer, expected = app.build()
+        assert answer == expected == "hello from a generated module\n"
+    assert compiled_crates(result.stdout) == ["generated-source"]
+    assert "./: src/generated/mod.rs is gone" in result.stdout

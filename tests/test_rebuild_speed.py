@@ -12,7 +12,7 @@ import subprocess
 import pytest
 
 from crates_registry import bump_lockfile
-from platform_runner import Platform
+from platform_runner import APPS_DIR, Platform
 from tests.assertions import assert_succeeded
 
 # Every test here builds a real Rust app: `make test-fast` leaves them out.
@@ -85,7 +85,7 @@ def test_a_dependency_bump_rebuilds_it_and_prunes_the_old_artifacts(
     assert_succeeded(result)
     assert sorted(compiled_crates(result.stdout)) == ["bp-bump", "bumps-dependency"]
     assert re.search(r"Pruned \d+ stale artifacts of earlier builds", result.stdout)
-    assert "Cache size: " in result.stdout
+    assert "Cache: " in result.stdout  # the summary: size and budget
     new = sorted(path.name for path in deps.glob("libbp_bump-*.rlib"))
     assert len(new) == 1 and new != old
     output = subprocess.run(
@@ -104,3 +104,19 @@ def test_the_cache_budget_discards_the_build_artifacts(mirrored_platform: Platfo
     assert not (mirrored_platform.cache_dir / "rust-buildpack" / "target").exists()
     _build_dir, again = mirrored_platform.build("web-std")
     assert_succeeded(again)
+
+
+def test_a_warm_build_sends_no_request_despite_windows_only_locked_crates(
+    online_platform: Platform, crates_registry
+) -> None:
+    """bench-service's Cargo.lock lists winapi and its target crates, which no Linux
+    build downloads: they must not send a warm build to the registry."""
+    lockfile = (APPS_DIR / "bench-service" / "Cargo.lock").read_text()
+    assert 'name = "winapi-x86_64-pc-windows-gnu"' in lockfile
+    assert_succeeded(online_platform.compile(online_platform.new_build_dir("bench-service")))
+    crates_registry.clear_log()
+    result = online_platform.compile(online_platform.new_build_dir("bench-service"))
+    assert_succeeded(result)
+    assert "Every crate this build needs is in the cache: no registry request" in result.stdout
+    assert crates_registry.requests == []
+    assert compiled_crates(result.stdout) == []

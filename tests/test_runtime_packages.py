@@ -7,6 +7,7 @@ other commands need no third-party package at all.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -36,11 +37,10 @@ def test_compile_fetches_verified_packages_then_reuses_them(
     assert_succeeded(result)
     assert result.stdout.startswith("-----> Fetching the buildpack's Python packages\n")
     verified = [line for line in result.stdout.splitlines() if line.endswith("(sha256 verified)")]
-    # Fetched several at once, reported in the pins' order: the log reads the same every time.
-    assert verified == [
-        f"       {package['name']} {package['version']} (sha256 verified)"
-        for package in pinned_packages()
-    ]
+    # Fetched several at once, listed on one line in the pins' order: the log reads
+    # the same every time.
+    listed = ", ".join(f"{package['name']} {package['version']}" for package in pinned_packages())
+    assert verified == [f"       {listed} (sha256 verified)"]
     files = [path for path, status in package_index.requests if path.startswith("/files/")]
     assert len(files) == len(pinned_packages())
     cached = list((platform.cache_dir / "rust-buildpack-python").iterdir())
@@ -86,6 +86,42 @@ def test_an_unreachable_index_is_named_in_the_error(
     assert f"The package index used is {empty.url}." in result.stderr
     assert "answered HTTP 404" in result.stderr
     assert "set PIP_INDEX_URL to a mirror" in result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("user", "password"), [("reader", "pw-4b8e2c6a9d"), ("tok-7f3a9c2e5b1d", "")]
+)
+def test_an_index_behind_basic_auth_is_used_and_its_secret_never_shown(
+    stack_python_platform: Platform, user: str, password: str
+) -> None:
+    """PIP_INDEX_URL with user:password@, or a token alone as its user part."""
+    from package_index import ensure_wheels
+
+    secret = password or user
+    with PackageIndex(ensure_wheels(), basic_auth=(user, password)) as index:
+        userinfo = f"{user}:{password}" if password else user
+        authenticated = index.url.replace("://", f"://{userinfo}@")
+        stack_python_platform.set_config(PIP_INDEX_URL=authenticated)
+        build_dir, result = stack_python_platform.build("web-std")
+        assert_succeeded(result)
+        assert [status for _, status in index.requests if status != 200] == []
+        assert index.requests
+    assert f"From {index.url}" in result.stdout
+    found = subprocess.run(
+        ["grep", "-rlaF", secret, str(build_dir), str(stack_python_platform.cache_dir)],
+        capture_output=True,
+        text=True,
+    )
+    assert secret not in result.log and found.stdout == ""
+
+    with PackageIndex(ensure_wheels(), basic_auth=(user, "other")) as refusing:
+        refused = refusing.url.replace("://", f"://{user}:{secret}@")
+        stack_python_platform.set_config(PIP_INDEX_URL=refused)
+        shutil.rmtree(stack_python_platform.cache_dir / "rust-buildpack-python")
+        _build_dir, failed = stack_python_platform.build("web-std")
+    assert failed.returncode == 1 and "answered HTTP 401" in failed.stderr
+    assert secret not in failed.log
 
 
 @pytest.mark.slow

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
 
 from classic_bp.config import slug_patterns
 from classic_bp.errors import BuildError
+from classic_bp.platform.output import format_size
 from classic_bp.slug import clean as slug
 
 DEFAULT_INCLUDE = slug_patterns.parse_patterns(
@@ -93,7 +96,8 @@ def test_defaults_keep_assets_and_drop_the_sources(app: Path) -> None:
         "html/about.html",
     }
     assert report.kept == ("html/", "public/", "static/", "templates/")
-    assert report.removed_count == 8
+    # Root files one by one; src/, .git/ and statics/ taken out whole.
+    assert (report.removed_count, report.removed_folders) == (4, 3)
     assert report.unsafe_links == ()
 
 
@@ -354,12 +358,39 @@ def test_the_size_is_the_sum_of_the_regular_files_left(app: Path) -> None:
     assert report.size_bytes == 100_000 + 6 + 13 + sum(len(text) for text in ALWAYS.values())
 
 
-def test_a_large_tree_is_removed_whole(app: Path) -> None:
+def large_tree(app: Path) -> None:
     for package in range(50):
         make_tree(app, [f"target/release/build/p{package}/out/f{n}.o" for n in range(40)])
+
+
+def test_a_large_tree_is_taken_out_whole_and_deleted_after(
+    app: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One rename into a private folder of the builder's temp dir, then `rm -rf`."""
+    temp = app.parent / "builder-tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    large_tree(app)
     report = clean(app)
     assert not (app / "target").exists()
-    assert report.removed_count == 2000
+    assert (report.removed_count, report.removed_folders) == (0, 1)
+    deadline = time.monotonic() + 30
+    while list(temp.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list(temp.iterdir()) == []
+
+
+def test_a_temp_dir_on_another_file_system_means_deleting_in_place(
+    app: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or shm.stat().st_dev == app.stat().st_dev:
+        pytest.fail("this test needs /dev/shm on its own file system (a tmpfs)")
+    monkeypatch.setattr(tempfile, "tempdir", str(shm))
+    large_tree(app)
+    report = clean(app)
+    assert not (app / "target").exists()
+    assert (report.removed_count, report.removed_folders) == (2000, 0)
 
 
 @pytest.mark.parametrize(
@@ -376,4 +407,4 @@ def test_a_large_tree_is_removed_whole(app: Path) -> None:
     ],
 )
 def test_format_size(size: int, shown: str) -> None:
-    assert slug.format_size(size) == shown
+    assert format_size(size) == shown

@@ -157,7 +157,7 @@ def test_every_error_links_to_a_readme_section_that_exists() -> None:
     for reason, anchor in errors.README_SECTIONS.items():
         assert anchor in anchors, f"{reason}: README has no section #{anchor}"
     missing = errors.missing_lockfile(Path("/app"))
-    assert str(missing).endswith("README.md#use-it")
+    assert str(missing).endswith("README.md#cargolock-is-missing-or-out-of-date")
     assert isinstance(
         errors.download_failed("https://x", "the server answered HTTP 404", 1, not_found=True),
         errors.DownloadNotFound,

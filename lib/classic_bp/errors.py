@@ -24,33 +24,34 @@ README = "README.md"
 README_SECTIONS = {
     "usage": "errors",
     "interrupted": "errors",
-    "invalid_cargo_toml": "use-it",
-    "missing_cargo_lock": "use-it",
-    "app_file_outside_app": "use-it",
-    "stale_cargo_lock": "use-it",
-    "no_binary_target": "use-it",
-    "no_binary_installed": "use-it",
+    "invalid_cargo_toml": "what-the-app-needs",
+    "missing_cargo_lock": "cargolock-is-missing-or-out-of-date",
+    "stale_cargo_lock": "cargolock-is-missing-or-out-of-date",
+    "app_file_outside_app": "links-and-files",
+    "no_binary_target": "what-the-app-needs",
+    "no_binary_installed": "what-the-app-needs",
     "binary_name_clash": "process-types",
     "invalid_workspace": "configuration",
     "invalid_toolchain_file": "configuration",
     "invalid_toolchain": "configuration",
     "invalid_setting": "configuration",
-    "invalid_cargo_lock": "use-it",
-    "download_failed": "configuration",
-    "checksum_mismatch": "configuration",
-    "rustup_init_failed": "configuration",
-    "toolchain_install_failed": "configuration",
+    "invalid_cargo_lock": "cargolock-is-missing-or-out-of-date",
+    "download_failed": "a-download-fails",
+    "checksum_mismatch": "a-download-fails",
+    "rustup_init_failed": "a-download-fails",
+    "toolchain_install_failed": "a-download-fails",
     "unknown_rust_version": "configuration",
-    "invalid_channel_manifest": "configuration",
-    "invalid_rust_archive": "configuration",
-    "cargo_failed": "fast-rebuilds",
-    "tool_install_failed": "configuration",
+    "invalid_channel_manifest": "a-download-fails",
+    "invalid_rust_archive": "a-download-fails",
+    "cargo_failed": "the-compilation-fails-or-is-killed",
+    "tool_install_failed": "the-compilation-fails-or-is-killed",
     "tests_not_compiled": "heroku-ci-and-reports",
     "sccache_unavailable": "fast-rebuilds",
-    "runtime_packages_missing": "use-it",
-    "missing_cargo_toml": "use-it",
-    "boot_check_failed": "configuration",
-    "runtime_packages_unavailable": "use-it",
+    "runtime_packages_missing": "from-git-what-a-clone-needs",
+    "missing_cargo_toml": "what-the-app-needs",
+    "boot_check_failed": "the-app-builds-but-never-answers",
+    "runtime_packages_unavailable": "a-download-fails",
+    "private_dependency_failed": "private-dependencies",
 }
 
 
@@ -75,6 +76,11 @@ USAGES = {
     "release": "Usage: bin/release BUILD_DIR [CACHE_DIR]",
     "test": "Usage: bin/test BUILD_DIR ENV_DIR (BUILD_DIR must exist)",
 }
+
+
+def usage_error(usage: str, problem: str = "") -> BuildError:
+    """Wrong arguments: what was wrong (when known), the usage line, the link."""
+    return BuildError("usage", f"{problem}\n{usage}" if problem else usage)
 
 
 def internal_error(trace: str) -> str:
@@ -408,6 +414,51 @@ def tool_install_failed(spec: str, returncode: int) -> BuildError:
     )
 
 
+def invalid_git_credential(shown_entry: str) -> BuildError:
+    return BuildError(
+        "invalid_setting",
+        f"BP_GIT_CREDENTIALS has an entry for {shown_entry} that is not an\n"
+        "http(s) URL with a user (or token) part.\n\n"
+        "Give one entry per git host, separated by spaces:\n"
+        "  BP_GIT_CREDENTIALS=https://<user>:<token>@git.example.com https://<token>@other.example",
+    )
+
+
+def invalid_ssh_key(variable: str) -> BuildError:
+    return BuildError(
+        "invalid_setting",
+        f"{variable} does not hold a private key (no `-----BEGIN ... PRIVATE KEY-----`).\n\n"
+        "Set it to the whole key file, for example:\n"
+        f'  scalingo env-set {variable}="$(cat deploy_key)"',
+    )
+
+
+@dataclass(frozen=True)
+class PrivateFailure:
+    """What went wrong fetching a private dependency, as cargo's and git's output told."""
+
+    what: str  # one sentence: what the server or ssh said
+    variables: tuple[str, ...]  # the config vars to check
+
+
+def private_dependency_failed(
+    command: str,
+    returncode: int,
+    dependency: str | None,
+    place: str | None,
+    failure: PrivateFailure,
+) -> BuildError:
+    subject = f"the dependency `{dependency}`" if dependency else "a dependency"
+    where = f" from {place}" if place else ""
+    checks = " and ".join(failure.variables)
+    return BuildError(
+        "private_dependency_failed",
+        f"`{command}` failed (exit code {returncode}): it could not fetch\n"
+        f"{subject}{where}: {failure.what}\n\n"
+        f"Check {checks}\n(see the README's section on private dependencies).",
+    )
+
+
 def invalid_file_pattern(variable: str, pattern: str, problem: str) -> BuildError:
     return BuildError(
         "invalid_setting",
@@ -683,6 +734,13 @@ def note_rustup_disabled() -> str:
     )
 
 
+def mirror_left_to_app(source: str) -> str:
+    return (
+        f"The app's .cargo/config.toml already replaces crates.io (with `{source}`):\n"
+        "it wins, and BP_CARGO_REGISTRY_MIRROR is not applied on top of it"
+    )
+
+
 def note_sbom_from_lockfile(problem: str) -> str:
     return (
         f"Note: `cargo metadata` failed ({problem}).\n"
@@ -728,3 +786,32 @@ def installed_without_compiling(rust_version: str, elapsed: str) -> str:
 
 def tests_compiled(runner_command: str) -> str:
     return f"Tests compiled; bin/test will run them with {runner_command}"
+
+
+def build_summary(
+    *,
+    binaries: dict[str, str],
+    slug: str | None,
+    cache: tuple[str, str] | None,
+    step_times: list[tuple[str, str]],
+    cache_decisions: dict[str, list[str]],
+) -> list[str]:
+    """The lines under "Build succeeded": sizes, time per step, what was reused.
+
+    Step names are the build report's (``compile`` is ``compile_duration``);
+    a cached thing discarded shows its reasons, so a slow build explains itself.
+    """
+    lines = []
+    if binaries:
+        lines.append(
+            "Binaries: " + ", ".join(f"{name} ({size})" for name, size in binaries.items())
+        )
+    if slug is not None:
+        lines.append(f"Slug: {slug}")
+    if cache is not None:
+        lines.append(f"Cache: {cache[0]} of its {cache[1]} budget (BP_CACHE_MAX_SIZE)")
+    if step_times:
+        lines.append("Time per step: " + ", ".join(f"{key} {time}" for key, time in step_times))
+    for verdict, items in cache_decisions.items():
+        lines.append(f"{verdict.capitalize()}: {', '.join(items)}")
+    return lines

@@ -755,6 +755,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _answer(self, send_body: bool) -> None:
         """Resolve the path, then send 200/304, 400 (``..``) or 404."""
         path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
+        token = self.server.registry.token
+        if token is not None and self.headers.get("Authorization") != token:
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", "Cargo")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if ".." in path.split("/") or "\\" in path or "\0" in path:
             self.send_error(400, "path refused")
             return
@@ -796,8 +803,13 @@ class _Server(http.server.ThreadingHTTPServer):
 class RegistryServer:
     """A running HTTP server for a built registry tree, with a request log."""
 
-    def __init__(self, root: Path, port: int = 0, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, root: Path, port: int = 0, host: str = "127.0.0.1", token: str | None = None
+    ) -> None:
+        """``token``: a private registry (``auth-required``): every request
+        without ``Authorization: <token>`` is answered 401."""
         self.root = Path(root)
+        self.token = token
         self.host = host
         self.port = port
         self.requests: list[tuple[str, str, int]] = []
@@ -853,7 +865,9 @@ class RegistryServer:
 
     def config_json(self) -> bytes:
         """The registry's config.json; absolute URLs carry the served port."""
-        config = {"dl": f"{self.url}/api/v1/crates", "api": self.url}
+        config: dict[str, Any] = {"dl": f"{self.url}/api/v1/crates", "api": self.url}
+        if self.token is not None:
+            config["auth-required"] = True
         return (json.dumps(config) + "\n").encode()
 
     # -- cargo configuration ---------------------------------------------
@@ -906,6 +920,24 @@ class RegistryServer:
         """Forget the requests seen so far."""
         with self._lock:
             self.requests.clear()
+
+
+def build_small_registry(dest: Path, crate_dirs: list[Path]) -> dict[str, str]:
+    """A registry tree of the crates in ``crate_dirs`` (folders with a Cargo.toml);
+    returns each crate's sha256 by name, for the Cargo.lock of an app using them."""
+    crates = [
+        Crate(m["package"]["name"], m["package"]["version"], folder, m)
+        for folder in crate_dirs
+        for m in [load_toml(folder / "Cargo.toml")]
+    ]
+    available = {crate.name: [crate.version] for crate in crates}
+    checksums = {}
+    for crate in crates:
+        checksums[crate.name] = write_crate(dest, crate, available)
+        path = dest / "index" / index_path(crate.name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(index_line(crate, checksums[crate.name]) + "\n")
+    return checksums
 
 
 def serve_registry(root: Path, port: int = 0) -> RegistryServer:

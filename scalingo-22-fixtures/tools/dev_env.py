@@ -15,7 +15,8 @@ done first. So this script
 - checks the prerequisites the README names (Python 3.10+, the Rust toolchain
   the local rustup mirror is made from, a C compiler for cargo's linking);
 - for ``test`` (which needs root for the stack stand-ins): installs the
-  Debian packages the suite needs (debootstrap, redis-server, the crate
+  Debian packages the suite needs (debootstrap, redis-server, git and
+  openssh-server for the private git servers, the crate
   packages the crates.io stand-in is built from); for ``bench``, the same
   without debootstrap when root, and otherwise prints the command that does it;
 - creates the virtual environment ``.venv`` (never a system-wide ``pip
@@ -92,8 +93,16 @@ def check_c_compiler() -> None:
 
 
 def test_packages() -> list[str]:
-    """What the suite needs from Debian: the stack stand-ins, sccache's backend, crates."""
-    return ["debootstrap", "redis-server", *crate_packages()]
+    """What the suite needs from Debian: the stack stand-ins, sccache's backend, the
+    private git servers (git http-backend, sshd and the ssh client), crates."""
+    return [
+        "debootstrap",
+        "redis-server",
+        "git",
+        "openssh-server",
+        "openssh-client",
+        *crate_packages(),
+    ]
 
 
 def missing_packages(packages: list[str]) -> list[str]:

@@ -8,6 +8,7 @@ the stacks. The request log shows what a build fetched.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
 import http.server
@@ -72,6 +73,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
+        expected = self.server.index.authorization
+        if expected is not None and self.headers.get("Authorization") != expected:
+            self.server.index.record(self.path, 401)
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="index"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         status, content_type, body = self.server.index.answer(
             self.path, self.headers.get("Accept", "")
         )
@@ -90,9 +99,16 @@ class _IndexServer(http.server.ThreadingHTTPServer):
 class PackageIndex:
     """Serves ``wheels`` as /simple/<project>/ pages and /files/<filename>."""
 
-    def __init__(self, wheels: Path, *, json_pages: bool = True) -> None:
+    def __init__(
+        self, wheels: Path, *, json_pages: bool = True, basic_auth: tuple[str, str] | None = None
+    ) -> None:
+        """``basic_auth``: (user, password) every request must carry, else 401."""
         self.wheels = wheels
         self.json_pages = json_pages
+        self.authorization = None
+        if basic_auth is not None:
+            pair = ":".join(basic_auth).encode()
+            self.authorization = "Basic " + base64.b64encode(pair).decode()
         self.requests: list[tuple[str, int]] = []
         self._lock = threading.Lock()
         self._server = _IndexServer(("127.0.0.1", 0), _Handler)

@@ -114,11 +114,17 @@ def test_make_test_as_root_installs_only_the_missing_packages(monkeypatch) -> No
     ]
 
 
-def test_the_suite_needs_debootstrap_redis_and_every_crate_package() -> None:
+def test_the_suite_needs_debootstrap_redis_sshd_and_every_crate_package() -> None:
     packages = dev_env.test_packages()
-    assert packages[:2] == ["debootstrap", "redis-server"]
+    assert packages[:5] == [
+        "debootstrap",
+        "redis-server",
+        "git",
+        "openssh-server",
+        "openssh-client",
+    ]
     assert "librust-serde-json-dev" in packages
-    assert len(packages) == 2 + len(prerequisites.crate_packages())
+    assert len(packages) == 5 + len(prerequisites.crate_packages())
 
 
 def test_no_venv_module_is_one_sentence_naming_the_package(
@@ -159,8 +165,8 @@ def test_nothing_installs_into_the_system_python() -> None:
 def test_many_missing_crate_packages_are_named_by_their_list_file() -> None:
     command = dev_env.install_command(dev_env.test_packages())
     assert command.endswith(
-        "apt-get install -y --no-install-recommends debootstrap redis-server"
-        f" $(cat {prerequisites.CRATES_APT_PACKAGES})"
+        "apt-get install -y --no-install-recommends debootstrap redis-server git"
+        f" openssh-server openssh-client $(cat {prerequisites.CRATES_APT_PACKAGES})"
     )
 
 

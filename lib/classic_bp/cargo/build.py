@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import errors, toml_compat
+from .. import errors
 from ..cache import CacheLayout
 from ..config.build_config import BuildConfig
 from ..platform import output, report
@@ -23,6 +23,8 @@ from ..rust.tools import ship_runtime_tools
 from ..slug import emk_layout
 from . import source_times
 from .fixed_path import FixedPath
+from .offline import can_run_offline, remember_unneeded
+from .private_failures import OutputWatch
 from .project import Package
 from .pruning import CargoUnits, PruneReport, prune_stale_units, report_cache_size
 
@@ -112,21 +114,6 @@ def build_command(
     ]
 
 
-def _all_crates_cached(lockfile: Path, cargo_home: Path) -> bool:
-    """Whether every registry crate of Cargo.lock is already in cargo's home."""
-    try:
-        packages = toml_compat.loads(lockfile.read_text(encoding="utf-8")).get("package", [])
-    except (OSError, toml_compat.TOMLDecodeError):
-        return False
-    cached = {entry.name for entry in (cargo_home / "registry" / "cache").glob("*/*.crate")}
-    wanted = {
-        f"{package['name']}-{package['version']}.crate"
-        for package in packages
-        if str(package.get("source", "")).startswith(("registry+", "sparse+"))
-    }
-    return wanted <= cached
-
-
 def check_lockfile(
     cargo: Path,
     fixed: FixedPath,
@@ -202,26 +189,20 @@ def _run_cargo(
     shown = _shown(command[: -len(MESSAGE_FORMAT)], fixed, target_dir)
     output.detail(f"Running: {shown}")
     if offline:
-        output.detail("Every locked crate is in the cache: no registry request is needed")
-        seen: list[str] = []
-
-        def consume(line: str) -> bool:
-            seen.append(line)
-            return units.add_message(line)
-
+        output.detail("Every crate this build needs is in the cache: no registry request")
+        watch = OutputWatch(units.add_message)
         returncode = output.stream_command(
-            [*command, "--offline"], env=environment, cwd=fixed.root, consume=consume
+            [*command, "--offline"], env=environment, cwd=fixed.root, consume=watch
         )
         if returncode == 0:
             return
-        if not any("offline" in line for line in seen if not line.startswith("{")):
-            raise errors.cargo_failed(shown, returncode)
+        if not any("offline" in line for line in watch.lines):
+            raise watch.failure(shown, returncode)
         output.detail("cargo needs the network after all: running it again online")
-    returncode = output.stream_command(
-        command, env=environment, cwd=fixed.root, consume=units.add_message
-    )
+    watch = OutputWatch(units.add_message)
+    returncode = output.stream_command(command, env=environment, cwd=fixed.root, consume=watch)
     if returncode != 0:
-        raise errors.cargo_failed(shown, returncode)
+        raise watch.failure(shown, returncode)
 
 
 def _copy_binaries(executables: Mapping[str, Path], bin_dir: Path) -> None:
@@ -253,9 +234,9 @@ def compile_app(
     cargo sees the app through ``fixed`` (see fixed_path.py), and runs in
     its root. ``target_dir`` is the cached target dir, or a fixed path to it
     (sccache).
-    When every locked crate is already cached, cargo runs offline: no index
-    request at all; should that fail for want of the network, it runs again
-    online.
+    When every locked crate this build needs is already cached (offline.py),
+    cargo runs offline: no index request at all; should that fail for want
+    of the network, it runs again online.
     """
     units = CargoUnits()
     packages = config.install.packages
@@ -265,7 +246,8 @@ def compile_app(
     else:
         commands = [build_command(cargo, fixed, target_dir, config)]
     cargo_home = Path(environment.get("CARGO_HOME", ""))
-    offline = config.install.locked and _all_crates_cached(config.project.lockfile, cargo_home)
+    lockfile = config.project.lockfile
+    offline = config.install.locked and can_run_offline(lockfile, cargo_home)
     if config.install.locked:
         manifest = config.project.root / "Cargo.toml"
         # The user's --offline/--frozen: no network for the check either.
@@ -273,6 +255,7 @@ def compile_app(
         check_lockfile(cargo, fixed, manifest, environment, offline, no_network)
     for command in commands:
         _run_cargo(command, fixed, target_dir, environment, units, offline)
+    remember_unneeded(lockfile, cargo_home)
     pruned = prune_stale_units(target_dir, units)
     for name in INSTALL_TRACKING_FILES:
         (build_dir / name).unlink(missing_ok=True)
@@ -297,7 +280,7 @@ def build_step(
     """Compile, remember the sources that went in, ship the runtime tools, give an
     old-buildpack app its layout, and keep the cache in its budget."""
     build_dir = fixed.build_dir
-    with output.timed_step("Compiling the app"):
+    with output.timed_step("Compiling the app", "compile"):
         app = compile_app(config, fixed, cargo, target_dir, environment)
         source_times.remember(layout, build_dir, sources, app.binaries)
         output.detail(f"Installed into bin/: {', '.join(app.binaries)}")

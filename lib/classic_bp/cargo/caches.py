@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .. import errors, toml_compat
 from ..cache import CacheLayout
 from ..config.build_config import BuildConfig
 from ..layer import Layer
 from ..platform import output
 from ..rust.environment import RustInstall
 from . import source_times
+from .fixed_path import app_config_file
 
 CARGO_HOME = Layer(
     name="cargo-home",
@@ -38,7 +40,7 @@ TARGET_DIR = Layer(
 def restore_caches(
     layout: CacheLayout, config: BuildConfig, rust: RustInstall, build_dir: Path
 ) -> source_times.Checkout:
-    with output.timed_step("Restoring cargo's cache"):
+    with output.timed_step("Restoring cargo's cache", "cache_restore"):
         prepare_cargo_home(layout, config)
         prepare_target_dir(layout, config, rust)
         sources = source_times.restore(layout, build_dir)
@@ -60,14 +62,44 @@ def _describe_restore(sources: source_times.Checkout) -> None:
             output.detail(f"  {package}/: {reason}")
 
 
+def _app_sources(app_dir: Path) -> dict:
+    """The ``[source]`` table of the app's own cargo config (empty when unreadable:
+    cargo itself then says what is wrong with the file)."""
+    found = app_config_file(app_dir)
+    if found is None:
+        return {}
+    try:
+        sources = toml_compat.loads(found.read_text(encoding="utf-8")).get("source", {})
+    except (OSError, UnicodeDecodeError, toml_compat.TOMLDecodeError):
+        return {}
+    return sources if isinstance(sources, dict) else {}
+
+
 def _registry_config(config: BuildConfig) -> str:
-    """cargo's source replacement, in CARGO_HOME/config.toml."""
+    """cargo's source replacement, in CARGO_HOME/config.toml.
+
+    cargo refuses two sources with the same URL ("source ... is already
+    defined"), and the app's ``--config`` wins over this file, so: when the
+    app's own config replaces crates.io, it is left alone; when it defines a
+    source at the mirror's URL, crates.io is pointed at that source."""
     mirror = config.registry_mirror
     if mirror is None:
         return ""
+    sources = _app_sources(config.project.root)
+    replaced = sources.get("crates-io", {})
+    if isinstance(replaced, dict) and replaced.get("replace-with"):
+        output.detail(errors.mirror_left_to_app(str(replaced["replace-with"])))
+        return ""
+    same = [
+        name
+        for name, table in sources.items()
+        if isinstance(table, dict) and table.get("registry") in (mirror.url, mirror.url.rstrip("/"))
+    ]
+    header = "# Written by the Rust buildpack from BP_CARGO_REGISTRY_MIRROR.\n"
+    if same:
+        return f"{header}[source.crates-io]\nreplace-with = {_toml_string(same[0])}\n"
     return (
-        "# Written by the Rust buildpack from BP_CARGO_REGISTRY_MIRROR.\n"
-        "[source.crates-io]\n"
+        f"{header}[source.crates-io]\n"
         'replace-with = "buildpack-mirror"\n\n'
         "[source.buildpack-mirror]\n"
         f"registry = {_toml_string(mirror.url)}\n"

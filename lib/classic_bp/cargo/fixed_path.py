@@ -43,6 +43,15 @@ from ..platform import output
 CARGO_CONFIG_NAMES = ("config", "config.toml")  # cargo reads `config` first
 
 
+def app_config_file(app_dir: Path) -> Path | None:
+    """The app's own cargo config (``.cargo/config.toml``), if it has one."""
+    for name in CARGO_CONFIG_NAMES:
+        candidate = app_dir / ".cargo" / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def _is_private_dir(path: Path) -> bool:
     try:
         status = path.lstat()
@@ -86,11 +95,8 @@ class FixedPath:
 
     def app_config_files(self) -> list[Path]:
         """The app's own cargo config, through the link (see the docstring)."""
-        for name in CARGO_CONFIG_NAMES:
-            candidate = self.build_dir / ".cargo" / name
-            if candidate.is_file():
-                return [self.translate(candidate)]
-        return []
+        found = app_config_file(self.build_dir)
+        return [self.translate(found)] if found else []
 
     def release(self) -> None:
         """Drop the link and the lock; a private fallback root goes entirely."""

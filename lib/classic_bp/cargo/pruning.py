@@ -168,5 +168,5 @@ def report_cache_size(layout: cache.CacheLayout, budget_bytes: int) -> None:
             f"The cache was over its budget of {budget} (BP_CACHE_MAX_SIZE):"
             " discarded the build artifacts"
         )
-    output.detail(f"Cache size: {output.format_size(size)} (budget {budget})")
     report.record("cache_bytes", size)
+    report.record("cache_budget_bytes", budget_bytes)

@@ -270,7 +270,7 @@ def set_up_step(
     """sccache and cargo's environment for it; the caller must call finish_step after."""
     if fetch is None:
         return None, base
-    with output.timed_step("Setting up sccache, the shared compile cache"):
+    with output.timed_step("Setting up sccache, the shared compile cache", "sccache"):
         tool = set_up(layout, fetch, fixed_root)
         return tool, environment(tool, layout, base)
 

@@ -35,6 +35,15 @@ through rules 1 and 2, so they are restored one by one. A package's files
 are all the files below its folder but nested packages, a superset of
 cargo's own listing: when in doubt, rebuild.
 
+Folders git ignores (``node_modules/``, ``frontend/dist/``: git_ignore.py) are
+not walked at all, so a build's cost does not grow with them: cargo's own
+package listing leaves them out too, and a crate that reads such files
+through rustc (``include_bytes!``) is rebuilt anyway, since their fresh mtimes
+are never restored. Only what the build itself writes into an ignored folder
+(a build script generating sources there, seen by the folder's mtime moving
+during the build) is recorded, and such recorded files are looked at one by
+one next time, so a missing generated file still rebuilds its package.
+
 The record is taken after a successful compile, so it holds what the build
 scripts generated, and leaves out the binaries the buildpack installed into
 ``bin/``. Each file is hashed at most once per build: after the compile, a
@@ -61,6 +70,7 @@ from .. import toml_compat
 from ..cache import CacheLayout
 from ..fetch.download import file_sha256
 from ..layer import Layer
+from . import git_ignore
 
 # Its key is the record itself, so only its presence is checked.
 LAYER = Layer(name="source-times", what="source times", reused_text=None, discard_text=None)
@@ -86,29 +96,75 @@ class Checkout:
     # Package folder -> why its unchanged files keep their new mtimes.
     rebuilt_packages: dict[str, str] = field(default_factory=dict)
     held_back: int = 0
+    # Folders git ignores, and their mtimes before the build (None: absent).
+    ignored_folders: dict[str, int | None] = field(default_factory=dict)
 
 
-def _walk(build_dir: Path) -> tuple[dict[str, os.stat_result], set[str]]:
-    """Regular files (links never followed) by relative path, and the folders
-    holding a Cargo.toml, in one scandir pass."""
-    files: dict[str, os.stat_result] = {}
-    manifests: set[str] = set()
-    pending = [""]
+@dataclass
+class _Tree:
+    """What one walk of the app found."""
+
+    files: dict[str, os.stat_result] = field(default_factory=dict)
+    manifests: set[str] = field(default_factory=set)
+    # Folders git ignores: not walked (git_ignore.py says why).
+    ignored_folders: list[str] = field(default_factory=list)
+
+
+def _read_ignore_file(folder: Path, relative: str) -> list[git_ignore.IgnoreFile]:
+    try:
+        text = (folder / git_ignore.FILE_NAME).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    return [git_ignore.IgnoreFile(relative, tuple(git_ignore.parse(text)))]
+
+
+def _walk(build_dir: Path, start: str = "", honour_ignores: bool = True) -> _Tree:
+    """Regular files (links never followed) by relative path, the folders
+    holding a Cargo.toml and the ignored folders left out, in one scandir pass."""
+    tree = _Tree()
+    pending: list[tuple[str, list[git_ignore.IgnoreFile]]] = [(start, [])]
     while pending:
-        relative = pending.pop()
-        with os.scandir(build_dir / relative) as entries:
-            for entry in entries:
-                path = f"{relative}/{entry.name}" if relative else entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    if entry.name not in SKIPPED_DIRS:
-                        pending.append(path)
+        relative, ignores = pending.pop()
+        folder = build_dir / relative
+        with os.scandir(folder) as listing:
+            entries = list(listing)
+        if honour_ignores and any(entry.name == git_ignore.FILE_NAME for entry in entries):
+            ignores = ignores + _read_ignore_file(folder, relative)
+        for entry in entries:
+            path = f"{relative}/{entry.name}" if relative else entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name in SKIPPED_DIRS:
                     continue
-                status = entry.stat(follow_symlinks=False)
-                if stat.S_ISREG(status.st_mode):
-                    files[path] = status
-                    if entry.name == "Cargo.toml":
-                        manifests.add(relative)
-    return files, manifests
+                if honour_ignores and git_ignore.is_ignored(path, True, ignores):
+                    tree.ignored_folders.append(path)
+                else:
+                    pending.append((path, ignores))
+                continue
+            status = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(status.st_mode):
+                tree.files[path] = status
+                if entry.name == "Cargo.toml":
+                    tree.manifests.add(relative)
+    return tree
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.lstat().st_mtime_ns
+    except OSError:
+        return None
+
+
+def _inside_any(path: str, folders: Iterable[str]) -> bool:
+    return any(path.startswith(f"{folder}/") for folder in folders)
+
+
+def _regular_file(path: Path) -> os.stat_result | None:
+    try:
+        status = path.lstat()
+    except OSError:
+        return None
+    return status if stat.S_ISREG(status.st_mode) else None
 
 
 def _is_package(manifest: Path) -> bool:
@@ -163,9 +219,17 @@ def _package_difference(current: set[str], recorded: set[str], same: dict[str, b
 def restore(layout: CacheLayout, build_dir: Path) -> Checkout:
     record = _read_record(layout)
     LAYER.discard(layout)
-    found, manifests = _walk(build_dir)
+    tree = _walk(build_dir)
+    found, manifests = tree.files, tree.manifests
+    checkout = Checkout(ignored_folders={f: _mtime(build_dir / f) for f in tree.ignored_folders})
+    # Recorded files in folders git ignores were generated there by the last
+    # build: looked at one by one, so that a missing one is a difference.
+    for path in record:
+        if path not in found and _inside_any(path, checkout.ignored_folders):
+            status = _regular_file(build_dir / path)
+            if status is not None:
+                found[path] = status
     packages = {folder for folder in manifests if _is_package(build_dir / folder / "Cargo.toml")}
-    checkout = Checkout()
     same: dict[str, bool] = {}
     for path, status in found.items():
         previous = record.get(path)
@@ -181,7 +245,7 @@ def restore(layout: CacheLayout, build_dir: Path) -> Checkout:
     restorable = {path for path in found if same[path]}
     recorded_groups = _group(record, packages)
     for package, current in _group(found, packages).items():
-        if package is None:
+        if package is None or not record:  # a first build: nothing to compare with
             continue
         reason = _package_difference(current, recorded_groups.get(package, set()), same)
         if reason is not None:
@@ -205,7 +269,18 @@ def remember(
     ``installed`` names the binaries the buildpack put into ``bin/``: outputs,
     not sources, and absent from the next checkout.
     """
-    found, _manifests = _walk(build_dir)
+    tree = _walk(build_dir)
+    found = tree.files
+    for folder in tree.ignored_folders:
+        # A folder git ignores that the build wrote into: a build script generating
+        # sources there. Walked whole, so the next build knows these files.
+        if _mtime(build_dir / folder) != checkout.ignored_folders.get(folder):
+            found.update(_walk(build_dir, folder, honour_ignores=False).files)
+    for path in checkout.files.keys() - found.keys():
+        if _inside_any(path, tree.ignored_folders):
+            status = _regular_file(build_dir / path)
+            if status is not None:
+                found[path] = status
     outputs = {f"bin/{name}" for name in installed}
     files = {}
     for path, status in found.items():

@@ -14,11 +14,14 @@ import json
 from collections.abc import Mapping
 
 from .. import errors
+from ..cache import CacheLayout
 from ..cargo import source_times
+from ..cargo.private_access import private_build
+from ..cargo.private_failures import OutputWatch
 from ..platform import output
 from ..rust.environment import HANDED_OVER
 from .ci_test import TEST_ENV_PATH
-from .compile import BuildContext, prepare_build
+from .compile import BuildContext, PreparedBuild, prepare_build
 
 
 def command_for_tests(runner: str, target_dir: str, workspace: bool, locked: bool) -> list[str]:
@@ -31,22 +34,27 @@ def command_for_tests(runner: str, target_dir: str, workspace: bool, locked: boo
 
 
 def run_test_compile(context: BuildContext, process_env: Mapping[str, str]) -> None:
-    build = prepare_build(context, process_env)
+    with private_build(CacheLayout(context.cache_dir).cargo_home) as private:
+        _test_compile(context, prepare_build(context, process_env, private))
+
+
+def _test_compile(context: BuildContext, build: PreparedBuild) -> None:
     config = build.config
     runner = "nextest" if "cargo-nextest" in config.tools.names() else "cargo"
     target_dir = str(build.target_dir)
     workspace = config.project.is_workspace
-    with output.timed_step("Compiling the tests"):
+    with output.timed_step("Compiling the tests", "test_compile"):
         tests = command_for_tests("cargo", target_dir, workspace, config.install.locked)
         command = [str(build.rust.cargo), "test", "--no-run", *tests[2:]]
+        watch = OutputWatch()
         try:
             returncode = output.stream_command(
-                command, env=build.environment, cwd=context.build_dir
+                command, env=build.environment, cwd=context.build_dir, consume=watch
             )
         finally:
             build.finish()
         if returncode != 0:
-            raise errors.cargo_failed("cargo test --no-run", returncode)
+            raise watch.failure("cargo test --no-run", returncode)
         source_times.remember(build.layout, context.build_dir, build.sources)
     # The cache's own paths: the fixed root's (sccache) may be gone when bin/test runs.
     handed_over = build.handed_over()

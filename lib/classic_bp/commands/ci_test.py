@@ -33,7 +33,7 @@ def run_tests(build_dir: Path, env_dir: Path, process_env: Mapping[str, str]) ->
 
 def main(argv: list[str]) -> int:
     if not argv or not Path(argv[0]).is_dir():
-        output.error(errors.USAGES["test"])
+        output.error(str(errors.usage_error(errors.USAGES["test"])))
         return 1
     env_dir = Path(argv[1]) if len(argv) > 1 else Path("/nonexistent")
     try:

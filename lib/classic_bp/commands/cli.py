@@ -68,13 +68,15 @@ def compile_command(build_dir: str, cache_dir: str, env_dir: str, ignored: tuple
     try:
         run_compile(context, dict(os.environ))
     except errors.BuildError as problem:
-        report.save(context.cache_dir, "failed", problem.reason)
+        # failure_detail: the error's first sentence, what a dashboard can show.
+        first_line = problem.message.splitlines()[0] if problem.message else None
+        report.save(context.cache_dir, "failed", problem.reason, first_line)
         raise
     except KeyboardInterrupt:
         report.save(context.cache_dir, "failed", "interrupted")
         raise
-    except BaseException:
-        report.save(context.cache_dir, "failed", "internal_error")
+    except BaseException as problem:
+        report.save(context.cache_dir, "failed", "internal_error", type(problem).__name__)
         raise
     report.save(context.cache_dir, "succeeded")
 
@@ -124,7 +126,7 @@ def _run_click(argv: list[str]) -> int:
         return int(done.exit_code)
     except click.UsageError as problem:
         usage = errors.USAGES.get(argv[0] if argv else "", errors.USAGES["compile"])
-        output.error(f"{problem.format_message()}\n{usage}")
+        output.error(str(errors.usage_error(usage, problem.format_message())))
         return 1
     except click.ClickException as problem:
         problem.show()

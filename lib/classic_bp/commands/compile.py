@@ -20,10 +20,12 @@ from ..cargo import fixed_path, sccache, source_times
 from ..cargo.build import build_step
 from ..cargo.caches import restore_caches
 from ..cargo.fixed_path import FixedPath
+from ..cargo.private_access import cargo_variables, private_build
 from ..config.build_config import BuildConfig
 from ..config.read import read_configuration
 from ..layer import open_cache
 from ..platform import output, stack
+from ..platform.summary import print_summary
 from ..rust.environment import RustInstall, cargo_environment
 from ..rust.install import install_rust
 from ..rust.tools import tools_step
@@ -72,7 +74,10 @@ class PreparedBuild:
         self.fixed.release()
 
 
-def prepare_build(context: BuildContext, process_env: Mapping[str, str]) -> PreparedBuild:
+def prepare_build(
+    context: BuildContext, process_env: Mapping[str, str], private: Path
+) -> PreparedBuild:
+    """``private``: the build's folder for secret files (cargo/private_access.py)."""
     stack.announce(context.stack)
     settings, config = read_configuration(context.build_dir, context.env_dir, process_env)
     layout = open_cache(context.cache_dir)
@@ -80,8 +85,9 @@ def prepare_build(context: BuildContext, process_env: Mapping[str, str]) -> Prep
     sccache_fetch = sccache.start_fetch(layout, config, context.env_dir)
     rust = install_rust(layout, config, base_env)
     environment = cargo_environment(base_env, layout, rust, context.build_dir)
+    environment = cargo_variables(config.private_access, private, environment, context.build_dir)
     sources = restore_caches(layout, config, rust, context.build_dir)
-    tools_step(layout, config.tools, rust, environment)
+    tools_step(layout, config.tools, rust, environment, context.build_dir)
     # Last: from here on the caller's try/finally puts cargo's home back and
     # gives up the fixed path.
     fixed = fixed_path.claim_for_build(context.build_dir)
@@ -100,11 +106,12 @@ def prepare_build(context: BuildContext, process_env: Mapping[str, str]) -> Prep
 
 def run_compile(context: BuildContext, process_env: Mapping[str, str]) -> None:
     started = time.monotonic()
-    build = prepare_build(context, process_env)
-    try:
-        _compile_prepared(context, build, started)
-    finally:
-        build.finish()
+    with private_build(CacheLayout(context.cache_dir).cargo_home) as private:
+        build = prepare_build(context, process_env, private)
+        try:
+            _compile_prepared(context, build, started)
+        finally:
+            build.finish()
 
 
 def _compile_prepared(context: BuildContext, build: PreparedBuild, started: float) -> None:
@@ -134,6 +141,7 @@ def _compile_prepared(context: BuildContext, build: PreparedBuild, started: floa
         )
     build.finish()
     output.step(errors.build_succeeded(app.binaries, rust.version, _elapsed(started)))
+    print_summary(context.build_dir, app.binaries)
 
 
 def _elapsed(started: float) -> str:

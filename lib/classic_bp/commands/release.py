@@ -26,10 +26,11 @@ def main(argv: list[str]) -> int:
     """BUILD_DIR alone (Heroku, Scalingo) or BUILD_DIR CACHE_DIR (herokuish, Dokku);
     further arguments are ignored."""
     if not argv:
-        output.error(USAGE)
+        output.error(str(errors.usage_error(USAGE)))
         return 1
     if not Path(argv[0]).is_dir():
-        output.error(f"{errors.missing_directory('build', Path(argv[0]))}\n{USAGE}")
+        missing = errors.missing_directory("build", Path(argv[0]))
+        output.error(str(errors.usage_error(USAGE, missing.message)))
         return 1
     sys.stdout.write(release_yaml(Path(argv[0])))
     return 0

@@ -8,7 +8,7 @@ build in a second instead of after a ten-minute toolchain install.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,6 +19,7 @@ from ..platform.env_dir import FALSE_VALUES, TRUE_VALUES, Settings
 from ..platform.stack import cpu_arch
 from ..slug import emk_layout
 from . import slug_patterns, toolchain_request
+from .credentials import PrivateAccess, read_private_access
 from .install_args import ARGS_VARIABLE, MEMBERS_VARIABLE, InstallPlan, plan_install
 from .rust_version import VERSION_VARIABLE as RUST_VERSION_VARIABLE
 from .rust_version import check_spec as check_rust_version
@@ -78,6 +79,8 @@ class BuildConfig:
     boot_check: bool = False
     boot_check_timeout: float = 30.0
     notes: tuple[str, ...] = ()
+    # Credentials for private git dependencies (config/credentials.py).
+    private_access: PrivateAccess = field(default_factory=PrivateAccess)
 
     @property
     def rustup_init_triple(self) -> str:
@@ -254,6 +257,7 @@ def load_config(
             _setting(settings, TOOLS_ARGS_VARIABLE),
             _setting(settings, RUNTIME_TOOLS_VARIABLE),
         ),
+        private_access=read_private_access(settings),
         emk_layout=emk_reason,
         include_from_user=bool((settings.get(slug_patterns.INCLUDE_VARIABLE) or "").strip()),
         include_files=slug_patterns.parse_patterns(

@@ -20,10 +20,11 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from .. import errors
-from ..platform import report
+from ..platform import output, report
 from .urls import index_url, shown_url
 
 RUNTIME_MODULES = ("click", "requests", "rich")
@@ -47,17 +48,31 @@ def missing_modules() -> list[str]:
     return [name for name in needed if importlib.util.find_spec(name) is None]
 
 
-def _alert(lines: list[str]) -> None:
-    for line in lines:
-        print(f" !     {line}".rstrip(), file=sys.stderr)
-
-
 def lock_key(lock_text: str) -> str:
     return hashlib.sha256(lock_text.encode()).hexdigest()[:16]
 
 
-def _print_fetched(package: dict[str, str]) -> None:
-    print(f"       {package['name']} {package['version']} (sha256 verified)", flush=True)
+class _FetchedList:
+    """The fetched packages, printed on one line when all are in.
+
+    Twelve lines of pinned names say less than one; while a slow index keeps
+    the build waiting, a count every few seconds shows that it moves.
+    """
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.names: list[str] = []
+        self.last_line = time.monotonic()
+
+    def __call__(self, package: dict[str, str]) -> None:
+        self.names.append(f"{package['name']} {package['version']}")
+        now = time.monotonic()
+        if len(self.names) < self.total and now - self.last_line >= output.PROGRESS_INTERVAL:
+            self.last_line = now
+            output.detail(f"Fetched {len(self.names)} of {self.total} packages")
+
+    def print(self) -> None:
+        output.detail(f"{', '.join(self.names)} (sha256 verified)")
 
 
 def packages_dir(cache_dir: Path, index: str) -> Path:
@@ -74,13 +89,15 @@ def packages_dir(cache_dir: Path, index: str) -> Path:
     )
     from .wheels import fetch_wheels  # http.client, zipfile: only when fetching
 
-    print("-----> Fetching the buildpack's Python packages", flush=True)
-    print(f"       From {shown_url(index)}", flush=True)
+    output.step("Fetching the buildpack's Python packages")
+    output.detail(f"From {shown_url(index)}")
     packages = json.loads(lock_text)["packages"]
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".fetching-", dir=root))
+    fetched = _FetchedList(len(packages))
     try:
-        fetch_wheels(index, packages, staging, _print_fetched)
+        fetch_wheels(index, packages, staging, fetched)
+        fetched.print()
         (staging / COMPLETE_MARKER).write_text(lock_key(lock_text) + "\n")
         for old in root.iterdir():
             if old.is_dir() and old != staging:
@@ -97,7 +114,7 @@ def ensure_runtime_packages(argv: list[str]) -> None:
         return
     command = argv[0] if argv else ""
     if command not in FETCHING_COMMANDS or len(argv) < 3:
-        _alert(str(errors.runtime_packages_missing(missing_modules())).splitlines())
+        output.error(str(errors.runtime_packages_missing(missing_modules())))
         sys.exit(1)
     env_dir = Path(argv[3]) if len(argv) > 3 else None
     index = index_url(env_dir)
@@ -105,7 +122,7 @@ def ensure_runtime_packages(argv: list[str]) -> None:
         target = packages_dir(Path(argv[2]).resolve(), index)
     except (FetchError, OSError) as problem:
         failure = errors.runtime_packages_unavailable(str(problem), shown_url(index))
-        _alert(str(failure).splitlines())
+        output.error(str(failure))
         sys.exit(1)
     sys.path.insert(1, str(target))
     importlib.invalidate_caches()

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .. import __version__, errors
+from ..platform import output
 from .retry import ATTEMPTS, FIRST_BACKOFF_SECONDS, RETRY_STATUSES, Transient, with_retries
 from .urls import display_url
 
@@ -78,6 +79,7 @@ def _read_local(url: str, action: Callable[[requests.Response], object]) -> obje
     response = requests.Response()
     response.status_code = 200
     response.encoding = "utf-8"
+    response.headers["Content-Length"] = str(path.stat().st_size)
     with path.open("rb") as stream:
         response.raw = stream
         return action(response)
@@ -111,17 +113,30 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _content_length(response: requests.Response) -> int | None:
+    try:
+        return int(response.headers.get("Content-Length", "")) or None
+    except ValueError:
+        return None
+
+
 def download_verified(url: str, destination: Path, expected_sha256: str) -> None:
+    """Stream ``url`` into ``destination``, showing progress (a Rust tarball is 200 MiB)."""
     destination.parent.mkdir(parents=True, exist_ok=True)
 
     def save(response: requests.Response) -> None:
         handle, temporary = tempfile.mkstemp(dir=destination.parent, prefix=".download-")
         digest = hashlib.sha256()
+        label = f"Downloading {destination.name}"
         try:
-            with os.fdopen(handle, "wb") as stream:
+            with (
+                os.fdopen(handle, "wb") as stream,
+                output.transfer_progress(label, _content_length(response)) as advance,
+            ):
                 for block in response.iter_content(1 << 20):
                     digest.update(block)
                     stream.write(block)
+                    advance(len(block))
             if digest.hexdigest() != expected_sha256:
                 raise errors.checksum_mismatch(
                     display_url(url), expected_sha256, digest.hexdigest()

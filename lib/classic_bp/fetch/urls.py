@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import os
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 DEFAULT_INDEX = "https://pypi.org/simple"
 
@@ -18,6 +19,17 @@ def display_url(url: str) -> str:
     if parts.port:
         host = f"{host}:{parts.port}"
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+def split_credentials(url: str) -> tuple[str, str | None]:
+    """The URL without its user part, and the Basic ``Authorization`` value it
+    stood for (urllib would take ``user:password@host`` for a host name). A
+    token given alone as the user part is sent with an empty password."""
+    parts = urlsplit(url)
+    if parts.username is None:
+        return url, None
+    pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+    return display_url(url), "Basic " + base64.b64encode(pair.encode()).decode("ascii")
 
 
 def shown_url(url: str) -> str:

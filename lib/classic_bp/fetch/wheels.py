@@ -20,21 +20,31 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from .bootstrap import FetchError
 from .retry import ATTEMPTS, RETRY_STATUSES, Transient, with_retries
-from .urls import shown_url
+from .urls import shown_url, split_credentials
 
 JSON_ACCEPT = "application/vnd.pypi.simple.v1+json, text/html;q=0.1"
 PARALLEL_FETCHES = 6
 
 
-def _get(url: str, accept: str = "*/*") -> tuple[bytes, str, str]:
-    """GET with bounded retries on transient failures: (body, content type, final URL)."""
+def _get(url: str, accept: str = "*/*", index: str | None = None) -> tuple[bytes, str, str]:
+    """GET with bounded retries on transient failures: (body, content type, final URL).
+
+    ``index``: the index URL, whose credentials (``user:password@``) go to
+    its own host as a Basic ``Authorization`` header, never along a redirect."""
+    authorization = None
+    if index is not None:
+        bare_index, authorization = split_credentials(index)
+        if urlsplit(bare_index).netloc != urlsplit(url).netloc:
+            authorization = None
 
     def once(attempt: int) -> tuple[bytes, str, str]:
         request = urllib.request.Request(url, headers={"Accept": accept})
+        if authorization is not None:
+            request.add_unredirected_header("Authorization", authorization)
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
                 return response.read(), response.headers.get("Content-Type", ""), response.url
@@ -74,8 +84,8 @@ class _Anchors(HTMLParser):
 
 def _file_url(index: str, package: dict[str, str]) -> str:
     """Where the index serves the pinned file (PEP 691 JSON, or PEP 503 HTML)."""
-    page = f"{index}/{package['name']}/"
-    body, content_type, final_url = _get(page, JSON_ACCEPT)
+    page = f"{split_credentials(index)[0]}/{package['name']}/"
+    body, content_type, final_url = _get(page, JSON_ACCEPT, index)
     if "json" in content_type:
         files = {entry["filename"]: entry["url"] for entry in json.loads(body)["files"]}
     else:
@@ -90,7 +100,7 @@ def _file_url(index: str, package: dict[str, str]) -> str:
 def _verified_wheel(index: str, package: dict[str, str]) -> zipfile.ZipFile:
     """Download ``package`` (name, filename, sha256) from ``index``; the hash is checked."""
     url = _file_url(index, package)
-    body, _, _ = _get(url)
+    body, _, _ = _get(url, index=index)
     digest = hashlib.sha256(body).hexdigest()
     if digest != package["sha256"]:
         raise FetchError(

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
-from .output import URL_USERINFO
+from .output import PUBLIC_USERS, URL_USERINFO
 
 # How every boolean setting (BP_* variables, the old RustConfig) is spelled.
 TRUE_VALUES = ("1", "true", "yes", "on")
@@ -65,6 +65,8 @@ SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "PRIVATE"
 SECRET_PARTS = frozenset({"KEY", "KEYS", "PASS", "PWD", "DSN", "SALT", "PEPPER", "COOKIE", "PEM"})
 # Values this short (or a boolean) are too common to mask without garbling the log.
 MIN_SECRET_LENGTH = 4
+# Buildpack settings that hold a private key: every line of it is masked.
+KEY_SETTINGS = frozenset({"BP_GIT_SSH_KEY"})
 # Linux refuses an environment string over 128 KiB (MAX_ARG_STRLEN, counting
 # `NAME=`, the value and its NUL) and a whole environment over a quarter of
 # the stack limit; past these, starting any process fails with E2BIG.
@@ -86,15 +88,25 @@ def has_secret_name(name: str) -> bool:
     return any(word in upper for word in SECRET_WORDS) or any(p in SECRET_PARTS for p in parts)
 
 
-def userinfo_secrets(value: str) -> list[str]:
-    """The secret part of each URL with a userinfo in ``value`` (DATABASE_URL, a
-    git remote with a token): the password, or the user when it stands alone
-    (``https://TOKEN@host``), decoded too, for tools that print it so."""
+def url_secrets(value: str) -> list[str]:
+    """The user and password of every URL in ``value`` (DATABASE_URL, a git
+    remote with a token), decoded too, for tools that print them so: a token
+    is often given as the user part, so both are secret (but ``git@``)."""
     found = []
     for match in URL_USERINFO.finditer(value):
-        user, _, password = match["userinfo"].partition(":")
-        found.extend({password or user, unquote(password or user)})
+        for part in (match["user"], match["password"]):
+            if part and part not in PUBLIC_USERS and len(part) >= MIN_SECRET_LENGTH:
+                found += [part, unquote(part)]
     return found
+
+
+def key_lines(value: str) -> list[str]:
+    """Lines of a private key worth masking (its armour lines are not secret)."""
+    return [
+        line.strip()
+        for line in value.replace("\\n", "\n").splitlines()
+        if len(line.strip()) >= MIN_SECRET_LENGTH and not line.strip().startswith("-----")
+    ]
 
 
 @dataclass(frozen=True)
@@ -113,8 +125,9 @@ class AppEnv:
         listed = set(re.split(r"[\s,]+", self.variables.get(MASKED_VARIABLES, "")))
         secrets = []
         for name, value in self.variables.items():
-            in_url = userinfo_secrets(value)
+            in_url = url_secrets(value)
             secrets.extend(in_url)
+            secrets.extend(key_lines(value) if name in KEY_SETTINGS else [])
             whole_url = in_url and not is_buildpack_setting(name)
             if name in listed or has_secret_name(name) or whole_url:
                 secrets.append(value)

@@ -4,11 +4,21 @@ compile records facts as it goes (toolchain, versions, cache decisions,
 slug size) and the CLI saves them in the cache whether the build succeeded
 or not. bin/report prints them as YAML and never fails: it runs after
 failed builds too, when anything may be missing or half written.
+
+The saved document speaks the platform's dialect, as Heroku's buildpacks
+write their build reports: one flat mapping of snake_case keys to scalars
+(``failure_reason``, ``rust_version``, ``compile_duration``, ``cache_bytes``,
+``cache_toolchain``), so that a platform's metrics pipeline can read any key
+without knowing this buildpack's structure. REPORT_KEYS names every key the
+README documents; ``<step>_duration`` and ``cache_<layer>`` come from the
+steps and layers a build ran.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +26,44 @@ from .. import __version__, cache
 from . import output
 
 REPORT_FILE = "last-build.json"
+# The fixed keys; a build adds ``<step>_duration`` and ``cache_<layer>`` ones.
+REPORT_KEYS = (
+    "buildpack_version",
+    "outcome",
+    "failure_reason",
+    "failure_detail",
+    "rust_version",
+    "rustc_version",
+    "rust_toolchain",
+    "rust_toolchain_source",
+    "binaries",
+    "binaries_bytes",
+    "slug_bytes",
+    "cache_bytes",
+    "cache_budget_bytes",
+    "sccache_hits",
+    "sccache_misses",
+    "total_duration",
+    "tool_duration",
+)
+STEP_KEYS = (
+    "configuration",
+    "rustup",
+    "rust",
+    "cache_restore",
+    "tools",
+    "sccache",
+    "compile",
+    "sbom",
+    "runtime",
+    "slug",
+    "boot_check",
+    "test_compile",
+)
+_RUST_VERSION = re.compile(r"\b(\d+\.\d+\.\d+\S*)")
 
+# Imported as the buildpack starts (bootstrap reports its packages' fate).
+_STARTED = time.monotonic()
 _facts: dict[str, Any] = {}
 _cache_decisions: dict[str, str] = {}
 
@@ -25,25 +72,76 @@ def record(name: str, value: Any) -> None:
     _facts[name] = value
 
 
+def fact(name: str, default: Any = None) -> Any:
+    return _facts.get(name, default)
+
+
 def cache_decision(what: str, decision: str) -> None:
     """How a cached thing was treated: reused, created, or discarded and why."""
     _cache_decisions[what] = decision
+
+
+def cache_decisions() -> dict[str, str]:
+    return dict(_cache_decisions)
 
 
 def report_path(cache_dir: Path) -> Path:
     return cache.CacheLayout(cache_dir).root / REPORT_FILE
 
 
-def save(cache_dir: Path, outcome: str, failure_reason: str | None = None) -> None:
-    document = {
+def snake_case(words: str) -> str:
+    """``cargo registry`` -> ``cargo_registry``; ``rustup-init`` -> ``rustup_init``."""
+    return "_".join(re.sub(r"[^a-z0-9]+", " ", words.lower()).split())
+
+
+def flat_facts(facts: dict[str, Any]) -> dict[str, Any]:
+    """The recorded facts as flat keys with scalar values."""
+    flat: dict[str, Any] = {}
+    for name, value in facts.items():
+        if name == "toolchain" and isinstance(value, dict):
+            flat["rust_toolchain"] = value.get("name")
+            flat["rust_toolchain_source"] = value.get("source")
+        elif name == "rustc":
+            flat["rustc_version"] = value
+            match = _RUST_VERSION.search(str(value))
+            if match:
+                flat["rust_version"] = match.group(1)
+        elif isinstance(value, dict):
+            flat.update({f"{name}_{snake_case(key)}": inner for key, inner in value.items()})
+        elif isinstance(value, (list, tuple)):
+            flat[name] = ", ".join(str(item) for item in value)
+        else:
+            flat[name] = value
+    return flat
+
+
+def document(
+    outcome: str, failure_reason: str | None = None, failure_detail: str | None = None
+) -> dict[str, Any]:
+    """The report as bin/report prints it: flat snake_case keys, scalar values."""
+    durations = {}
+    for timing in output.timings:
+        key = f"{timing.key}_duration"
+        durations[key] = round(durations.get(key, 0.0) + timing.seconds, 2)
+    return {
         "buildpack_version": __version__,
         "outcome": outcome,
         **({"failure_reason": failure_reason} if failure_reason else {}),
-        **_facts,
-        "cache": dict(_cache_decisions),
-        "step_seconds": {timing.title: round(timing.seconds, 2) for timing in output.timings},
-        "tool_seconds": round(output.subprocess_seconds, 3),
+        **({"failure_detail": failure_detail} if failure_detail else {}),
+        **flat_facts(_facts),
+        **{f"cache_{snake_case(what)}": how for what, how in _cache_decisions.items()},
+        **durations,
+        "total_duration": round(time.monotonic() - _STARTED, 2),
+        "tool_duration": round(output.subprocess_seconds, 3),
     }
+
+
+def save(
+    cache_dir: Path,
+    outcome: str,
+    failure_reason: str | None = None,
+    failure_detail: str | None = None,
+) -> None:
     # A report is a nicety; it must never turn a build into a failure.
     with contextlib.suppress(OSError):
-        cache.write_key(report_path(cache_dir), document)
+        cache.write_key(report_path(cache_dir), document(outcome, failure_reason, failure_detail))

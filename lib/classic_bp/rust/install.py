@@ -23,12 +23,12 @@ def install_rust(
     layout: CacheLayout, config: BuildConfig, base_env: Mapping[str, str]
 ) -> RustInstall:
     if config.rustup_enabled:
-        with output.timed_step("Installing rustup"):
+        with output.timed_step("Installing rustup", "rustup"):
             install_rustup(layout, config, base_env)
-        with output.timed_step(f"Installing Rust ({config.toolchain.channel})"):
+        with output.timed_step(f"Installing Rust ({config.toolchain.channel})", "rust"):
             return install_toolchain(layout, config, base_env)
     spec = config.rust_version or "the latest stable"
-    with output.timed_step(f"Installing Rust without rustup ({spec})"):
+    with output.timed_step(f"Installing Rust without rustup ({spec})", "rust"):
         version = resolve_version(config.dist_server, config.rust_version)
         standalone = install_standalone(layout, config.dist_server, version, config.host)
         output.detail(f"Using {standalone.rustc_version}")

@@ -64,7 +64,7 @@ def _rustup_install(config: BuildConfig, layout: CacheLayout, env: Mapping[str, 
         command += ["--component", component]
     for target in config.toolchain.targets:
         command += ["--target", target]
-    return output.stream_command(command, env=env)
+    return output.stream_command(command, env=env, heartbeat="Still installing the toolchain")
 
 
 def _prune_other_toolchains(layout: CacheLayout, keep: str) -> None:

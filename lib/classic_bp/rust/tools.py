@@ -23,6 +23,8 @@ from pathlib import Path
 
 from .. import errors
 from ..cache import CacheLayout
+from ..cargo.fixed_path import app_config_file
+from ..cargo.private_failures import OutputWatch
 from ..config.tools import ToolsPlan
 from ..layer import Layer
 from ..platform import output
@@ -47,17 +49,25 @@ def install_tools(
     cargo: Path,
     environment: Mapping[str, str],
     rustc_version: str,
+    app_config: Path | None = None,
 ) -> None:
+    """``app_config``: the app's .cargo/config.toml, so that its registries,
+    source replacement and [net] settings apply to the tools too."""
     arguments = list(plan.install_arguments)
     wanted = {"tools": list(plan.specs), "arguments": arguments, "rustc": rustc_version}
     reused = f"Reusing the cached tools: {', '.join(plan.specs)}"
     if LAYER.open(layout, wanted, tools_bin(layout).is_dir(), reused_text=reused).reusable:
         return
     for spec in plan.specs:
-        command = [str(cargo), "install", spec, "--root", str(layout.tools_root), *arguments]
+        configs = ["--config", str(app_config)] if app_config else []
+        command = [str(cargo), "install", *configs, spec, "--root", str(layout.tools_root)]
         output.detail(f"Running: cargo install {spec} {' '.join(arguments)}")
-        returncode = output.stream_command(command, env=environment)
+        watch = OutputWatch()
+        returncode = output.stream_command([*command, *arguments], env=environment, consume=watch)
         if returncode != 0:
+            failure = watch.failure(f"cargo install {spec}", returncode)
+            if failure.reason == "private_dependency_failed":
+                raise failure
             raise errors.tool_install_failed(spec, returncode)
     for name in INSTALL_TRACKING_FILES:
         if name != INSTALL_RECORD:  # kept: it names each tool's binaries
@@ -95,8 +105,15 @@ def ship_runtime_tools(layout: CacheLayout, plan: ToolsPlan, build_dir: Path) ->
 
 
 def tools_step(
-    layout: CacheLayout, plan: ToolsPlan, rust: RustInstall, environment: Mapping[str, str]
+    layout: CacheLayout,
+    plan: ToolsPlan,
+    rust: RustInstall,
+    environment: Mapping[str, str],
+    app_dir: Path,
 ) -> None:
     if plan.specs:
-        with output.timed_step(f"Installing tools ({', '.join(plan.specs)})"):
-            install_tools(layout, plan, rust.cargo, environment, rust.rustc_version)
+        with output.timed_step(f"Installing tools ({', '.join(plan.specs)})", "tools"):
+            config = app_config_file(app_dir)
+            if config is not None:
+                output.detail(f"With the app's {config.relative_to(app_dir)}")
+            install_tools(layout, plan, rust.cargo, environment, rust.rustc_version, config)

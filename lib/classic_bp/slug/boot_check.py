@@ -126,7 +126,7 @@ def boot_check_step(
     timeout: float,
 ) -> None:
     """The web process the platform would start: the Procfile's, else the default one."""
-    with output.timed_step("Starting the web process once (BP_BOOT_CHECK)"):
+    with output.timed_step("Starting the web process once (BP_BOOT_CHECK)", "boot_check"):
         command = procfile.read_process_types(build_dir).get("web")
         if command is None:
             web = process_types.choose_web(project, binaries).binary

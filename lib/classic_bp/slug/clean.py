@@ -63,7 +63,7 @@ from ..config.slug_patterns import (
     segments,
 )
 from ..platform import output, report
-from ..platform.output import format_size
+from .discard import Trash
 
 # Besides our own output, what earlier buildpacks of a multi-buildpack app
 # leave in BUILD_DIR (their .profile.d scripts point there): apt, Heroku and
@@ -96,6 +96,8 @@ class SlugReport:
     removed_count: int
     size_bytes: int
     unsafe_links: tuple[str, ...]
+    # Folders taken out whole (discard.py), their files not counted.
+    removed_folders: int = 0
 
 
 def _segment_matcher(segment: str) -> _Segment:
@@ -174,15 +176,18 @@ class _Cleaner:
 
     def clean(self) -> SlugReport:
         root_fd = os.open(self.root, _OPEN_DIR)
+        self.trash = Trash(root_fd)
         try:
             self._clean_dir(root_fd, "", None, False, False, self.include.start, self.exclude.start)
         finally:
             os.close(root_fd)
+            self.trash.empty_later()
         return SlugReport(
             kept=tuple(sorted(self.kept)),
             removed_count=self.removed_count,
             size_bytes=self.size_bytes,
             unsafe_links=tuple(sorted(self.unsafe_links)),
+            removed_folders=self.trash.taken,
         )
 
     def _clean_dir(
@@ -276,17 +281,19 @@ class _Cleaner:
         target = os.path.realpath(os.path.join(self.root, rel))
         return os.path.commonpath([self.root, target]) != self.root
 
-    def _remove(self, fd: int, name: str, is_dir: bool) -> None:
+    def _remove(self, fd: int, name: str, is_dir: bool, whole: bool = True) -> None:
         if not is_dir:
             _retry_writable(os.unlink, name, fd)
             self.removed_count += 1
+            return
+        if whole and self.trash.take(fd, name):
             return
         child_fd = os.open(name, _OPEN_CHILD_DIR, dir_fd=fd)
         try:
             with os.scandir(child_fd) as listing:
                 entries = list(listing)
             for entry in entries:
-                self._remove(child_fd, entry.name, entry.is_dir(follow_symlinks=False))
+                self._remove(child_fd, entry.name, entry.is_dir(follow_symlinks=False), False)
         finally:
             os.close(child_fd)
         _retry_writable(os.rmdir, name, fd)
@@ -306,12 +313,13 @@ def clean_slug(build_dir: Path, include: Sequence[str], exclude: Sequence[str]) 
 
 def clean_step(build_dir: Path, include: Sequence[str], exclude: Sequence[str]) -> None:
     """Clean the slug and say what stayed."""
-    with output.timed_step("Removing the app's sources from the slug"):
+    with output.timed_step("Removing the app's sources from the slug", "slug"):
         cleaned = clean_slug(build_dir, include, exclude)
         for link in cleaned.unsafe_links:
             output.warning(errors.unsafe_symlink_removed(link))
         kept = ", ".join(cleaned.kept) or "none"
         output.detail(f"Kept bin/, .profile.d/, Procfile and files matching the patterns: {kept}")
-        output.detail(f"Removed {output.plural(cleaned.removed_count, 'file')}")
-        output.detail(f"Slug size: {format_size(cleaned.size_bytes)}")
+        whole = cleaned.removed_folders
+        folders = f" and {output.plural(whole, 'folder')} whole" if whole else ""
+        output.detail(f"Removed {output.plural(cleaned.removed_count, 'file')}{folders}")
         report.record("slug_bytes", cleaned.size_bytes)

@@ -63,7 +63,7 @@ def write_runtime(
         write_profile_script(build_dir)
         write_export(buildpack_dir, environment)
         return
-    with output.timed_step("Writing runtime configuration"):
+    with output.timed_step("Writing runtime configuration", "runtime"):
         choice = process_types.choose_web(project, binaries)
         web = choice.binary
         if web is not None and len(binaries) > 1:

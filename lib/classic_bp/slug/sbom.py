@@ -38,6 +38,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .. import __version__, errors
+from ..fetch.urls import display_url
 from ..platform import output
 from .dependency_graph import Crate, DependencyGraph, dependency_graph
 
@@ -77,10 +78,10 @@ def package_url(crate: Crate) -> str | None:
     if source in CRATES_IO_SOURCES:
         return base
     if source.startswith(("registry+", "sparse+")):
-        index = source.split("+", 1)[1]
+        index = display_url(source.split("+", 1)[1])  # never a token in the slug
         return f"{base}?repository_url={quote(index, safe=':/')}"
     if source.startswith("git+"):
-        repository, _, commit = source.partition("#")
+        repository, _, commit = display_url(source).partition("#")
         vcs_url = repository.split("?", 1)[0] + (f"@{commit}" if commit else "")
         return f"{base}?vcs_url={quote(vcs_url, safe=':/')}"
     return None
@@ -222,7 +223,7 @@ def sbom_step(build_dir: Path, app_root: Path, cargo: Path, environment: Mapping
     """A CycloneDX SBOM in the slug; a failure here never fails a build that compiled.
 
     ``app_root`` holds Cargo.toml: the build dir, or RustConfig's BUILD_PATH in it."""
-    with output.timed_step("Writing the SBOM"):
+    with output.timed_step("Writing the SBOM", "sbom"):
         try:
             summary = write_sbom(app_root, cargo, environment, build_dir / SBOM_PATH)
         except errors.BuildError as problem:

@@ -1,0 +1,72 @@
+"""Whether cargo can build without asking the registry anything.
+
+Why: a warm build whose crates are all in cargo's home still sent the
+registry one request per index file (42 ``304 Not Modified`` for a
+hyper + tokio service), and failed or waited whenever the registry was slow
+or down. cargo's ``--offline`` sends none.
+
+When is that safe? When every crate of Cargo.lock that cargo needs for this
+build is cached. Cargo.lock also lists crates that no Linux build ever
+downloads (``winapi`` and its target crates, ``windows-sys``...), and which
+are those cannot be told from Cargo.lock alone (it has no ``cfg``s). So the
+crates a successful build left undownloaded are recorded next to cargo's
+home: a build may run offline when every locked crate it lacks is one a
+successful build of this cache did without. A newly locked crate (a bump)
+is missing and not recorded, so that build goes online at once. Should an
+offline run still need the network, the caller runs cargo again online.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .. import toml_compat
+
+RECORD_NAME = ".buildpack-unneeded-crates.json"
+
+
+def _locked(lockfile: Path) -> set[str] | None:
+    """``name-version.crate`` of every registry crate in Cargo.lock; None if unreadable."""
+    try:
+        lock = toml_compat.loads(lockfile.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError):
+        return None
+    packages = lock.get("package", [])
+    if not isinstance(packages, list):
+        return None
+    return {
+        f"{package.get('name')}-{package.get('version')}.crate"
+        for package in packages
+        if isinstance(package, dict)
+        and str(package.get("source", "")).startswith(("registry+", "sparse+"))
+    }
+
+
+def _cached(cargo_home: Path) -> set[str]:
+    return {entry.name for entry in (cargo_home / "registry" / "cache").glob("*/*.crate")}
+
+
+def _unneeded(cargo_home: Path) -> set[str]:
+    try:
+        names = json.loads((cargo_home / RECORD_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    return {name for name in names if isinstance(name, str)} if isinstance(names, list) else set()
+
+
+def can_run_offline(lockfile: Path, cargo_home: Path) -> bool:
+    locked = _locked(lockfile)
+    if locked is None:
+        return False
+    missing = locked - _cached(cargo_home)
+    return missing <= _unneeded(cargo_home)
+
+
+def remember_unneeded(lockfile: Path, cargo_home: Path) -> None:
+    """After a successful build: the locked crates it did not download."""
+    locked = _locked(lockfile)
+    if locked is None or not cargo_home.is_dir():
+        return
+    unneeded = sorted(locked - _cached(cargo_home))
+    (cargo_home / RECORD_NAME).write_text(json.dumps(unneeded) + "\n", encoding="utf-8")
