@@ -86,3 +86,16 @@ def test_a_damaged_cache_record_is_discarded_not_trusted(mirrored_platform: Plat
     _build_dir, second = mirrored_platform.build("web-std")
     assert second.returncode == 0, second.log
     assert "Discarding the cached build artifacts: its cache record is unreadable" in second.stdout
+
+
+def test_the_cache_holds_rustup_once(mirrored_platform: Platform) -> None:
+    """rustup-init installs a copy of itself as rustup: one file, two names."""
+    _build_dir, first = mirrored_platform.build("web-std")
+    assert first.returncode == 0, first.log
+    root = mirrored_platform.cache_dir / "rust-buildpack"
+    init = root / "rustup-init" / "rustup-init"
+    installed = root / "rustup-proxies" / "bin" / "rustup"
+    assert init.stat().st_ino == installed.stat().st_ino
+    _build_dir, again = mirrored_platform.build("web-std")
+    assert again.returncode == 0, again.log
+    assert "Downloading rustup-init" not in again.stdout

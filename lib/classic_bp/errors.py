@@ -52,6 +52,7 @@ README_SECTIONS = {
     "boot_check_failed": "the-app-builds-but-never-answers",
     "runtime_packages_unavailable": "a-download-fails",
     "private_dependency_failed": "private-dependencies",
+    "out_of_memory": "the-compilation-fails-or-is-killed",
 }
 
 
@@ -279,6 +280,22 @@ def cargo_failed(command: str, returncode: int) -> BuildError:
         f"`{command}` failed (exit code {returncode}); cargo's output is above.\n\n"
         "Reproduce it locally with `cargo install --locked --path .` and fix the\n"
         "reported problem. The cache is intact: the next build resumes from it.",
+    )
+
+
+def compilation_killed(command: str, jobs: int | None) -> BuildError:
+    at_once = f"{jobs} at a time" if jobs else "as many at once as CPUs"
+    return BuildError(
+        "out_of_memory",
+        f"`{command}` failed: a compilation was killed by the system (signal 9,\n"
+        f"SIGKILL), which on a builder almost always means it ran out of memory. cargo\n"
+        f"ran compilations {at_once}.\n\n"
+        "Lower the memory a build needs, with config vars:\n"
+        "  CARGO_BUILD_JOBS=1                  (one compilation at a time)\n"
+        "  CARGO_PROFILE_RELEASE_LTO=false     (or thin: full LTO links need the most)\n"
+        "  CARGO_PROFILE_RELEASE_DEBUG=0\n"
+        "  CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16\n"
+        "or use a builder with more memory.",
     )
 
 

@@ -21,7 +21,7 @@ from ..platform import output, report
 from ..rust.environment import INSTALL_TRACKING_FILES
 from ..rust.tools import ship_runtime_tools
 from ..slug import emk_layout
-from . import source_times
+from . import jobs, source_times
 from .fixed_path import FixedPath
 from .offline import can_run_offline, remember_unneeded
 from .private_failures import OutputWatch
@@ -186,8 +186,44 @@ def _run_cargo(
     units: CargoUnits,
     offline: bool,
 ) -> None:
+    """Run cargo; once more with fewer jobs if a compilation was killed (jobs.py)."""
     shown = _shown(command[: -len(MESSAGE_FORMAT)], fixed, target_dir)
     output.detail(f"Running: {shown}")
+    jobs_plan = jobs.plan(environment)
+    if jobs_plan.note is not None:
+        environment = {**environment, jobs.VARIABLE: str(jobs_plan.jobs)}
+        output.detail(jobs_plan.note)
+    current = jobs.current(environment)
+    failed = _stream_cargo(command, fixed, environment, units, offline)
+    if failed is None:
+        return
+    watch, returncode = failed
+    if not jobs.was_killed(watch.lines):
+        raise watch.failure(shown, returncode)
+    retry_jobs = jobs.fewer(current)
+    if jobs_plan.from_user or retry_jobs == (current or jobs.cpu_count()):
+        raise errors.compilation_killed(shown, current)
+    output.detail(
+        "A compilation was killed by the system (SIGKILL: out of memory, most likely):\n"
+        f"running cargo again with {jobs.VARIABLE}={retry_jobs}; what was compiled stays"
+    )
+    environment = {**environment, jobs.VARIABLE: str(retry_jobs)}
+    failed = _stream_cargo(command, fixed, environment, units, offline)
+    if failed is not None:
+        watch, returncode = failed
+        if jobs.was_killed(watch.lines):
+            raise errors.compilation_killed(shown, retry_jobs)
+        raise watch.failure(shown, returncode)
+
+
+def _stream_cargo(
+    command: list[str],
+    fixed: FixedPath,
+    environment: Mapping[str, str],
+    units: CargoUnits,
+    offline: bool,
+) -> tuple[OutputWatch, int] | None:
+    """One cargo run (offline first when it can be): None, or its output and exit code."""
     if offline:
         output.detail("Every crate this build needs is in the cache: no registry request")
         watch = OutputWatch(units.add_message)
@@ -195,14 +231,13 @@ def _run_cargo(
             [*command, "--offline"], env=environment, cwd=fixed.root, consume=watch
         )
         if returncode == 0:
-            return
+            return None
         if not any("offline" in line for line in watch.lines):
-            raise watch.failure(shown, returncode)
+            return watch, returncode
         output.detail("cargo needs the network after all: running it again online")
     watch = OutputWatch(units.add_message)
     returncode = output.stream_command(command, env=environment, cwd=fixed.root, consume=watch)
-    if returncode != 0:
-        raise watch.failure(shown, returncode)
+    return (watch, returncode) if returncode != 0 else None
 
 
 def _copy_binaries(executables: Mapping[str, Path], bin_dir: Path) -> None:

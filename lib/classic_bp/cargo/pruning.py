@@ -94,19 +94,26 @@ class PruneReport:
 
 
 def tree_size(path: Path) -> int:
-    """Bytes of the files below ``path``, links not followed. Runs on every build
+    """Bytes of the files below ``path``, links not followed, a file with several
+    hard links counted once (rustup's proxies, rustup-init). Runs on every build
     over a whole toolchain, so it uses scandir's entries rather than pathlib."""
     if path.is_symlink() or path.is_file():
         return path.lstat().st_size
     total = 0
+    seen: set[tuple[int, int]] = set()
     pending = [str(path)]
     while pending:
         with contextlib.suppress(OSError), os.scandir(pending.pop()) as entries:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
                     pending.append(entry.path)
-                else:
-                    total += entry.stat(follow_symlinks=False).st_size
+                    continue
+                status = entry.stat(follow_symlinks=False)
+                if status.st_nlink > 1:
+                    if (status.st_dev, status.st_ino) in seen:
+                        continue
+                    seen.add((status.st_dev, status.st_ino))
+                total += status.st_size
     return total
 
 

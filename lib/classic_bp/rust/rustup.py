@@ -9,6 +9,8 @@ itself is kept next to its sha256 so a reinstall needs no network either.
 
 from __future__ import annotations
 
+import filecmp
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -108,4 +110,23 @@ def install_rustup(layout: CacheLayout, config: BuildConfig, base_env: Mapping[s
     if returncode != 0:
         raise errors.rustup_init_failed(returncode)
     RUSTUP.save(layout, wanted)
+    _store_rustup_once(layout)
     output.detail(f"Installed rustup into the cache ({_rustup_version(layout, environment)})")
+
+
+def _store_rustup_once(layout: CacheLayout) -> None:
+    """rustup-init installs a byte-for-byte copy of itself as rustup (21 MB): the
+    cached rustup-init becomes a hard link to it, so the cache holds one copy.
+    A link made halfway leaves the old file: the swap is a rename."""
+    init, installed = layout.rustup_init, rustup_binary(layout)
+    try:
+        if init.stat().st_ino == installed.stat().st_ino:
+            return
+        if not filecmp.cmp(init, installed, shallow=False):
+            return
+        staging = init.with_name(f".{init.name}.link")
+        staging.unlink(missing_ok=True)
+        os.link(installed, staging)
+        os.replace(staging, init)
+    except OSError:
+        return  # two copies: bigger, never wrong
