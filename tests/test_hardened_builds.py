@@ -1,9 +1,10 @@
-"""Real builds of apps that used to slip through (issue 11: items 1, 7, 11, 13, 14).
+"""Real builds of apps that used to slip through (issue 11: items 1, 4, 7, 11, 13, 14).
 
 A Cargo.lock out of date with Cargo.toml fails with the fix; the binaries are
 those cargo built, never the app's own bin/ scripts; two packages building
 one binary name fail naming both; a cached target dir turned into a link to
-an outside folder is dropped without writing or pruning there.
+an outside folder is dropped without writing or pruning there; config vars
+no environment can hold are left out, and the build goes on.
 """
 
 from __future__ import annotations
@@ -113,3 +114,19 @@ def test_files_with_quirks_build_and_only_cargo_binaries_are_processes(
         ["release", "deps", "precious-0123456789abcdef.rlib"]
     )
     assert target.is_dir() and not target.is_symlink()
+
+
+def test_config_vars_no_environment_can_hold_leave_a_full_build_intact(
+    mirrored_platform: Platform,
+) -> None:
+    """A 300 KiB bundle used to end the toolchain install with E2BIG; a NUL byte
+    with a ValueError when a process started."""
+    (mirrored_platform.env_dir / "CA_BUNDLE").write_bytes(b"-----BEGIN-----\n" * 20_000)
+    (mirrored_platform.env_dir / "WITH_NUL").write_bytes(b"a\0b")
+    mirrored_platform.set_config(SERVICE_NAME="web-std", PROFILE="release")
+    _build_dir, result = mirrored_platform.build("web-std")
+    assert_succeeded(result)
+    assert "  - CA_BUNDLE: its value is over 128 KiB" in result.stderr
+    assert "  - WITH_NUL: its value has a NUL byte" in result.stderr
+    assert "Finished `release` profile" in result.stdout
+    assert "[redacted]" not in result.log
