@@ -758,11 +758,13 @@ def mirror_left_to_app(source: str) -> str:
     )
 
 
-def note_sbom_from_lockfile(problem: str) -> str:
-    return (
-        f"Note: `cargo metadata` failed ({problem}).\n"
+def sbom_from_lockfile(problem: str) -> BuildWarning:
+    """A warning, not a note: a degraded SBOM is never to pass unseen."""
+    return BuildWarning(
+        "sbom_from_lockfile",
+        f"`cargo metadata` failed ({problem}).\n"
         "The SBOM lists Cargo.lock's packages instead, without licences,\n"
-        "including those of other platforms and of features not built."
+        "including those of other platforms and of features not built.",
     )
 
 
