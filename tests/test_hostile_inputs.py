@@ -231,6 +231,23 @@ def test_malformed_workspaces_are_user_errors(
     assert_user_error(result, fragment)
 
 
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("RUSTUP_DIST_SERVER", "http://[mirror"),
+        ("RUSTUP_UPDATE_ROOT", "https://tok3n-value@mirror:port/rustup"),
+        ("BP_CARGO_REGISTRY_MIRROR", "sparse+https://robot:tok3n-value@[::1/index/"),
+    ],
+)
+def test_malformed_urls_are_user_errors_without_their_credentials(
+    platform: Platform, variable: str, value: str
+) -> None:
+    platform.set_config(**{variable: value})
+    _build_dir, result = platform.build("web-std")
+    assert_user_error(result, variable)
+    assert "tok3n-value" not in result.log
+
+
 # -- item 11: no link out of the app is read -------------------------------------------
 
 

@@ -177,7 +177,11 @@ def _profile(settings: Settings) -> tuple[str, str | None]:
 
 
 def _is_url(value: str) -> bool:
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:  # `http://[x`: not a URL, said as such to the user
+        return False
     if parts.scheme == "file":
         return bool(parts.path)
     return parts.scheme in ("http", "https") and bool(parts.netloc)
