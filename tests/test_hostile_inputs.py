@@ -203,6 +203,13 @@ def test_an_unbalanced_quote_in_rustconfig_is_a_user_error(
     assert_user_error(result, "Could not read RustConfig", fragment)
 
 
+def test_a_nul_byte_in_rustconfig_build_path_is_a_user_error(platform: Platform) -> None:
+    build_dir = platform.new_build_dir("web-std")
+    (build_dir / "RustConfig").write_bytes(b"BUILD_PATH=serv\0er\n")
+    result = platform.compile(build_dir)
+    assert_user_error(result, "--path=serv\\0er", "no package of the app is there")
+
+
 def test_rustconfig_flags_split_as_bash_expands_them(platform: Platform) -> None:
     build_dir = platform.new_build_dir("web-std")
     (build_dir / "RustConfig").write_text('RUST_CARGO_BUILD_FLAGS="--features \'a"\n')
