@@ -34,6 +34,8 @@ def rules(text: str, folder: str = "") -> list[IgnoreFile]:
         ("[abc]x", "bx", True, True),
         ("[!abc]x", "bx", True, False),
         ("docs/", "docs", False, False),
+        ("[z-a]\nbuild/", "build", True, True),
+        ("[unclosed", "[unclosed", True, True),
     ],
 )
 def test_patterns(text: str, path: str, is_folder: bool, ignored: bool) -> None:

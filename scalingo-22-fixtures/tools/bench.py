@@ -283,11 +283,13 @@ class LocalIncremental:
 STACK_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
 
 
-def time_command(command: list[str], repeat: int) -> float:
+def time_command(
+    command: list[str], repeat: int, cwd: Path | None = None, env: dict | None = None
+) -> float:
     timings = []
     for _ in range(repeat):
         started = time.monotonic()
-        subprocess.run(command, capture_output=True, check=True, env=STACK_ENV)
+        subprocess.run(command, capture_output=True, check=True, env=env or STACK_ENV, cwd=cwd)
         timings.append(time.monotonic() - started)
     return statistics.median(timings)
 
@@ -356,6 +358,7 @@ def run_benchmark(repeat: int, results: Path) -> dict:
                     Buildpack(world, root / "sccache-b", buildpack, shared, machine_tmp).build()
                 )
             extra_numbers.update(cache_growth(world, work / "growth", buildpack, registry_root))
+            extra_numbers.update(repository_size(world, work / "size", buildpack, repeat))
             probe = checkout(work / "probe")
             extra_numbers["detect_ms"] = 1000 * time_command(
                 [str(buildpack / "bin" / "detect"), str(probe)], 21
@@ -385,6 +388,56 @@ def cache_growth(world: World, workdir: Path, buildpack: Path, registry_root: Pa
         "cache_after_five_bumps": last.cache_bytes,
         "cache_growth_ratio": last.cache_bytes / first.cache_bytes,
     }
+
+
+REPOSITORY_SIZES = (0, 10_000, 50_000)
+SIZE_APP = "web-std"
+
+
+def _with_frontend(source: Path, files: int) -> None:
+    """A `frontend/node_modules/`-like tree of 4 KiB files beside the Rust app, git-
+    ignored, as in a multi-buildpack Node + Rust app."""
+    (source / ".gitignore").write_text("/frontend/node_modules/\n")
+    block = b"x" * 4096
+    for number in range(files):
+        folder = source / "frontend" / "node_modules" / f"pkg{number // 100}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"file{number}.js").write_bytes(block)
+
+
+def repository_size(world: World, workdir: Path, buildpack: Path, repeat: int) -> dict:
+    """No-change builds of web-std beside 0, 10 000 and 50 000 non-Rust files, and a
+    local `cargo build --release` with nothing to do, for comparison."""
+    results: dict[str, float] = {}
+    for files in REPOSITORY_SIZES:
+        source = workdir / f"source-{files}"
+        shutil.copytree(APPS_DIR / SIZE_APP, source)
+        _with_frontend(source, files)
+        platform = Platform(buildpack, workdir / f"builder-{files}")
+        platform.set_config(**world.config())
+
+        def build(platform: Platform = platform, source: Path = source) -> float:
+            app = platform.workdir / "builds" / uuid.uuid4().hex[:12]
+            shutil.copytree(source, app, copy_function=shutil.copyfile)
+            # A platform never starts the next build while the last one's slug folders
+            # are still being deleted in the background (slug/discard.py): wait too.
+            while list(platform.tmp_dir.glob("classic-bp-trash-*")):
+                time.sleep(0.1)
+            started = time.monotonic()
+            result = platform.compile(app)
+            if result.returncode != 0:
+                raise RuntimeError(f"the buildpack failed:\n{result.log[-3000:]}")
+            return time.monotonic() - started
+
+        build()
+        results[f"no_change_{files}_s"] = statistics.median(build() for _ in range(repeat))
+        shutil.rmtree(source, ignore_errors=True)
+    local = workdir / "local"
+    shutil.copytree(APPS_DIR / SIZE_APP, local)
+    command = ["cargo", "build", "--release", "--offline"]
+    subprocess.run(command, cwd=local, check=True, capture_output=True)
+    results["cargo_no_op_s"] = time_command(command, repeat, cwd=local, env=dict(os.environ))
+    return results
 
 
 @dataclass
@@ -513,8 +566,33 @@ def markdown(summary: dict) -> str:
         "- correctness: the slug's worker binary prints the edited constant and the bumped"
         " crate's version; each build's answer is compared with plain cargo's (the documented"
         " approach's `cargo install` in a fresh dir) on the same checkout.",
+        *_repository_size_lines(summary),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _repository_size_lines(summary: dict) -> list[str]:
+    if "no_change_0_s" not in summary:
+        return []
+    lines = [
+        "",
+        f"Repository size ({SIZE_APP} beside a git-ignored frontend/node_modules/ of 4 KiB"
+        " files; fresh checkout, nothing changed):",
+        "",
+        "| files | no-change build | over the build with none | cargo no-op |",
+        "|---|---|---|---|",
+    ]
+    base = summary["no_change_0_s"]
+    for files in REPOSITORY_SIZES:
+        seconds = summary[f"no_change_{files}_s"]
+        lines.append(
+            f"| {files:,} | {seconds:.2f}s | +{seconds - base:.2f}s"
+            f" | {summary['cargo_no_op_s']:.2f}s |"
+        )
+    worst = max(summary[f"no_change_{files}_s"] for files in REPOSITORY_SIZES) - base
+    verdict = "met" if worst <= 0.3 else "missed"
+    lines += ["", f"- Flat in repository size (target: within 0.3 s): {verdict}."]
+    return lines
 
 
 def chart(summary: dict, destination: Path) -> bool:

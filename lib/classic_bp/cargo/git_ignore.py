@@ -91,7 +91,10 @@ def parse(text: str) -> list[_Rule]:
         stripped = stripped.lstrip("/")
         body = _translate(stripped)
         expression = f"^{body}$" if anchored else f"^(?:.*/)?{body}$"
-        rules.append(_Rule(re.compile(expression, re.DOTALL), negated, folders_only))
+        try:
+            rules.append(_Rule(re.compile(expression, re.DOTALL), negated, folders_only))
+        except re.error:
+            continue  # a line git cannot use either ([z-a]): it ignores nothing
     return rules
 
 
