@@ -14,14 +14,19 @@ def error_message(result: Result) -> str:
     return "\n".join(line[7:] for line in lines)
 
 
-def assert_user_error(result: Result, *fragments: str) -> None:
-    """A user error: exit 1, the fragments in the message, nothing slow started."""
+def assert_failed_cleanly(result: Result, *fragments: str) -> None:
+    """A user error, found at any point: exit 1, the fragments in the message, no trace."""
     assert result.returncode == 1, result.log
     assert "Traceback" not in result.log
     assert "Internal error" not in result.log
     message = error_message(result)
     for fragment in fragments:
         assert fragment in message, message
+
+
+def assert_user_error(result: Result, *fragments: str) -> None:
+    """A user error found before anything slow started."""
+    assert_failed_cleanly(result, *fragments)
     assert "Installing rustup" not in result.stdout
 
 

@@ -123,8 +123,8 @@ def test_tools_are_on_path_during_the_build_cached_and_kept_out_of_the_slug(
     _build_dir, changed = online_platform.build("uses-tool")
     assert_ok(changed)
     assert (
-        "Reinstalling the tools: the tool arguments changed from --features, shout to (none)"
-        in changed.stdout
+        "Reinstalling the tools: the tool arguments changed from --locked, --features, shout"
+        " to --locked" in changed.stdout
     )
     tool = online_platform.cache_dir / "rust-buildpack" / "tools" / "bin" / "bp-hello-tool"
     assert subprocess.run([tool], capture_output=True, text=True).stdout == (

@@ -74,7 +74,7 @@ def test_diesel_flags_reach_its_install_and_its_failure_is_named(
     result = online_platform.compile(build_dir)
     assert result.returncode == 1
     assert "RUST_INSTALL_DIESEL=1 -> BP_CARGO_RUNTIME_TOOLS=diesel_cli" in result.stdout
-    assert "Running: cargo install diesel_cli --features oracle" in result.stdout
+    assert "Running: cargo install diesel_cli --locked --features oracle" in result.stdout
     assert "`cargo install diesel_cli` failed" in error_message(result)
 
 

@@ -219,7 +219,7 @@ def test_cargo_lock_fallback_is_valid(
     assert edges(document) == edges(reference)
     (note,) = document["metadata"]["properties"]
     assert note["value"].startswith("Cargo.lock only")
-    assert "`cargo metadata` failed" in capsys.readouterr().out
+    assert "`cargo metadata` failed" in capsys.readouterr().err
 
 
 def test_no_lockfile_is_a_build_error(tmp_path: Path) -> None:

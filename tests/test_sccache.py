@@ -49,6 +49,9 @@ def test_a_second_builder_gets_the_crates_from_the_shared_cache(
     # cargo's home went back into the cache after its stay at the fixed path.
     assert (builder_a.cache_dir / "rust-buildpack" / "cargo" / "registry" / "src").is_dir()
     assert not (tmp_path / "machine-tmp" / f"classic-bp-{os.getuid()}" / "cargo-home").exists()
+    # Later buildpacks are pointed at that cargo home, not at the fixed root's.
+    cached_home = builder_a.cache_dir / "rust-buildpack" / "cargo"
+    assert f"export CARGO_HOME={cached_home}\n" in (buildpack / "export").read_text()
 
     # Another machine, empty cache.
     builder_b = Platform(buildpack, tmp_path / "builder-b", process_env=dict(machine_tmp))

@@ -142,8 +142,53 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+def _leaves(link: Path, root: Path) -> bool:
+    try:
+        target = link.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return True  # dangling or a loop: nothing the cache needs
+    return target != root and root not in target.parents
+
+
+def drop_outside_links(layout: CacheLayout) -> list[str]:
+    """Remove every link in the cache's upper levels that leaves the cache.
+
+    cargo writes through the target dir and the pruning deletes in it; a link
+    there (or anywhere the buildpack writes or discards: the cache's own
+    folder, cargo's home, the toolchains) to an outside directory would have
+    outside files written or deleted. The buildpack never makes such a link,
+    so one is damage or an attack: the link goes (never what it points to),
+    and the layer behind it is rebuilt. Returns the links removed, for the log.
+    """
+    removed: list[str] = []
+    root = layout.root
+    if root.is_symlink():
+        root.unlink()
+        return [root.name]
+    base = root.resolve() if root.is_dir() else root
+    pending = [(root, 0)]
+    while pending:
+        folder, depth = pending.pop()
+        limit = 4 if folder == layout.target_dir or layout.target_dir in folder.parents else 2
+        try:
+            entries = sorted(folder.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_symlink():
+                if _leaves(entry, base):
+                    entry.unlink()
+                    removed.append(entry.relative_to(root).as_posix())
+            elif depth + 1 < limit and entry.is_dir():
+                pending.append((entry, depth + 1))
+    return removed
+
+
 def remove_tree(path: Path) -> None:
-    """Delete a cached directory; a half-deleted one is as good as deleted."""
+    """Delete a cached directory; a half-deleted one is as good as deleted.
+
+    A link is unlinked, never followed; shutil.rmtree does not follow the
+    links inside (drop_outside_links keeps the folders above it real)."""
     if path.is_symlink() or path.is_file():
         path.unlink()
     elif path.exists():

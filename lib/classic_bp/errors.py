@@ -26,8 +26,11 @@ README_SECTIONS = {
     "interrupted": "errors",
     "invalid_cargo_toml": "what-the-app-needs",
     "missing_cargo_lock": "cargolock-is-missing-or-out-of-date",
+    "stale_cargo_lock": "cargolock-is-missing-or-out-of-date",
+    "app_file_outside_app": "links-and-files",
     "no_binary_target": "what-the-app-needs",
     "no_binary_installed": "what-the-app-needs",
+    "binary_name_clash": "process-types",
     "invalid_workspace": "configuration",
     "invalid_toolchain_file": "configuration",
     "invalid_toolchain": "configuration",
@@ -109,6 +112,32 @@ def invalid_cargo_toml(path: Path, problem: str) -> BuildError:
         f"Could not read the Cargo manifest {path.name}.\n\n"
         f"{path}: {problem}\n\n"
         "Fix the file so that `cargo metadata` accepts it, commit it and push again.",
+    )
+
+
+def app_file_outside_app(relative: str) -> BuildError:
+    return BuildError(
+        "app_file_outside_app",
+        f"The app's {relative} leads outside the app (through a symlink or `..`): it is\n"
+        "not read. A build reads only the app's own files. Commit the file itself\n"
+        "instead of a link to it, and push again.",
+    )
+
+
+def app_file_unreadable(relative: str, problem: str | None) -> BuildError:
+    return BuildError(
+        "app_file_outside_app",
+        f"The app's {relative} cannot be read ({problem}).\n\n"
+        "Commit the file itself (not a link to it), and push again.",
+    )
+
+
+def invalid_rustconfig(line: int, problem: str) -> BuildError:
+    return BuildError(
+        "invalid_setting",
+        f"Could not read RustConfig, line {line}: {problem.lower()}.\n\n"
+        "RustConfig is read as KEY=VALUE lines with shell quoting (never run). Close\n"
+        "the quote (or escape it with a backslash), commit RustConfig and push again.",
     )
 
 
@@ -317,6 +346,34 @@ def runtime_packages_not_stored(path: Path, problem: str) -> BuildError:
         "disk, or changed while the build ran). Free space or clear the build cache,\n"
         "then build again; or use the release tarball of the buildpack, which carries\n"
         "its packages.",
+    )
+
+
+def stale_lockfile(lockfile: Path, cargo_output: str) -> BuildError:
+    lines = [
+        line
+        for line in cargo_output.splitlines()
+        if line.strip().startswith(("Adding", "Removing", "Updating", "Downgrading"))
+        and not line.rstrip().endswith("index")
+    ]
+    changes = "\n".join(f"  {line.strip()}" for line in lines)
+    return BuildError(
+        "stale_cargo_lock",
+        "Cargo.lock is out of date with Cargo.toml: cargo would change it, and the\n"
+        "build installs with --locked, so that what is deployed is what was locked.\n"
+        + (f"\nThe changes cargo would make:\n{changes}\n" if changes else "")
+        + f"\nRun `cargo update -w` (or any cargo build) in the app, commit {lockfile.name}\n"
+        "and push again.",
+    )
+
+
+def binary_name_clash(binary: str, packages: list[str]) -> BuildError:
+    return BuildError(
+        "binary_name_clash",
+        f"Two packages build a binary named `{binary}`: {' and '.join(packages)}.\n\n"
+        "The slug has one bin/ directory, so one would silently replace the other.\n"
+        'Rename one of them ([[bin]] name = "..." in its Cargo.toml), or build only\n'
+        "one of the packages with BP_CARGO_WORKSPACE_MEMBERS.",
     )
 
 
@@ -619,6 +676,18 @@ def ignored_config_vars(names: Iterable[str]) -> BuildWarning:
     )
 
 
+def skipped_config_vars(skipped: Iterable[tuple[str, str]]) -> BuildWarning:
+    lines = "\n".join(f"  - {name}: {why}" for name, why in skipped)
+    return BuildWarning(
+        "skipped_config_vars",
+        "These config vars are left out of the build environment:\n"
+        f"{lines}\n"
+        "The build goes on without them; the platform still gives them to the running\n"
+        "app. To use one during the build, make it a regular file of UTF-8 text under\n"
+        "128 KiB (a large certificate or bundle is better committed or fetched).",
+    )
+
+
 def stack_unset(known: Iterable[str]) -> BuildWarning:
     return BuildWarning(
         "stack_unset",
@@ -692,6 +761,15 @@ def cache_dir_unusable(path: Path, problem: str, fallback: Path) -> BuildWarning
     )
 
 
+def cache_link_removed(link: str) -> BuildWarning:
+    return BuildWarning(
+        "cache_link_removed",
+        f"Removed the symlink {link} from the cache: it points outside the cache,\n"
+        "and nothing the build writes or deletes may go through it. What it stood\n"
+        "for is rebuilt.",
+    )
+
+
 def export_not_written(path: Path, problem: str | None) -> BuildWarning:
     return BuildWarning(
         "export_not_written",
@@ -751,11 +829,13 @@ def mirror_left_to_app(source: str) -> str:
     )
 
 
-def note_sbom_from_lockfile(problem: str) -> str:
-    return (
-        f"Note: `cargo metadata` failed ({problem}).\n"
+def sbom_from_lockfile(problem: str) -> BuildWarning:
+    """A warning, not a note: a degraded SBOM is never to pass unseen."""
+    return BuildWarning(
+        "sbom_from_lockfile",
+        f"`cargo metadata` failed ({problem}).\n"
         "The SBOM lists Cargo.lock's packages instead, without licences,\n"
-        "including those of other platforms and of features not built."
+        "including those of other platforms and of features not built.",
     )
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import cache
+from . import cache, errors
 from .cache import CacheLayout
 from .platform import output, report
 
@@ -171,6 +171,8 @@ def runs(program: Path, *arguments: str, env: Mapping[str, str] | None = None) -
 def open_cache(cache_dir: Path) -> CacheLayout:
     """The buildpack's part of CACHE_DIR; a cache of an incompatible layout is dropped."""
     layout = CacheLayout(cache_dir)
+    for link in cache.drop_outside_links(layout):
+        output.warning(errors.cache_link_removed(link))
     for reason in cache.ensure_layout(layout):
         output.detail(f"Discarding the whole cache: {reason}")
     return layout

@@ -114,6 +114,41 @@ def build_command(
     ]
 
 
+def check_lockfile(
+    cargo: Path,
+    fixed: FixedPath,
+    manifest: Path,
+    environment: Mapping[str, str],
+    offline: bool,
+    no_network: bool = False,
+) -> None:
+    """Fail when Cargo.lock is out of date with the manifests.
+
+    `cargo install --locked` does not check this: it resolves anew in memory
+    and builds versions nobody locked. `cargo update --workspace --locked`
+    fails exactly when the lock would change, and reads only the index (run
+    offline when every locked crate is cached; when a new crate is not, the
+    offline run fails otherwise and the online one decides). Other failures
+    are left to the build, which reports them in full.
+    """
+    command = [
+        str(cargo),
+        "update",
+        *_app_configs(fixed),
+        "--workspace",
+        "--locked",
+        "--manifest-path",
+        str(fixed.translate(manifest)),
+    ]
+    attempts = [[*command, "--offline"]] if offline or no_network else []
+    for attempt in attempts + ([] if no_network else [command]):
+        completed = output.capture(attempt, env=environment, cwd=fixed.root)
+        if completed.returncode == 0:
+            return
+        if "--locked" in completed.stderr:
+            raise errors.stale_lockfile(manifest.with_name("Cargo.lock"), completed.stderr)
+
+
 def _shown(command: list[str], fixed: FixedPath, target_dir: Path) -> str:
     """The command as a user would type it: paths relative to the app, and
     without the app config and manifest that cargo would find by itself."""
@@ -213,11 +248,13 @@ def _copy_binaries(executables: Mapping[str, Path], bin_dir: Path) -> None:
         destination.chmod(0o755)
 
 
-def installed_binaries(build_dir: Path) -> tuple[str, ...]:
-    bin_dir = build_dir / "bin"
-    if not bin_dir.is_dir():
-        return ()
-    return tuple(sorted(p.name for p in bin_dir.iterdir() if p.is_file() and os.access(p, os.X_OK)))
+def _check_binary_names(units: CargoUnits, config: BuildConfig, fixed: FixedPath) -> None:
+    by_manifest = {
+        str(fixed.translate(package.directory / "Cargo.toml")): package.name
+        for package in config.project.packages
+    }
+    for name, manifests in sorted(units.clashes().items()):
+        raise errors.binary_name_clash(name, [by_manifest.get(path, path) for path in manifests])
 
 
 def compile_app(
@@ -246,15 +283,21 @@ def compile_app(
     cargo_home = Path(environment.get("CARGO_HOME", ""))
     lockfile = config.project.lockfile
     offline = config.install.locked and can_run_offline(lockfile, cargo_home)
+    if config.install.locked:
+        manifest = config.project.root / "Cargo.toml"
+        # The user's --offline/--frozen: no network for the check either.
+        no_network = bool({"--offline", "--frozen"} & set(config.install.arguments))
+        check_lockfile(cargo, fixed, manifest, environment, offline, no_network)
     for command in commands:
         _run_cargo(command, fixed, target_dir, environment, units, offline)
     remember_unneeded(lockfile, cargo_home)
     pruned = prune_stale_units(target_dir, units)
     for name in INSTALL_TRACKING_FILES:
         (build_dir / name).unlink(missing_ok=True)
+    _check_binary_names(units, config, fixed)
     if len(packages) > 1:
         _copy_binaries(units.executables, build_dir / "bin")
-    binaries = installed_binaries(build_dir)
+    binaries = tuple(sorted(units.executables))
     if not binaries:
         raise errors.no_binaries_installed(build_dir)
     return CompiledApp(binaries, pruned)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .. import errors, toml_compat
+from .. import app_files, errors, toml_compat
 
 
 @dataclass(frozen=True)
@@ -44,9 +44,11 @@ class CargoProject:
         return next((p for p in self.packages if binary in p.binaries), None)
 
 
-def read_manifest(path: Path) -> dict[str, Any]:
+def read_manifest(path: Path, app_dir: Path | None = None) -> dict[str, Any]:
+    """A Cargo.toml of the app (never through a link leaving ``app_dir``), as cargo
+    reads it: a UTF-8 byte order mark is allowed."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = app_files.read_text(app_dir or path.parent, path, strict=True)
     except UnicodeDecodeError:
         raise errors.invalid_cargo_toml(path, "the file is not UTF-8 text") from None
     try:
@@ -124,13 +126,17 @@ def _dependency_names(table: object) -> frozenset[str]:
 
 def _member_dirs(root: Path, workspace: dict[str, Any], manifest_path: Path) -> list[Path]:
     members = workspace.get("members", [])
-    excluded = {(root / pattern).resolve() for pattern in workspace.get("exclude", [])}
-    if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
-        raise errors.invalid_cargo_toml(manifest_path, "`workspace.members` must list paths")
+    exclude = workspace.get("exclude", [])
+    for key, value in (("members", members), ("exclude", exclude)):
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise errors.invalid_cargo_toml(manifest_path, f"`workspace.{key}` must list paths")
+    excluded = {(root / pattern).resolve() for pattern in exclude}
     dirs: list[Path] = []
     for pattern in members:
         if any(char in pattern for char in "*?["):
-            matches = sorted(p for p in root.glob(pattern) if (p / "Cargo.toml").is_file())
+            matches = sorted(
+                p for p in _glob(root, pattern, manifest_path) if (p / "Cargo.toml").is_file()
+            )
         else:
             if not (root / pattern / "Cargo.toml").is_file():
                 raise errors.missing_workspace_member(manifest_path, pattern)
@@ -139,12 +145,21 @@ def _member_dirs(root: Path, workspace: dict[str, Any], manifest_path: Path) -> 
     return dirs
 
 
+def _glob(root: Path, pattern: str, manifest_path: Path) -> list[Path]:
+    try:
+        return list(root.glob(pattern))
+    except (ValueError, NotImplementedError) as problem:  # "", "/abs", "a/**b"
+        raise errors.invalid_cargo_toml(
+            manifest_path, f"workspace member pattern {pattern!r}: {problem}"
+        ) from None
+
+
 def load_project(root: Path) -> CargoProject:
     """Read the root manifest and every workspace member; fail on the first problem."""
     manifest_path = root / "Cargo.toml"
     if not manifest_path.is_file():
         raise errors.missing_cargo_toml(root)
-    manifest = read_manifest(manifest_path)
+    manifest = read_manifest(manifest_path, root)
     packages: list[Package] = []
     if "package" in manifest:
         packages.append(_package(manifest, root, manifest_path))
@@ -154,7 +169,7 @@ def load_project(root: Path) -> CargoProject:
             if member_dir.resolve() == root.resolve():
                 continue
             member_path = member_dir / "Cargo.toml"
-            packages.append(_package(read_manifest(member_path), member_dir, member_path))
+            packages.append(_package(read_manifest(member_path, root), member_dir, member_path))
     elif "package" not in manifest:
         raise errors.invalid_cargo_toml(manifest_path, "it has neither [package] nor [workspace]")
     return CargoProject(root=root, packages=tuple(packages), is_workspace=workspace is not None)

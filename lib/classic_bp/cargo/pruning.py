@@ -38,8 +38,11 @@ class CargoUnits:
     # Binaries are reported by their uplifted path only (target/release/web),
     # without the hash of their deps/ and .fingerprint/ entries.
     unhashed_names: set[str] = field(default_factory=set)
-    # Binaries built (or found fresh) by this build: name -> path in the target dir.
+    # Binaries built (or found fresh) by this build: name -> path in the target dir;
+    # the binaries are these, never whatever happens to be in BUILD_DIR/bin.
     executables: dict[str, Path] = field(default_factory=dict)
+    # name -> the manifests of the packages that build a binary of that name.
+    manifests: dict[str, set[str]] = field(default_factory=dict)
 
     def add_message(self, line: str) -> bool:
         """Record one line of cargo's stdout; True when it was a JSON message."""
@@ -51,14 +54,23 @@ class CargoUnits:
             return False
         if not isinstance(message, dict) or "reason" not in message:
             return False
-        if message.get("executable") and "bin" in message.get("target", {}).get("kind", []):
-            self.executables[message["target"]["name"]] = Path(message["executable"])
+        kinds = message.get("target", {}).get("kind", [])
+        # Examples too: `cargo install --example x` installs them.
+        if message.get("executable") and ("bin" in kinds or "example" in kinds):
+            name = message["target"]["name"]
+            self.executables[name] = Path(message["executable"])
+            self.manifests.setdefault(name, set()).add(str(message.get("manifest_path")))
         paths = list(message.get("filenames") or [])
         if message.get("out_dir"):
             paths.append(message["out_dir"])
         for raw in paths:
             self._add_path(Path(raw))
         return True
+
+    def clashes(self) -> dict[str, list[str]]:
+        """Binary names built by more than one package: one file would overwrite
+        the other in bin/ (cargo only warns), so the build must fail."""
+        return {name: sorted(paths) for name, paths in self.manifests.items() if len(paths) > 1}
 
     def _add_path(self, path: Path) -> None:
         for part in path.parts:

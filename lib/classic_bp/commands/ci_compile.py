@@ -56,12 +56,13 @@ def _test_compile(context: BuildContext, build: PreparedBuild) -> None:
         if returncode != 0:
             raise watch.failure("cargo test --no-run", returncode)
         source_times.remember(build.layout, context.build_dir, build.sources)
+    # The cache's own paths: the fixed root's (sccache) may be gone when bin/test runs.
+    handed_over = build.handed_over()
+    cached_target = str(build.layout.target_dir)
     record = {
         "runner": runner,
-        "command": command_for_tests(runner, target_dir, workspace, config.install.locked),
-        "environment": {
-            name: build.environment[name] for name in HANDED_OVER if name in build.environment
-        },
+        "command": command_for_tests(runner, cached_target, workspace, config.install.locked),
+        "environment": {name: handed_over[name] for name in HANDED_OVER if name in handed_over},
     }
     path = context.build_dir / TEST_ENV_PATH
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -59,6 +59,12 @@ class PreparedBuild:
     sources: source_times.Checkout
     sccache: sccache.Sccache | None = None
 
+    def handed_over(self) -> dict[str, str]:
+        """The environment later buildpacks and bin/test are pointed at: cargo's home
+        in the cache, where it is after the build (with sccache it lives in the
+        fixed root only while cargo runs)."""
+        return {**self.environment, "CARGO_HOME": str(self.layout.cargo_home)}
+
     def finish(self) -> None:
         """Print the shared compile cache's statistics and stop its server, then
         give up the fixed path (each once)."""
@@ -111,7 +117,7 @@ def run_compile(context: BuildContext, process_env: Mapping[str, str]) -> None:
 def _compile_prepared(context: BuildContext, build: PreparedBuild, started: float) -> None:
     config, rust, environment = build.config, build.rust, build.environment
     if config.skip_build:
-        write_runtime(context.build_dir, context.buildpack_dir, None, (), environment)
+        write_runtime(context.build_dir, context.buildpack_dir, None, (), build.handed_over())
         output.step(errors.installed_without_compiling(rust.version, _elapsed(started)))
         return
     app = build_step(
@@ -124,7 +130,7 @@ def _compile_prepared(context: BuildContext, build: PreparedBuild, started: floa
         context.buildpack_dir,
         config.project,
         app.binaries,
-        environment,
+        build.handed_over(),
         target_links=config.emk_layout is not None,
     )
     include = (*config.include_files, *app.kept_links)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .. import errors
+from .. import app_files, errors
 from ..cargo.project import CargoProject, load_project
 from ..fetch.urls import display_url
 from ..platform.env_dir import FALSE_VALUES, TRUE_VALUES, Settings
@@ -177,7 +177,11 @@ def _profile(settings: Settings) -> tuple[str, str | None]:
 
 
 def _is_url(value: str) -> bool:
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:  # `http://[x`: not a URL, said as such to the user
+        return False
     if parts.scheme == "file":
         return bool(parts.path)
     return parts.scheme in ("http", "https") and bool(parts.netloc)
@@ -220,6 +224,7 @@ def load_config(
     """``project_dir``: where Cargo.toml is when it is not at the root (RustConfig's
     BUILD_PATH, checked by rustconfig.migrate to stay inside the app)."""
     project = load_project(build_dir / project_dir if project_dir else build_dir)
+    app_files.check_cargo_files(build_dir, project.root)
     emk_reason = emk_layout.reason(build_dir, has_rustconfig)
     if not project.binary_packages() and not skip_build:
         raise errors.no_binary_targets(build_dir, [package.name for package in project.packages])

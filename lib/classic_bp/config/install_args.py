@@ -11,6 +11,7 @@ BP_CARGO_WORKSPACE_MEMBERS, which picks members by package name.
 
 from __future__ import annotations
 
+import os
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +80,9 @@ def _extract_path(words: list[str]) -> tuple[list[str], str | None]:
 
 
 def _package_at(project: CargoProject, path: str) -> Package:
+    package_dirs = [relative(package, project.root) for package in project.packages]
+    if "\0" in path:  # possible from a RustConfig's BUILD_PATH; no path has one
+        raise errors.install_path_not_a_package(path.replace("\0", "\\0"), package_dirs)
     directory = (project.root / path).resolve()
     root = project.root.resolve()
     if directory != root and root not in directory.parents:
@@ -86,10 +90,7 @@ def _package_at(project: CargoProject, path: str) -> Package:
     for package in project.packages:
         if package.directory.resolve() == directory:
             return package
-    raise errors.install_path_not_a_package(
-        path,
-        [package.directory.relative_to(project.root).as_posix() for package in project.packages],
-    )
+    raise errors.install_path_not_a_package(path, package_dirs)
 
 
 def _members_by_name(project: CargoProject, value: str) -> tuple[Package, ...]:
@@ -122,4 +123,6 @@ def plan_install(
 
 
 def relative(package: Package, root: Path) -> str:
-    return package.directory.relative_to(root).as_posix() or "."
+    """A member's folder from the project's root; `../shared` for a member
+    beside it (a RustConfig BUILD_PATH project's workspace may have one)."""
+    return Path(os.path.relpath(package.directory, root)).as_posix()

@@ -14,7 +14,7 @@ from pathlib import Path
 from .. import errors
 from ..platform import output
 from ..platform.env_dir import Settings, read_env_dir
-from . import credentials, rustconfig, toolchain_request
+from . import credentials, install_args, rustconfig, toolchain_request
 from .build_config import BuildConfig, load_config
 
 
@@ -26,6 +26,8 @@ def read_configuration(
         output.redact.add(app_env.secret_values())
         if app_env.ignored:
             output.warning(errors.ignored_config_vars(app_env.ignored))
+        if app_env.skipped:
+            output.warning(errors.skipped_config_vars(app_env.skipped))
         migration = rustconfig.migrate(build_dir)
         if migration is not None:
             _describe_migration(migration)
@@ -48,7 +50,7 @@ def _describe_config(config: BuildConfig, settings: Settings, build_dir: Path) -
     if project.is_workspace:
         output.detail(f"Cargo workspace of {output.plural(len(project.packages), 'package')}:")
     for package in project.packages:
-        relative = package.directory.relative_to(project.root).as_posix()
+        relative = install_args.relative(package, project.root)
         bins = ", ".join(package.binaries) or "none"
         indent = "  " if project.is_workspace else ""
         output.detail(f"{indent}Package {package.name} in {relative}/, binaries: {bins}")

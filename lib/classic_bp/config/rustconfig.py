@@ -14,6 +14,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import app_files, errors
 from ..platform.env_dir import TRUE_VALUES
 
 FILE_NAME = "RustConfig"
@@ -36,15 +37,17 @@ class Migration:
 
 
 def read_assignments(path: Path) -> dict[str, str]:
+    """The assignments; a line bash could not source either (an unbalanced quote)
+    is the user's to fix, said with its line number."""
     values: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+    for number, line in enumerate(app_files.read_text(path.parent, path).splitlines(), 1):
         match = ASSIGNMENT.match(line)
         if match is None:
             continue
         try:
             words = shlex.split(match["value"], comments=True)
-        except ValueError:
-            words = [match["value"].strip()]
+        except ValueError as problem:
+            raise errors.invalid_rustconfig(number, str(problem)) from None
         values[match["key"]] = " ".join(words)
     return values
 
@@ -53,7 +56,8 @@ def _build_flags(flags: str) -> tuple[list[str], list[str]]:
     """cargo build flags as cargo install arguments, and the packages named by -p."""
     arguments: list[str] = []
     packages: list[str] = []
-    words = iter(shlex.split(flags))
+    # As bash expanded the unquoted $RUST_CARGO_BUILD_FLAGS: split on blanks, no quotes.
+    words = iter(flags.split())
     for word in words:
         if word in DROPPED_BUILD_FLAGS:
             continue

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import errors, toml_compat
+from .. import app_files, errors, toml_compat
 
 DEFAULT_TOOLCHAIN = "stable"
 TOOLCHAIN_VARIABLE = "BP_RUST_TOOLCHAIN"
@@ -76,7 +76,7 @@ def _parse_toml_file(path: Path, text: str) -> ToolchainRequest:
 
 
 def _read_file(path: Path) -> ToolchainRequest:
-    text = path.read_text(encoding="utf-8", errors="replace")
+    text = app_files.read_text(path.parent, path)
     stripped = text.strip()
     if path.name == "rust-toolchain" and "\n" not in stripped and "=" not in stripped:
         # The legacy one-line form: just the channel name.

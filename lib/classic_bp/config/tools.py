@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from .. import errors
-from .install_args import refuse_owned_flags, split_arguments
+from .install_args import LOCKING_FLAGS, refuse_owned_flags, split_arguments
 
 TOOLS_VARIABLE = "BP_CARGO_INSTALL_TOOLS"
 TOOLS_ARGS_VARIABLE = "BP_CARGO_INSTALL_TOOLS_ARGS"
@@ -26,6 +26,15 @@ class ToolsPlan:
     arguments: tuple[str, ...]
     # Crate names of the tools whose binaries also go into the slug.
     shipped: tuple[str, ...] = ()
+
+    @property
+    def install_arguments(self) -> tuple[str, ...]:
+        """The arguments of every tool's `cargo install`: with --locked, so a tool is
+        built with the versions its authors published in its Cargo.lock, not with
+        whatever was released since (which routinely breaks older tools)."""
+        if any(flag in self.arguments for flag in LOCKING_FLAGS):
+            return self.arguments
+        return ("--locked", *self.arguments)
 
     def names(self) -> tuple[str, ...]:
         return tuple(spec.split("@", 1)[0] for spec in self.specs)

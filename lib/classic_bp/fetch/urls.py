@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -11,13 +12,18 @@ DEFAULT_INDEX = "https://pypi.org/simple"
 
 
 def display_url(url: str) -> str:
-    """The URL without credentials (user, password or token), safe to print."""
-    parts = urlsplit(url)
+    """The URL without credentials (user, password or token), safe to print;
+    a malformed one (``http://[x``, a port that is no number) too."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return re.sub(r"//[^/?#]*@", "//", url)
     if parts.username is None and parts.password is None:
         return url
     host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
+    if port:
+        host = f"{host}:{port}"
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 

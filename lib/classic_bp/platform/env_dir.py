@@ -4,15 +4,26 @@ ENV_DIR holds one file per variable (file name = name, content = value).
 They win over the process environment, except for variables that would change
 how the builder itself runs (PATH, the dynamic loader, Python, the buildpack's
 own cache locations): those are ignored with a warning naming them.
+
+An entry no process environment could hold (not a file, not a variable name,
+a NUL byte, not UTF-8, over 128 KiB, or past 1 MiB in all) is skipped for the
+build with a warning naming it and why: one rule for every odd shape, so
+that none ends in an E2BIG, a traceback or a hang. The platform still hands
+it to the app at run time. Which values are secret, and so masked in the
+log, is decided here too (AppEnv.secret_values; README: Secrets).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
+
+from .output import PUBLIC_USERS, URL_USERINFO
 
 # How every boolean setting (BP_* variables, the old RustConfig) is spelled.
 TRUE_VALUES = ("1", "true", "yes", "on")
@@ -41,32 +52,50 @@ BLOCKED_NAMES = frozenset(
         "GIT_WORK_TREE",
     }
 )
-# Read by the buildpack as configuration; shown in errors, so not masked.
-BUILDPACK_SETTINGS = frozenset({"RUSTUP_DIST_SERVER", "RUSTUP_UPDATE_ROOT", "PIP_INDEX_URL"})
 BLOCKED_PREFIXES = ("LD_", "DYLD_", "PYTHON", "BASH_FUNC_")
 VALID_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-# Values this short are too common to mask without garbling the log.
-MIN_SECRET_LENGTH = 6
+# The variable the user lists more secret variables in (names, comma or space separated).
+MASKED_VARIABLES = "BP_MASKED_VARIABLES"
+# Read by the buildpack as configuration and shown in its errors, so a URL
+# there keeps its host readable: only its userinfo is masked.
+BUILDPACK_SETTINGS = frozenset({"RUSTUP_DIST_SERVER", "RUSTUP_UPDATE_ROOT", "PIP_INDEX_URL"})
+# Words in a variable's name that say its value is secret (whole `_`-separated
+# words, or inside one: GITHUB_TOKEN, APIKEY, DB_PASSWORD, SENTRY_DSN).
+SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "PRIVATE", "APIKEY", "AUTH")
+SECRET_PARTS = frozenset({"KEY", "KEYS", "PASS", "PWD", "DSN", "SALT", "PEPPER", "COOKIE", "PEM"})
+# Values this short (or a boolean) are too common to mask without garbling the log.
+MIN_SECRET_LENGTH = 4
 # Buildpack settings that hold a private key: every line of it is masked.
 KEY_SETTINGS = frozenset({"BP_GIT_SSH_KEY"})
+# Linux refuses an environment string over 128 KiB (MAX_ARG_STRLEN, counting
+# `NAME=`, the value and its NUL) and a whole environment over a quarter of
+# the stack limit; past these, starting any process fails with E2BIG.
+MAX_VARIABLE_BYTES = 128 * 1024
+MAX_TOTAL_BYTES = 1024 * 1024
 
 
 def is_buildpack_setting(name: str) -> bool:
     return name.startswith("BP_") or name in BUILDPACK_SETTINGS
 
 
+def is_blocked(name: str) -> bool:
+    return name in BLOCKED_NAMES or name.startswith(BLOCKED_PREFIXES)
+
+
+def has_secret_name(name: str) -> bool:
+    upper = name.upper()
+    parts = upper.split("_")
+    return any(word in upper for word in SECRET_WORDS) or any(p in SECRET_PARTS for p in parts)
+
+
 def url_secrets(value: str) -> list[str]:
-    """The user and password parts of every URL in ``value`` (space-separated):
-    a token is often given as the user part, so both are masked."""
+    """The user and password of every URL in ``value`` (DATABASE_URL, a git
+    remote with a token), decoded too, for tools that print them so: a token
+    is often given as the user part, so both are secret (but ``git@``)."""
     found = []
-    for word in value.split():
-        try:
-            parts = urlsplit(word.removeprefix("sparse+"))
-            user, password = parts.username, parts.password
-        except ValueError:
-            continue
-        for part in (user, password):
-            if part and len(part) >= MIN_SECRET_LENGTH:
+    for match in URL_USERINFO.finditer(value):
+        for part in (match["user"], match["password"]):
+            if part and part not in PUBLIC_USERS and len(part) >= MIN_SECRET_LENGTH:
                 found += [part, unquote(part)]
     return found
 
@@ -80,48 +109,107 @@ def key_lines(value: str) -> list[str]:
     ]
 
 
-def is_blocked(name: str) -> bool:
-    return name in BLOCKED_NAMES or name.startswith(BLOCKED_PREFIXES)
-
-
 @dataclass(frozen=True)
 class AppEnv:
-    """Config vars the build may use, and the names it refused."""
+    """Config vars the build may use, the names it refused, and those it skipped
+    (name, why) because no process environment could hold them."""
 
     variables: Mapping[str, str]
     ignored: tuple[str, ...]
+    skipped: tuple[tuple[str, str], ...] = ()
 
     def secret_values(self) -> list[str]:
-        """Values to mask in the log.
-
-        Every value but the buildpack's own settings, which users need to see
-        echoed in errors; of those, only the user and password of a URL (a
-        token may be either) and the lines of a private key are masked.
-        """
+        """Values to mask in the log (README: Secrets): those of variables whose
+        name says they are secret, URLs carrying a user or password, and the
+        variables listed in BP_MASKED_VARIABLES; never a short or boolean value."""
+        listed = set(re.split(r"[\s,]+", self.variables.get(MASKED_VARIABLES, "")))
         secrets = []
         for name, value in self.variables.items():
-            if name in KEY_SETTINGS:
-                secrets.extend(key_lines(value))
-            elif is_buildpack_setting(name):
-                secrets.extend(url_secrets(value))
-            elif len(value) >= MIN_SECRET_LENGTH:
+            in_url = url_secrets(value)
+            secrets.extend(in_url)
+            secrets.extend(key_lines(value) if name in KEY_SETTINGS else [])
+            whole_url = in_url and not is_buildpack_setting(name)
+            if name in listed or has_secret_name(name) or whole_url:
                 secrets.append(value)
-        return secrets
+        return [value for value in secrets if _maskable(value)]
+
+
+def _maskable(value: str) -> bool:
+    word = value.strip()
+    return len(word) >= MIN_SECRET_LENGTH and word.lower() not in (*TRUE_VALUES, *FALSE_VALUES)
+
+
+def _printable(name: str) -> str:
+    """A file name safe to show in the log, whatever bytes it has."""
+    return ascii(name)[1:-1] if not name.isprintable() or not name.isascii() else name
+
+
+def _read_value(entry: Path) -> tuple[str | None, str | None]:
+    """The value of one env dir entry, or why it is skipped.
+
+    Opened without blocking (a fifo never hangs the build) and checked as a
+    regular file once open (a link to a file is fine: ENV_DIR is the
+    platform's); at most one byte past the limit is read.
+    """
+    try:
+        descriptor = os.open(entry, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except OSError as problem:
+        return None, f"it cannot be read ({problem.strerror})"
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        return None, "it is not a regular file"
+    with os.fdopen(descriptor, "rb") as stream:
+        try:
+            data = stream.read(MAX_VARIABLE_BYTES + 1)
+        except OSError as problem:
+            return None, f"it cannot be read ({problem.strerror})"
+    # Like the shell's $(cat FILE): one trailing newline is not part of the value.
+    data = data[:-1] if data.endswith(b"\n") else data
+    if len(entry.name) + 2 + len(data) > MAX_VARIABLE_BYTES:
+        return None, "its value is over 128 KiB, more than a process environment can hold"
+    if b"\0" in data:
+        return None, "its value has a NUL byte, which no process environment can hold"
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError:
+        return None, "its value is not UTF-8 text"
+
+
+def _within_total(variables: dict[str, str], skipped: list[tuple[str, str]]) -> None:
+    """Drop the largest values until the whole set fits in an environment."""
+    total = sum(len(name) + len(value.encode()) + 2 for name, value in variables.items())
+    for name in sorted(variables, key=lambda n: len(variables[n].encode()), reverse=True):
+        if total <= MAX_TOTAL_BYTES:
+            return
+        total -= len(name) + len(variables.pop(name).encode()) + 2
+        skipped.append((name, "the config vars together are over 1 MiB; this is the largest"))
 
 
 def read_env_dir(env_dir: Path) -> AppEnv:
+    """Every variable of ENV_DIR the build can use; see README: Config vars."""
     variables: dict[str, str] = {}
     ignored: list[str] = []
-    for entry in sorted(env_dir.iterdir()) if env_dir.is_dir() else []:
-        if not entry.is_file() or not VALID_NAME.match(entry.name):
+    skipped: list[tuple[str, str]] = []
+    try:
+        entries = sorted(env_dir.iterdir()) if env_dir.is_dir() else []
+    except OSError:
+        entries = []
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue  # the platform's own files (a mounted volume's ..data)
+        if not VALID_NAME.match(entry.name):
+            skipped.append((_printable(entry.name), "it is not a valid variable name"))
             continue
         if is_blocked(entry.name):
             ignored.append(entry.name)
             continue
-        value = entry.read_bytes().decode("utf-8", "surrogateescape")
-        # Like the shell's $(cat FILE): one trailing newline is not part of the value.
-        variables[entry.name] = value.removesuffix("\n")
-    return AppEnv(variables, tuple(ignored))
+        value, problem = _read_value(entry)
+        if value is None:
+            skipped.append((entry.name, str(problem)))
+        else:
+            variables[entry.name] = value
+    _within_total(variables, skipped)
+    return AppEnv(variables, tuple(ignored), tuple(skipped))
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ only when the stream is a terminal and NO_COLOR (no-color.org) is unset, so
 that a saved log never holds escape codes. Steps shorter than
 STEP_DURATION_THRESHOLD print no duration: a column of ``Done in 0.0s`` says
 nothing, and the summary at the end has every step's time anyway. Every line
-passes through a redactor so that values of the app's config vars (secrets)
-never reach the log.
+passes through a redactor so that secrets (the app's secret config vars,
+URL passwords and tokens) never reach the log.
 
 Standard library only at import time: bootstrap prints through it before the
 buildpack's packages (rich) are importable.
@@ -17,6 +17,7 @@ buildpack's packages (rich) are importable.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -27,6 +28,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 _SIZE_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
 
@@ -45,26 +47,58 @@ RESET = "\033[0m"
 _write_lock = threading.Lock()
 
 
-# The password of a URL (``scheme://user:password@host``), whoever printed it:
-# cargo and git echo the URLs of Cargo.toml, which may carry one.
-URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*):[^/\s@]+@")
+# A URL's userinfo, whoever printed it (cargo and git echo the URLs of
+# Cargo.toml, which may carry one): ``scheme://user:password@`` or ``scheme://token@``.
+URL_USERINFO = re.compile(
+    r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^\s/?#@:'\"<>`]*)"
+    r"(?::(?P<password>[^\s/?#@'\"<>`]+))?@"
+)
+# A user part alone is a token (``https://ghp_x@github.com``) unless it is one
+# of the conventional account names of ssh and git hosting.
+PUBLIC_USERS = frozenset({"", "git", "hg", "ssh", "anonymous"})
+# Lines of a multi-line secret shorter than this are structure (`-----`), not secret.
+_MIN_LINE_LENGTH = 8
+
+
+def _mask_userinfo(match: re.Match[str]) -> str:
+    scheme, user = match["scheme"], match["user"]
+    if match["password"] is not None:
+        return f"{scheme}{user}:{REDACTED}@"
+    return match[0] if user in PUBLIC_USERS else f"{scheme}{REDACTED}@"
+
+
+def _forms(value: str) -> set[str]:
+    """A secret as tools print it: as is, percent-encoded, JSON- or repr-escaped,
+    and each long enough line of a multi-line value (a PEM key)."""
+    lines = [line.strip() for line in value.splitlines()]
+    forms = {value.strip(), *(line for line in lines if len(line) >= _MIN_LINE_LENGTH)}
+    for form in list(forms):
+        forms.update((quote(form, safe=""), quote(form), json.dumps(form)[1:-1]))
+        forms.add(repr(form)[1:-1])
+    return {form for form in forms if form}
 
 
 @dataclass
 class Redactor:
-    """Replaces secret values in text; longest first so overlaps mask fully."""
+    """Masks secrets in log text (the rule: platform/env_dir.py, README: Secrets).
+
+    The secret values in every form (``_forms``), longest first so that
+    overlaps mask fully; and every URL's password, or its user part when it
+    stands alone as a token.
+    """
 
     secrets: list[str] = field(default_factory=list)
 
     def add(self, values: Sequence[str]) -> None:
-        self.secrets = sorted({*self.secrets, *values}, key=len, reverse=True)
+        forms = {form for value in values for form in _forms(value)}
+        self.secrets = sorted({*self.secrets, *forms}, key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
         for secret in self.secrets:
             if secret in text:
                 text = text.replace(secret, REDACTED)
         if "@" in text:
-            text = URL_PASSWORD.sub(rf"\1:{REDACTED}@", text)
+            text = URL_USERINFO.sub(_mask_userinfo, text)
         return text
 
 

@@ -53,7 +53,8 @@ def install_tools(
 ) -> None:
     """``app_config``: the app's .cargo/config.toml, so that its registries,
     source replacement and [net] settings apply to the tools too."""
-    wanted = {"tools": list(plan.specs), "arguments": list(plan.arguments), "rustc": rustc_version}
+    arguments = list(plan.install_arguments)
+    wanted = {"tools": list(plan.specs), "arguments": arguments, "rustc": rustc_version}
     reused = f"Reusing the cached tools: {', '.join(plan.specs)}"
     present = tools_bin(layout).is_dir()
     verify = lambda: _missing_binaries(layout)  # noqa: E731 - read only when the key matches
@@ -62,11 +63,9 @@ def install_tools(
     for spec in plan.specs:
         configs = ["--config", str(app_config)] if app_config else []
         command = [str(cargo), "install", *configs, spec, "--root", str(layout.tools_root)]
-        output.detail(f"Running: cargo install {spec} {' '.join(plan.arguments)}".rstrip())
+        output.detail(f"Running: cargo install {spec} {' '.join(arguments)}")
         watch = OutputWatch()
-        returncode = output.stream_command(
-            [*command, *plan.arguments], env=environment, consume=watch
-        )
+        returncode = output.stream_command([*command, *arguments], env=environment, consume=watch)
         if returncode != 0:
             failure = watch.failure(f"cargo install {spec}", returncode)
             if failure.reason == "private_dependency_failed":

@@ -299,6 +299,6 @@ def dependency_graph(
     try:
         metadata = run_cargo_metadata(cargo, app_root, environment, target)
     except MetadataUnavailable as problem:
-        output.detail(errors.note_sbom_from_lockfile(str(problem)))
+        output.warning(errors.sbom_from_lockfile(str(problem)))
         return graph_from_lockfile(app_root, lock, "cargo metadata failed")
     return graph_from_metadata(metadata, lock_checksums(lock), target)

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import app_files
+
 PROCFILE_LINE = re.compile(r"^(?P<name>[A-Za-z0-9_-]+):\s*(?P<command>.+)$")
 CARGO_COMMAND = re.compile(r"(^|[\s;&|/])cargo(\s|$)")
 TARGET_BINARY = re.compile(r"(?:^|[\s/])target/(?:[\w.-]+/)*(?:release|debug)/(?P<binary>[\w.-]+)")
@@ -30,7 +32,8 @@ def read_process_types(build_dir: Path) -> dict[str, str]:
     if not path.is_file():
         return {}
     types = {}
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+    # As the platforms read it: a BOM or CRLF endings do not hide a line.
+    for line in app_files.read_text(build_dir, path).splitlines():
         match = PROCFILE_LINE.match(line.strip())
         if match:
             types[match["name"]] = match["command"].strip()
