@@ -23,6 +23,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import statistics
 import subprocess
 import sys
@@ -77,12 +78,17 @@ class Scenario:
 
 
 def tree_bytes(path: Path) -> int:
+    """Disk bytes of a tree as `du` counts them: a hard-linked file once (the
+    cached rustup-init is a hard link to rustup), symlinks not followed."""
     total = 0
+    seen: set[tuple[int, int]] = set()
     for folder, _, names in os.walk(path):
         for name in names:
-            file = Path(folder) / name
-            if not file.is_symlink():
-                total += file.stat().st_size
+            status = (Path(folder) / name).lstat()
+            if not stat.S_ISREG(status.st_mode) or (status.st_dev, status.st_ino) in seen:
+                continue
+            seen.add((status.st_dev, status.st_ino))
+            total += status.st_size
     return total
 
 
