@@ -416,8 +416,10 @@ def _with_frontend(source: Path, files: int) -> None:
 
 
 def repository_size(world: World, workdir: Path, buildpack: Path, repeat: int) -> dict:
-    """No-change builds of web-std beside 0, 10 000 and 50 000 non-Rust files, and a
-    local `cargo build --release` with nothing to do, for comparison."""
+    """No-change and one-file-change builds of web-std beside 0, 10 000 and 50 000
+    non-Rust files, and a local `cargo build --release` with nothing to do, for
+    comparison. The one-file change edits src/main.rs in the fresh checkout, as a
+    push of one commit does: its cost must not grow with the files beside it."""
     results: dict[str, float] = {}
     for files in REPOSITORY_SIZES:
         source = workdir / f"source-{files}"
@@ -426,9 +428,14 @@ def repository_size(world: World, workdir: Path, buildpack: Path, repeat: int) -
         platform = Platform(buildpack, workdir / f"builder-{files}")
         platform.set_config(**world.config())
 
-        def build(platform: Platform = platform, source: Path = source) -> float:
+        def build(
+            platform: Platform = platform, source: Path = source, edit: bool = False
+        ) -> float:
             app = platform.workdir / "builds" / uuid.uuid4().hex[:12]
             shutil.copytree(source, app, copy_function=shutil.copyfile)
+            if edit:
+                main_rs = app / "src" / "main.rs"
+                main_rs.write_text(main_rs.read_text() + f"// edit {app.name}\n")
             # A platform never starts the next build while the last one's slug folders
             # are still being deleted in the background (slug/discard.py): wait too.
             while list(platform.tmp_dir.glob("classic-bp-trash-*")):
@@ -441,6 +448,7 @@ def repository_size(world: World, workdir: Path, buildpack: Path, repeat: int) -
 
         build()
         results[f"no_change_{files}_s"] = statistics.median(build() for _ in range(repeat))
+        results[f"one_file_{files}_s"] = statistics.median(build(edit=True) for _ in range(repeat))
         shutil.rmtree(source, ignore_errors=True)
     local = workdir / "local"
     shutil.copytree(APPS_DIR / SIZE_APP, local)
@@ -589,22 +597,48 @@ def _repository_size_lines(summary: dict) -> list[str]:
     lines = [
         "",
         f"Repository size ({SIZE_APP} beside a git-ignored frontend/node_modules/ of 4 KiB"
-        " files; fresh checkout, nothing changed):",
+        " files; fresh checkout):",
         "",
-        "| files | no-change build | over the build with none | cargo no-op |",
-        "|---|---|---|---|",
+        "| files | nothing changed | over none | src/main.rs changed | over none | cargo no-op |",
+        "|---|---|---|---|---|---|",
     ]
-    base = summary["no_change_0_s"]
+    no_change_base = summary["no_change_0_s"]
+    one_file_base = summary.get("one_file_0_s")
     for files in REPOSITORY_SIZES:
         seconds = summary[f"no_change_{files}_s"]
-        lines.append(
-            f"| {files:,} | {seconds:.2f}s | +{seconds - base:.2f}s"
-            f" | {summary['cargo_no_op_s']:.2f}s |"
+        edited = summary.get(f"one_file_{files}_s")
+        edited_cells = (
+            f"{edited:.2f}s | {edited - one_file_base:+.2f}s"
+            if edited is not None and one_file_base is not None
+            else "- | -"
         )
-    worst = max(summary[f"no_change_{files}_s"] for files in REPOSITORY_SIZES) - base
-    verdict = "met" if worst <= 0.3 else "missed"
-    lines += ["", f"- Flat in repository size (target: within 0.3 s): {verdict}."]
+        lines.append(
+            f"| {files:,} | {seconds:.2f}s | {seconds - no_change_base:+.2f}s"
+            f" | {edited_cells} | {summary['cargo_no_op_s']:.2f}s |"
+        )
+    lines += ["", *_flatness_verdicts(summary)]
     return lines
+
+
+FLATNESS_TOLERANCE_S = 0.3
+
+
+def _flatness_verdicts(summary: dict) -> list[str]:
+    """The issue's two targets: a no-change build within 0.3 s of the one with no
+    files beside it, and a one-file change that costs no more than in the small app
+    (the same 0.3 s tolerance: the machine's noise, not a cost per file)."""
+    verdicts = []
+    for key, label in (
+        ("no_change", "nothing changed, within 0.3 s of none"),
+        ("one_file", "one file changed, no more than with none"),
+    ):
+        if f"{key}_0_s" not in summary:
+            continue
+        base = summary[f"{key}_0_s"]
+        worst = max(summary[f"{key}_{files}_s"] for files in REPOSITORY_SIZES) - base
+        verdict = "met" if worst <= FLATNESS_TOLERANCE_S else "missed"
+        verdicts.append(f"- Flat in repository size ({label}): {verdict} ({worst:+.2f} s).")
+    return verdicts
 
 
 def chart(summary: dict, destination: Path) -> bool:
