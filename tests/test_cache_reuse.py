@@ -7,6 +7,7 @@ the same cache, as on Scalingo (/build/<request id>).
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 
@@ -99,3 +100,24 @@ def test_the_cache_holds_rustup_once(mirrored_platform: Platform) -> None:
     _build_dir, again = mirrored_platform.build("web-std")
     assert again.returncode == 0, again.log
     assert "Downloading rustup-init" not in again.stdout
+
+
+def test_a_cache_from_an_older_version_gets_rustup_stored_once(
+    mirrored_platform: Platform,
+) -> None:
+    """Caches written before the link existed hold two 21 MB copies: the next warm
+    build turns them into one file, with nothing downloaded again."""
+    _build_dir, first = mirrored_platform.build("web-std")
+    assert first.returncode == 0, first.log
+    root = mirrored_platform.cache_dir / "rust-buildpack"
+    init = root / "rustup-init" / "rustup-init"
+    installed = root / "rustup-proxies" / "bin" / "rustup"
+    separate_copy = init.with_name("copy")
+    shutil.copy2(init, separate_copy)
+    separate_copy.replace(init)
+    assert init.stat().st_ino != installed.stat().st_ino
+
+    _build_dir, again = mirrored_platform.build("web-std")
+    assert again.returncode == 0, again.log
+    assert "Downloading rustup-init" not in again.stdout
+    assert init.stat().st_ino == installed.stat().st_ino

@@ -94,6 +94,8 @@ def install_rustup(layout: CacheLayout, config: BuildConfig, base_env: Mapping[s
         return runs(rustup_binary(layout), "--version", env=environment)
 
     if RUSTUP.open(layout, wanted, rustup_binary(layout).is_file(), verify=works).reusable:
+        # A cache written by an older version of the buildpack holds two copies.
+        _store_rustup_once(layout)
         return
     # The toolchains lived in the rustup home just removed.
     TOOLCHAIN.discard(layout)
