@@ -250,3 +250,31 @@ def test_real_cargo_locks_serde_json_against_it(server, tmp_path):
     assert packages["serde_json"]["checksum"] == _serde_json_line(server)["cksum"]
     assert {"serde", "serde_derive", "itoa", "ryu"} <= packages.keys()
     assert ("GET", "/index/se/rd/serde_json", 200) in server.requests
+
+
+@pytest.mark.parametrize("app_name", ["lib-and-bin", "bumps-dependency", "bench-service"])
+def test_the_test_apps_committed_lockfiles_hold_against_it(server, tmp_path, app_name):
+    """Every crate the apps lock is served with the checksum their Cargo.lock pins
+    (``cargo fetch --locked`` downloads and checks them all, compiles nothing)."""
+    cargo = _cargo()
+    if cargo is None:
+        pytest.skip("cargo not installed")
+    app = tmp_path / app_name
+    shutil.copytree(REPO / "scalingo-22-fixtures" / "apps" / app_name, app)
+    cargo_home = tmp_path / "cargo-home"
+    server.write_cargo_config(cargo_home)
+    env = {k: v for k, v in os.environ.items() if k != "CARGO_NET_OFFLINE"}
+    env["CARGO_HOME"] = str(cargo_home)
+    result = subprocess.run(
+        [cargo, "fetch", "--locked"],
+        cwd=app,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (app / "Cargo.lock").read_bytes() == (
+        REPO / "scalingo-22-fixtures" / "apps" / app_name / "Cargo.lock"
+    ).read_bytes()
