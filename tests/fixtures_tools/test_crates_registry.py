@@ -218,11 +218,22 @@ def _deep_merge(into: dict, other: dict) -> None:
             into[key] = value
 
 
-def test_real_cargo_locks_serde_json_against_it(server, tmp_path):
-    """The end-to-end promise: real cargo resolves against the stand-in."""
+def _cargo_against(server, app: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Real cargo in ``app``, with crates.io replaced by ``server`` (a fresh CARGO_HOME)."""
     cargo = _cargo()
     if cargo is None:
         pytest.skip("cargo not installed")
+    cargo_home = app.parent / "cargo-home"
+    server.write_cargo_config(cargo_home)
+    env = {k: v for k, v in os.environ.items() if k != "CARGO_NET_OFFLINE"}
+    env["CARGO_HOME"] = str(cargo_home)
+    return subprocess.run(
+        [cargo, *args], cwd=app, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def test_real_cargo_locks_serde_json_against_it(server, tmp_path):
+    """The end-to-end promise: real cargo resolves against the stand-in."""
     app = tmp_path / "app"
     (app / "src").mkdir(parents=True)
     (app / "src" / "main.rs").write_text("fn main() {}\n")
@@ -230,20 +241,8 @@ def test_real_cargo_locks_serde_json_against_it(server, tmp_path):
         '[package]\nname = "tiny"\nversion = "0.1.0"\nedition = "2021"\n\n'
         '[dependencies]\nserde = { version = "1", features = ["derive"] }\nserde_json = "1"\n'
     )
-    cargo_home = tmp_path / "cargo-home"
-    server.write_cargo_config(cargo_home)
-    env = {k: v for k, v in os.environ.items() if k != "CARGO_NET_OFFLINE"}
-    env["CARGO_HOME"] = str(cargo_home)
     server.clear_log()
-    result = subprocess.run(
-        [cargo, "generate-lockfile"],
-        cwd=app,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = _cargo_against(server, app, "generate-lockfile")
     assert result.returncode == 0, result.stderr
     lock = tomllib.loads((app / "Cargo.lock").read_text())
     packages = {p["name"]: p for p in lock["package"]}
@@ -256,25 +255,9 @@ def test_real_cargo_locks_serde_json_against_it(server, tmp_path):
 def test_the_test_apps_committed_lockfiles_hold_against_it(server, tmp_path, app_name):
     """Every crate the apps lock is served with the checksum their Cargo.lock pins
     (``cargo fetch --locked`` downloads and checks them all, compiles nothing)."""
-    cargo = _cargo()
-    if cargo is None:
-        pytest.skip("cargo not installed")
+    committed = REPO / "scalingo-22-fixtures" / "apps" / app_name
     app = tmp_path / app_name
-    shutil.copytree(REPO / "scalingo-22-fixtures" / "apps" / app_name, app)
-    cargo_home = tmp_path / "cargo-home"
-    server.write_cargo_config(cargo_home)
-    env = {k: v for k, v in os.environ.items() if k != "CARGO_NET_OFFLINE"}
-    env["CARGO_HOME"] = str(cargo_home)
-    result = subprocess.run(
-        [cargo, "fetch", "--locked"],
-        cwd=app,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    shutil.copytree(committed, app)
+    result = _cargo_against(server, app, "fetch", "--locked")
     assert result.returncode == 0, result.stderr
-    assert (app / "Cargo.lock").read_bytes() == (
-        REPO / "scalingo-22-fixtures" / "apps" / app_name / "Cargo.lock"
-    ).read_bytes()
+    assert (app / "Cargo.lock").read_bytes() == (committed / "Cargo.lock").read_bytes()
