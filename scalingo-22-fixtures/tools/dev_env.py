@@ -92,10 +92,18 @@ def check_c_compiler() -> None:
 
 
 def test_packages() -> list[str]:
-    """What the suite needs from apt: the stack stand-ins, sccache's backend, the
-    private git servers (git http-backend, sshd and the ssh client); the same
-    names on Debian and Ubuntu."""
-    return ["debootstrap", "redis-server", "git", "openssh-server", "openssh-client"]
+    """What the suite needs from apt: the stack stand-ins (debootstrap, and the
+    keys the Debian 12 one is checked with, which Ubuntu lacks), sccache's
+    backend, the private git servers (git http-backend, sshd and the ssh
+    client); the same names on Debian and Ubuntu."""
+    return [
+        "debootstrap",
+        "redis-server",
+        "git",
+        "openssh-server",
+        "openssh-client",
+        "debian-archive-keyring",
+    ]
 
 
 def missing_packages(packages: list[str]) -> list[str]:

@@ -137,7 +137,7 @@ def test_make_test_as_root_installs_only_the_missing_packages(monkeypatch) -> No
     ]
 
 
-def test_the_suite_installs_debootstrap_redis_sshd_and_no_crate_package() -> None:
+def test_the_suite_installs_debootstrap_redis_sshd_keys_and_no_crate_package() -> None:
     # The crate sources are fetched from the Debian archive (debian_crates.py), so
     # what apt installs has the same names on Debian 12 and Ubuntu 22.04/24.04.
     assert dev_env.test_packages() == [
@@ -146,6 +146,7 @@ def test_the_suite_installs_debootstrap_redis_sshd_and_no_crate_package() -> Non
         "git",
         "openssh-server",
         "openssh-client",
+        "debian-archive-keyring",
     ]
 
 
