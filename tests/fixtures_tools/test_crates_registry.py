@@ -227,6 +227,8 @@ def _cargo_against(server, app: Path, *args: str) -> subprocess.CompletedProcess
     server.write_cargo_config(cargo_home)
     env = {k: v for k, v in os.environ.items() if k != "CARGO_NET_OFFLINE"}
     env["CARGO_HOME"] = str(cargo_home)
+    # rustc beside cargo (rustup's proxies), also when ~/.cargo/bin is not on PATH.
+    env["PATH"] = os.pathsep.join([str(Path(cargo).parent), env.get("PATH", os.defpath)])
     return subprocess.run(
         [cargo, *args], cwd=app, env=env, capture_output=True, text=True, timeout=300, check=False
     )
