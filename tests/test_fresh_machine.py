@@ -1,15 +1,17 @@
-"""The README's first command on a fresh machine: `make run`, with nothing done first.
+"""The README's commands on a fresh machine: `make run` and `make test`, nothing done first.
 
 The machine is a Debian 12 (or Ubuntu 22.04, 24.04) root filesystem built the
 way the stack stand-ins are (scalingo-22-fixtures/tools/stack_rootfs.py,
 flavour ``FRESH_MACHINE``, cached like them):
 python3 with pip and venv, make, git, gcc, libc6-dev and nothing of the
-project (no PyYAML, no pytest, no Debian crate packages, no debootstrap). The
+project (no PyYAML, no pytest, no debootstrap, no crate sources). The
 host's Rust toolchain (~/.rustup and ~/.cargo/bin) is mounted read-only, as
 the README asks a newcomer to have it. The project is cloned from the
 committed HEAD of this checkout (uncommitted changes are not part of it), and
 `make run` must set itself up (its virtual environment, its stand-ins), build
 the sample app through detect, compile and release, and get the app's answer.
+`make test`, as root, must install its apt packages, its venv and build the
+crates.io stand-in the same way on Debian 12 and Ubuntu 24.04.
 
 The chroot shares the host's network: pip and the buildpack fetch their
 packages from PyPI (or PIP_INDEX_URL), and the loopback mirrors work inside.
@@ -36,6 +38,7 @@ pytestmark = pytest.mark.slow
 
 # What a machine on this network is told about it (pip's own config file aside).
 NETWORK_SETTINGS = (
+    "CLASSIC_BP_DEBIAN_MIRROR",
     "PIP_INDEX_URL",
     "PIP_TRUSTED_HOST",
     "PIP_DEFAULT_TIMEOUT",
@@ -125,19 +128,31 @@ def test_make_run_works_on_a_fresh_machine_with_only_the_rust_toolchain(
     assert ANSWER.match(lines[-1]), log
 
 
-def test_make_test_sets_up_a_fresh_debian_12_as_root(tmp_path: Path) -> None:
-    """The Debian packages (as root here), the venv with the test extras, then pytest.
+# What `make test` runs inside: quick tests, two of which stand on the crates.io
+# stand-in (built there from Debian 12's crate packages, fetched from the archive)
+# and check that real cargo accepts the test apps' committed Cargo.lock files.
+FRESH_MACHINE_TESTS = (
+    "tests/test_detect.py tests/fixtures_tools/test_dev_env.py"
+    " tests/fixtures_tools/test_debian_crates.py tests/fixtures_tools/test_crates_registry.py"
+)
+
+
+# Debian 12 and Ubuntu 24.04 (jammy's Python 3.10 has no tomllib for these tests).
+@pytest.mark.parametrize("suite", ["bookworm", "noble"])
+def test_make_test_sets_up_a_fresh_machine_as_root(suite: str, tmp_path: Path) -> None:
+    """The apt packages (as root here), the venv with the test extras, then pytest.
 
     Only a few quick tests run inside: the point is the set-up, and the suite
     would otherwise run itself again.
     """
-    tests = "tests/test_detect.py tests/fixtures_tools/test_dev_env.py"
+    tests = FRESH_MACHINE_TESTS
     result, _, log = make_in_a_fresh_machine(
-        "bookworm", tmp_path, f"make test PYTEST_ARGS='-q -p no:cacheprovider {tests}'"
+        suite, tmp_path, f"make test PYTEST_ARGS='-q -p no:cacheprovider {tests}'"
     )
     lines = result.stdout.splitlines()
     assert re.match(r"make: installing \d+ Debian packages: debootstrap redis-server ", lines[1])
+    assert "librust" not in result.stdout, log  # crate sources are no apt package
     assert "make: creating the virtual environment /root/project/.venv (once)" in lines, log
     assert "make: installing into /root/project/.venv: /root/project[test]" in lines, log
     assert f".venv/bin/python -m pytest -q -p no:cacheprovider {tests}" in lines, log
-    assert re.match(r"^\d+ passed in ", lines[-1]), log
+    assert re.match(r"^\d+ passed in ", lines[-1]), log  # none skipped, none failed

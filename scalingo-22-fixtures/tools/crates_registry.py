@@ -4,6 +4,8 @@
 Why: the buildpack's tests and benchmarks must build real Rust apps (serde_json,
 hyper + tokio) without internet access.  Debian's ``librust-<name>-dev``
 packages ship real crate sources unpacked under ``/usr/share/cargo/registry``;
+debian_crates.py fetches Debian 12's (the versions the test apps' Cargo.lock
+files pin) from the Debian archive once, on any distro and without apt, and
 this tool packs them back into ``.crate`` files, writes the sparse index cargo
 reads, and serves both on 127.0.0.1 so cargo can use them through source
 replacement (``[source.crates-io] replace-with = "mirror"``).
@@ -61,9 +63,10 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import debian_crates
 import toml_writer
 from fixture_cache import fixture_cache_dir
-from prerequisites import MissingPrerequisite, crates_install_hint
+from prerequisites import MissingPrerequisite
 
 try:  # Python 3.11+; on 3.10 the tomli of make's venv, else no registry builds.
     import tomllib
@@ -73,7 +76,6 @@ except ModuleNotFoundError:  # pragma: no cover - exercised on 3.10 only
     except ModuleNotFoundError:
         tomllib = None  # type: ignore[assignment]
 
-DEFAULT_SOURCES = Path("/usr/share/cargo/registry")
 # Crates written for this project's tests (a build tool crate), served too.
 PROJECT_CRATES = Path(__file__).resolve().parents[1] / "crates"
 # Bumped whenever the packing or the index format changes, so an old cache
@@ -615,7 +617,7 @@ def index_line(crate: Crate, cksum: str) -> str:
 
 
 class MissingCrateSources(MissingPrerequisite, FileNotFoundError):
-    """No Debian crate sources to build the registry from (the sentence says how to fix)."""
+    """A ``--sources`` folder that does not exist (the sentence says how to fix)."""
 
 
 def default_registry_dir() -> Path:
@@ -645,22 +647,26 @@ def bump_lockfile(app: Path, registry_root: Path, crate: str, version: str) -> N
     lock.write_text(re.sub(pattern, rf"\g<1>{version}\g<2>{entry['cksum']}", lock.read_text()))
 
 
-def build_registry(dest: Path | None = None, sources: Path = DEFAULT_SOURCES) -> Path:
+def build_registry(dest: Path | None = None, sources: Path | None = None) -> Path:
     """Build the registry at ``dest`` unless it is already complete; return it.
 
-    The tree is written to a temporary sibling, stamped last and renamed into
-    place, so an interrupted build never looks complete and concurrent
-    builders cannot corrupt each other.
+    ``sources`` defaults to Debian 12's crate sources, fetched once into the
+    fixture cache (debian_crates.py). The tree is written to a temporary
+    sibling, stamped last and renamed into place, so an interrupted build never
+    looks complete and concurrent builders cannot corrupt each other.
     """
     dest = Path(dest) if dest is not None else default_registry_dir()
+    if sources is None:
+        sources = debian_crates.crate_sources()
     sources = Path(sources)
-    if is_complete(dest, sources):
-        return dest
     if not sources.is_dir():
         raise MissingCrateSources(
-            f"The crates.io stand-in is built from Debian's crate sources, and {sources} is"
-            f" missing: install them with `{crates_install_hint()}`."
+            f"The crates.io stand-in is built from the crate sources in {sources}, which is"
+            " missing: name an existing folder, or leave --sources out to use Debian 12's"
+            " crate packages (fetched once from the Debian archive)."
         )
+    if is_complete(dest, sources):
+        return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
     try:
@@ -963,7 +969,12 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
             default=None,
             help="registry directory (default: %(default)s -> cache dir)",
         )
-        cmd.add_argument("--sources", type=Path, default=DEFAULT_SOURCES)
+        cmd.add_argument(
+            "--sources",
+            type=Path,
+            default=None,
+            help="folder of unpacked crates (default: Debian 12's, see debian_crates.py)",
+        )
     sub.choices["serve"].add_argument("--port", type=int, default=0)
     return parser.parse_args(argv)
 

@@ -16,9 +16,11 @@ done first. So this script
   the local rustup mirror is made from, a C compiler for cargo's linking);
 - for ``test`` (which needs root for the stack stand-ins): installs the
   Debian packages the suite needs (debootstrap, redis-server, git and
-  openssh-server for the private git servers, the crate
-  packages the crates.io stand-in is built from); for ``bench``, the same
-  without debootstrap when root, and otherwise prints the command that does it;
+  openssh-server for the private git servers); for ``bench``, the same
+  without debootstrap when root, and otherwise prints the command that does it.
+  The crate sources the crates.io stand-in is built from are no apt package:
+  debian_crates.py fetches Debian 12's from the Debian archive when a test
+  first needs them, the same on Debian and Ubuntu;
 - creates the virtual environment ``.venv`` (never a system-wide ``pip
   install``: PEP 668 refuses it on Debian 12 and Ubuntu 24.04) and installs
   into it what the command needs: for ``run``, PyYAML (and tomli on
@@ -35,7 +37,6 @@ traceback. Standard library only: it runs before the venv exists.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import importlib.util
 import os
@@ -48,12 +49,10 @@ TOOLS = Path(__file__).resolve().parent
 REPO_ROOT = TOOLS.parents[1]
 sys.path.insert(0, str(TOOLS))
 
-import prerequisites  # noqa: E402
 from prerequisites import (  # noqa: E402
     MissingPrerequisite,
     apt_install_command,
     check_rust_toolchain,
-    crate_packages,
     is_root,
 )
 
@@ -93,15 +92,17 @@ def check_c_compiler() -> None:
 
 
 def test_packages() -> list[str]:
-    """What the suite needs from Debian: the stack stand-ins, sccache's backend, the
-    private git servers (git http-backend, sshd and the ssh client), crates."""
+    """What the suite needs from apt: the stack stand-ins (debootstrap, and the
+    keys the Debian 12 one is checked with, which Ubuntu lacks), sccache's
+    backend, the private git servers (git http-backend, sshd and the ssh
+    client); the same names on Debian and Ubuntu."""
     return [
         "debootstrap",
         "redis-server",
         "git",
         "openssh-server",
         "openssh-client",
-        *crate_packages(),
+        "debian-archive-keyring",
     ]
 
 
@@ -118,28 +119,8 @@ def missing_packages(packages: list[str]) -> list[str]:
     return [name for name in packages if name not in installed]
 
 
-def install_command(missing: list[str]) -> str:
-    """``apt-get install`` of ``missing``; the crate packages as their list file when many."""
-    crates = set(crate_packages())
-    missing_crates = [name for name in missing if name in crates]
-    if len(missing_crates) <= 8:
-        return apt_install_command(missing)
-    others = [name for name in missing if name not in crates]
-    return apt_install_command([*others, f"$(cat {prerequisites.CRATES_APT_PACKAGES})"])
-
-
 def packages_count(names: list[str]) -> str:
     return f"{len(names)} Debian package{'' if len(names) == 1 else 's'}"
-
-
-def os_release() -> dict[str, str]:
-    """/etc/os-release as a dict (ID, VERSION_ID, PRETTY_NAME...); empty when absent."""
-    fields = {}
-    with contextlib.suppress(OSError):
-        for line in Path("/etc/os-release").read_text().splitlines():
-            key, _, value = line.partition("=")
-            fields[key] = value.strip().strip('"')
-    return fields
 
 
 def ensure_apt_packages(packages: list[str], why: str) -> None:
@@ -155,7 +136,7 @@ def ensure_apt_packages(packages: list[str], why: str) -> None:
     if not is_root():
         raise MissingPrerequisite(
             f"{why} needs {packages_count(missing)} that are not installed:"
-            f" run `{install_command(missing)}`, then the same make command again."
+            f" run `{apt_install_command(missing)}`, then the same make command again."
         )
     say(
         f"installing {packages_count(missing)}: {' '.join(missing[:6])}"
@@ -167,17 +148,9 @@ def ensure_apt_packages(packages: list[str], why: str) -> None:
     result = subprocess.run(install, env=env, stdout=subprocess.DEVNULL)
     if result.returncode == 0:
         return
-    release = os_release()
-    if release.get("ID") != "debian" and set(missing) & set(crate_packages()):
-        raise MissingPrerequisite(
-            "The crates.io stand-in the tests build their apps against is made from Debian 12's"
-            " crate packages (the apps' Cargo.lock files pin their versions), and"
-            f" {release.get('PRETTY_NAME', 'this system')} lacks some of them (see above):"
-            " run `make test` on Debian 12 (`make run` needs no crate package)."
-        )
     raise MissingPrerequisite(
         f"apt-get could not install the packages {why} needs (see above):"
-        f" fix apt, then run `{install_command(missing)}`."
+        f" fix apt, then run `{apt_install_command(missing)}`."
     )
 
 
@@ -308,7 +281,7 @@ def not_root_packages_hint() -> str:
     missing = missing_packages(test_packages())
     if not missing:
         return ""
-    command = install_command(missing)
+    command = apt_install_command(missing)
     return f" (or install its {packages_count(missing)} first: `{command}`)"
 
 

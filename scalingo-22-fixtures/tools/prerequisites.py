@@ -1,10 +1,10 @@
 """What the fixture tools need from the machine, and the one sentence that says so.
 
-A missing prerequisite (no Rust toolchain to mirror, no crate sources, no
-debootstrap, not root) is not a bug: the tools raise ``MissingPrerequisite``
-with one sentence naming the fix, and every entry point (``make run``,
-``make test``, the tools' command lines, pytest through tests/conftest.py)
-prints that sentence instead of a traceback.
+A missing prerequisite (no Rust toolchain to mirror, an unreachable Debian
+archive for the crate sources, no debootstrap, not root) is not a bug: the
+tools raise ``MissingPrerequisite`` with one sentence naming the fix, and
+every entry point (``make run``, ``make test``, the tools' command lines,
+pytest through tests/conftest.py) prints that sentence instead of a traceback.
 
 Standard library only, Python 3.10+ syntax: ``make`` imports this before any
 virtual environment exists.
@@ -17,7 +17,6 @@ from pathlib import Path
 
 HOST = "x86_64-unknown-linux-gnu"
 TOOLS_DIR = Path(__file__).resolve().parent
-CRATES_APT_PACKAGES = TOOLS_DIR / "crates-apt-packages.txt"
 RUSTUP_INSTALL = (
     "curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal"
 )
@@ -50,21 +49,10 @@ def check_rust_toolchain(toolchain: Path | None = None, rustup: Path | None = No
         )
 
 
-def crate_packages() -> list[str]:
-    """Debian's crate packages the crates.io stand-in is built from."""
-    lines = CRATES_APT_PACKAGES.read_text().splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
-
-
 def apt_install_command(packages: list[str]) -> str:
     """The command a user runs to install Debian packages (with sudo unless root)."""
     sudo = "" if is_root() else "sudo "
     return f"{sudo}apt-get install -y --no-install-recommends {' '.join(packages)}"
-
-
-def crates_install_hint() -> str:
-    sudo = "" if is_root() else "sudo "
-    return f"xargs -a {CRATES_APT_PACKAGES} {sudo}apt-get install -y --no-install-recommends"
 
 
 def is_root() -> bool:

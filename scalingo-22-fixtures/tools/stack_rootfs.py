@@ -23,8 +23,10 @@ Suites (see ``SUITES``): the Ubuntu releases the Scalingo stacks are built on,
 ``jammy`` (scalingo-22, Python 3.10), ``noble`` (scalingo-24, 3.12) and
 ``resolute`` (scalingo-26, 3.14), and Debian's ``bookworm`` (3.11, the default)
 and ``trixie`` (3.13). Debian packages come from the mirror apt uses on this
-machine (read from /etc/apt/sources.list and /etc/apt/sources.list.d/;
-``CLASSIC_BP_DEBIAN_MIRROR`` overrides it); Ubuntu packages from
+machine (read from /etc/apt/sources.list and /etc/apt/sources.list.d/; on an
+Ubuntu host, whose apt knows none, deb.debian.org; ``CLASSIC_BP_DEBIAN_MIRROR``
+overrides it), checked with the debian-archive-keyring package's keys (which
+``make test`` installs on Ubuntu too); Ubuntu packages from
 ``CLASSIC_BP_UBUNTU_MIRROR`` (default archive.ubuntu.com), their Release files
 checked with the keys of Ubuntu's keyring package, itself pinned by sha256.
 Needs root and ``debootstrap`` (``apt-get install -y debootstrap``).
@@ -53,6 +55,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from debian_crates import DEFAULT_MIRROR as DEFAULT_DEBIAN_MIRROR
 from fixture_cache import build_lock, fixture_cache_dir
 from prerequisites import MissingPrerequisite, apt_install_command
 
@@ -247,7 +250,8 @@ def apt_sources() -> list[tuple[str, list[str]]]:
 
 
 def debian_mirror() -> str:
-    """The Debian archive apt uses here (``CLASSIC_BP_DEBIAN_MIRROR`` overrides it)."""
+    """The Debian archive apt uses here, else deb.debian.org, as debian_crates.py
+    (``CLASSIC_BP_DEBIAN_MIRROR`` overrides both)."""
     configured = os.environ.get("CLASSIC_BP_DEBIAN_MIRROR", "").strip()
     if configured:
         return configured
@@ -256,11 +260,7 @@ def debian_mirror() -> str:
             continue
         if any(_DEBIAN_SUITE.match(suite) for suite in suites):
             return uri
-    raise RootfsError(
-        "No Debian archive found in /etc/apt/sources.list or /etc/apt/sources.list.d/ "
-        "(a 'deb' source for a release suite such as bookworm); "
-        "set CLASSIC_BP_DEBIAN_MIRROR to one."
-    )
+    return DEFAULT_DEBIAN_MIRROR
 
 
 def ubuntu_mirror() -> str:
