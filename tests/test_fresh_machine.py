@@ -137,8 +137,8 @@ FRESH_MACHINE_TESTS = (
 )
 
 
-# Debian 12 and Ubuntu 24.04 (jammy's Python 3.10 has no tomllib for these tests).
-@pytest.mark.parametrize("suite", ["bookworm", "noble"])
+# Debian 12, Ubuntu 24.04 and Ubuntu 22.04 (Python 3.10: tomli from the venv).
+@pytest.mark.parametrize("suite", ["bookworm", "noble", "jammy"])
 def test_make_test_sets_up_a_fresh_machine_as_root(suite: str, tmp_path: Path) -> None:
     """The apt packages (as root here), the venv with the test extras, then pytest.
 

@@ -64,17 +64,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import debian_crates
+import toml_reader
 import toml_writer
 from fixture_cache import fixture_cache_dir
 from prerequisites import MissingPrerequisite
-
-try:  # Python 3.11+; on 3.10 the tomli of make's venv, else no registry builds.
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover - exercised on 3.10 only
-    try:
-        import tomli as tomllib
-    except ModuleNotFoundError:
-        tomllib = None  # type: ignore[assignment]
 
 # Crates written for this project's tests (a build tool crate), served too.
 PROJECT_CRATES = Path(__file__).resolve().parents[1] / "crates"
@@ -245,14 +238,7 @@ class Crate:
 
 
 def load_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file; needs tomllib, i.e. Python 3.11+ on the host."""
-    if tomllib is None:
-        raise MissingPrerequisite(
-            "Building the crates.io stand-in needs Python 3.11+ or tomli:"
-            " run it with the Python of make's virtual environment (.venv/bin/python)."
-        )
-    with path.open("rb") as handle:
-        return tomllib.load(handle)
+    return toml_reader.loads(path.read_text(encoding="utf-8"))
 
 
 def crate_folders(sources: Path) -> list[Path]:

@@ -53,13 +53,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10 (Ubuntu 22.04): make's venv has tomli
-    import tomli as tomllib
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import prerequisites
+import toml_reader
 import toml_writer
 from fixture_cache import build_lock, fixture_cache_dir
 from prerequisites import MissingPrerequisite, check_rust_toolchain
@@ -439,7 +435,7 @@ def _remove_leftovers(dest: Path) -> None:
 
 def _populate(root: Path, toolchain: Path, rustup_binary: Path) -> dict:
     """Write the whole mirror into ``root``; return a summary for the stamp."""
-    upstream = tomllib.loads(
+    upstream = toml_reader.loads(
         (toolchain / "lib" / "rustlib" / "multirust-channel-manifest.toml").read_text()
     )
     version = upstream["pkg"]["rust"]["version"].split()[0]

@@ -12,13 +12,7 @@ import json
 import re
 from typing import Any
 
-try:  # Python 3.11+; on 3.10 the tomli of make's venv, else no round-trip check.
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover - exercised on 3.10 only
-    try:
-        import tomli as tomllib
-    except ModuleNotFoundError:
-        tomllib = None  # type: ignore[assignment]
+from toml_reader import tomllib  # None: no round-trip check
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 

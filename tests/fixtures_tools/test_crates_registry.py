@@ -24,7 +24,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-import tomllib
+
+import toml_reader
 
 REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / "scalingo-22-fixtures" / "tools" / "crates_registry.py"
@@ -127,7 +128,7 @@ def test_gzip_stored_round_trips():
 
 def test_prune_drops_unmet_required_and_default_deps_consistently():
     """Unmet deps cargo would need go from deps and features; others stay."""
-    manifest = tomllib.loads(
+    manifest = toml_reader.loads(
         """
         [package]
         name = "x"
@@ -155,7 +156,7 @@ def test_prune_drops_unmet_required_and_default_deps_consistently():
         "more": ["extra"],
     }
     assert "extra" in manifest["dependencies"]
-    assert tomllib.loads(cr.toml_dumps(manifest)) == manifest
+    assert toml_reader.loads(cr.toml_dumps(manifest)) == manifest
 
 
 # -- served registry --------------------------------------------------------------
@@ -201,10 +202,10 @@ def test_cargo_config_args_match_config_toml(server, tmp_path):
     """Both ways of pointing cargo at the mirror must say the same thing."""
     merged: dict = {}
     for arg in server.cargo_config_args():
-        for key, value in tomllib.loads(arg).items():
+        for key, value in toml_reader.loads(arg).items():
             merged.setdefault(key, {})
             _deep_merge(merged[key], value)
-    written = tomllib.loads(server.write_cargo_config(tmp_path).read_text())
+    written = toml_reader.loads(server.write_cargo_config(tmp_path).read_text())
     assert merged == written
     assert written["source"]["mirror"]["registry"] == server.index_url
 
@@ -246,7 +247,7 @@ def test_real_cargo_locks_serde_json_against_it(server, tmp_path):
     server.clear_log()
     result = _cargo_against(server, app, "generate-lockfile")
     assert result.returncode == 0, result.stderr
-    lock = tomllib.loads((app / "Cargo.lock").read_text())
+    lock = toml_reader.loads((app / "Cargo.lock").read_text())
     packages = {p["name"]: p for p in lock["package"]}
     assert packages["serde_json"]["checksum"] == _serde_json_line(server)["cksum"]
     assert {"serde", "serde_derive", "itoa", "ryu"} <= packages.keys()

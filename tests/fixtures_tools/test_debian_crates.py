@@ -14,9 +14,9 @@ import tarfile
 from pathlib import Path
 
 import pytest
-import tomllib
 
 import debian_crates
+import toml_reader
 from platform_runner import APPS_DIR
 from prerequisites import MissingPrerequisite
 
@@ -68,7 +68,7 @@ def test_a_real_deb_is_verified_and_its_crate_tree_extracted(index, tmp_path: Pa
     upstream = stanza["Version"].split("-")[0]  # 1.0.87-2 -> 1.0.87
     assert folders == [f"serde_json-{upstream}"]
     crate = tmp_path / "out" / folders[0]
-    manifest = tomllib.loads((crate / "Cargo.toml").read_text())
+    manifest = toml_reader.loads((crate / "Cargo.toml").read_text())
     assert manifest["package"]["version"] == upstream
     assert (crate / "src" / "lib.rs").is_file()
     # Only the registry tree: no usr/share/doc, nothing outside out/.
@@ -117,7 +117,7 @@ def test_the_cached_sources_hold_every_crate_the_test_apps_lock() -> None:
     available = {p.name for p in [*sources.iterdir(), *PROJECT_CRATES.iterdir()] if p.is_dir()}
     locked = set()
     for lock in sorted(APPS_DIR.glob("*/Cargo.lock")):
-        for package in tomllib.loads(lock.read_text()).get("package", []):
+        for package in toml_reader.loads(lock.read_text()).get("package", []):
             if package.get("source", "").startswith("registry+"):
                 locked.add(f"{package['name']}-{package['version']}")
     assert locked, "no app locks a registry crate?"

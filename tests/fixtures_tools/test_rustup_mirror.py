@@ -18,12 +18,11 @@ from pathlib import Path
 
 import pytest
 
-tomllib = pytest.importorskip("tomllib")  # the tool runs on the host (Python 3.11+)
-
 TOOLS = Path(__file__).resolve().parents[2] / "scalingo-22-fixtures" / "tools"
 if str(TOOLS) not in sys.path:
     sys.path.insert(0, str(TOOLS))
 import rustup_mirror  # noqa: E402
+import toml_reader  # noqa: E402
 
 HOST = "x86_64-unknown-linux-gnu"
 # Never let an environment proxy see loopback requests.
@@ -55,7 +54,7 @@ def fetch(url: str, method: str = "GET") -> tuple[int, bytes]:
 def served_manifest(server) -> dict:
     status, body = fetch(f"{server.dist_server}/dist/channel-rust-stable.toml")
     assert status == 200
-    return tomllib.loads(body.decode())
+    return toml_reader.loads(body.decode())
 
 
 def test_build_is_cached(mirror_root: Path) -> None:
@@ -118,7 +117,7 @@ def _local(root: Path, url: str) -> Path:
 def test_rustup_init_sha256_matches(server, folder: str) -> None:
     status, release = fetch(f"{server.update_root}/release-stable.toml")
     assert status == 200
-    version = tomllib.loads(release.decode())["version"]
+    version = toml_reader.loads(release.decode())["version"]
     base = f"{server.update_root}/{folder.format(version=version)}/rustup-init"
     status, binary = fetch(base)
     sha_status, sha_line = fetch(f"{base}.sha256")
