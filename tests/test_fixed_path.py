@@ -77,6 +77,8 @@ def test_a_root_planted_by_someone_else_is_never_used(private_tmp: Path, plant: 
 def a_build_dir(tmp: Path, name: str = "build_1") -> Path:
     build_dir = tmp / name
     (build_dir / "src").mkdir(parents=True)
+    (build_dir / ".cargo").mkdir()
+    (build_dir / ".cargo" / "config.toml").write_text("")
     (build_dir / "Cargo.toml").write_text("[package]\n")
     (build_dir / "src" / "lib.rs").write_text("")
     os.utime(build_dir / "src" / "lib.rs", ns=(10**18, 10**18))
@@ -101,6 +103,7 @@ def test_with_sccache_the_app_itself_is_at_the_fixed_path_while_cargo_runs(
             assert os.listdir(build_dir) == []
             assert (fixed.app / "src" / "lib.rs").stat().st_mtime_ns == 10**18
             (fixed.app / "bin").mkdir()  # cargo install --root <fixed app>
+            assert fixed.app_config_files() == [fixed.app / ".cargo" / "config.toml"]
         assert listing(build_dir) == sorted([*before, "bin"])
         assert (build_dir / "src" / "lib.rs").stat().st_mtime_ns == 10**18
         assert fixed.app.is_symlink() and fixed.app.resolve() == build_dir

@@ -129,9 +129,10 @@ class FixedPath:
         return self.app / path.relative_to(self.build_dir)
 
     def app_config_files(self) -> list[Path]:
-        """The app's own cargo config, through the link (see the docstring)."""
-        found = app_config_file(self.build_dir)
-        return [self.translate(found)] if found else []
+        """The app's own cargo config, through the fixed path (see the docstring):
+        found there whether ``app`` is the link or holds the app itself."""
+        found = app_config_file(self.app)
+        return [found] if found else []
 
     @contextlib.contextmanager
     def app_in_place(self) -> Iterator[None]:
