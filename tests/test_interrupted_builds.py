@@ -27,6 +27,7 @@ import signal
 import subprocess
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -78,11 +79,12 @@ class Build:
     """bin/compile of a fresh checkout, stopped and killed where a test says."""
 
     def __init__(self, platform: Platform) -> None:
-        build_dir = platform.new_build_dir(APP)
+        self.build_dir = build_dir = platform.new_build_dir(APP)
         bulk = build_dir / "assets"
         bulk.mkdir()
         for number in range(BULK_FILES):
             (bulk / f"{number}.txt").write_text(f"{number}\n")
+        self.files = listing(build_dir)
         self.process = subprocess.Popen(
             platform.compile_command(build_dir),
             env=platform.environment(),
@@ -113,6 +115,16 @@ class Build:
             pass
         return self.text
 
+    def kill(self, kill: str) -> str:
+        """Once frozen: SIGKILL to the group (a platform killing the container), or
+        SIGTERM to the buildpack alone (a timeout); the rest of the log."""
+        if kill == "SIGKILL":
+            os.killpg(self.process.pid, signal.SIGKILL)
+        else:
+            os.kill(self.process.pid, signal.SIGTERM)
+            os.killpg(self.process.pid, signal.SIGCONT)
+        return self.finish()
+
     def finish(self) -> str:
         """Once killed: the rest of the log, until every writer is gone."""
         os.set_blocking(self.reader, True)
@@ -126,6 +138,10 @@ class Build:
     @property
     def text(self) -> str:
         return self.log.decode("utf-8", "replace")
+
+
+def listing(folder: Path) -> set[str]:
+    return {str(path.relative_to(folder)) for path in folder.rglob("*")}
 
 
 def last_step(log: str) -> str:
@@ -165,12 +181,7 @@ def test_a_kill_in_the_middle_of_a_step_never_breaks_the_next_build(
     assert process.poll() is None
     assert last_step(log).startswith(where.step), log
     assert "Build succeeded" not in log
-    if kill == "SIGKILL":
-        os.killpg(process.pid, signal.SIGKILL)
-    else:
-        os.kill(process.pid, signal.SIGTERM)
-        os.killpg(process.pid, signal.SIGCONT)
-    log = build.finish()
+    log = build.kill(kill)
     assert "Build succeeded" not in log
     if kill == "SIGTERM":
         assert process.returncode == 143, log
@@ -203,3 +214,35 @@ def test_the_kill_points_cover_every_step_of_a_cold_build() -> None:
     """Every step of slow-build's cold build that does more than milliseconds of work."""
     assert {point.step for point in KILL_POINTS.values()} == COLD_BUILD_STEPS
     assert len(KILL_POINTS) >= 10
+
+
+@pytest.mark.parametrize("kill", ["SIGKILL", "SIGTERM"])
+def test_a_kill_while_the_app_is_at_the_fixed_path_never_loses_it(
+    mirrored_platform: Platform, package_index, kill: str
+) -> None:
+    """With sccache the app's files are renamed to the fixed path while cargo
+    runs (cargo/fixed_path.py). SIGTERM: they are back before the build ends.
+    SIGKILL: the next build puts them back into the killed build's dir."""
+    platform = mirrored_platform
+    platform.set_config(BP_SCCACHE_ENABLED="true", PIP_INDEX_URL=package_index.url)
+    build = Build(platform)
+    build.freeze_at("Compiling slow-lib")
+    fixed_app = platform.tmp_dir / f"classic-bp-{os.getuid()}" / "app"
+    assert not fixed_app.is_symlink() and (fixed_app / "Cargo.toml").is_file()
+    assert list(build.build_dir.iterdir()) == []
+    log = build.kill(kill)
+    if kill == "SIGTERM":
+        assert build.process.returncode == 143, log
+        assert "Traceback" not in log
+        assert listing(build.build_dir) >= build.files
+        assert not fixed_app.exists() or fixed_app.is_symlink()
+    else:
+        assert list(build.build_dir.iterdir()) == []
+
+    build_dir, result = platform.build(APP)
+    assert result.returncode == 0, result.log
+    moved_back = f"moved back to {build.build_dir}"
+    assert (moved_back in result.stdout) == (kill == "SIGKILL"), result.stdout
+    assert listing(build.build_dir) >= build.files
+    binary = subprocess.run([build_dir / "bin" / "slow-app"], capture_output=True, text=True)
+    assert binary.stdout == "hello from the slow build\n"

@@ -16,6 +16,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+from classic_bp.platform import guard
+
 LIB = Path(__file__).resolve().parents[1] / "lib"
 # A command that streams a child's output, like cargo's, under the command guard.
 BUILDPACK_STAND_IN = """
@@ -71,3 +75,23 @@ def test_sigterm_stops_children_and_grandchildren_then_exits_143() -> None:
     assert "Traceback" not in stderr
     assert time.monotonic() - started < 10  # the grace period, then SIGKILL
     assert processes_named_sleep_of(process.pid) == []
+
+
+def test_a_sigterm_inside_a_deferred_block_lands_when_the_block_is_over() -> None:
+    class Stopped(Exception):
+        pass
+
+    def stop(_number: int, _frame: object) -> None:
+        raise Stopped
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    done = []
+    try:
+        with pytest.raises(Stopped), guard.interrupts_deferred():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)  # a handler would have run by now
+            done.append("all of the block")
+        assert done == ["all of the block"]
+        assert signal.getsignal(signal.SIGTERM) is stop
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -846,6 +846,18 @@ def note_private_fixed_path(shared_root: Path) -> str:
     )
 
 
+def note_app_not_moved(build_dir: Path, fixed_app: Path, reason: str) -> str:
+    return (
+        f"The app could not be moved from {build_dir} to {fixed_app} ({reason}):\n"
+        "cargo reaches it through a link instead, so sccache sees the build dir's own\n"
+        "path, a new one per build: only dependency crates come from the shared cache"
+    )
+
+
+def note_app_moved_back(build_dir: Path) -> str:
+    return f"An earlier build stopped with its app at the fixed path: moved back to {build_dir}"
+
+
 def note_emk_layout(reason: str, include_from_user: bool) -> str:
     keeps = "the files BP_INCLUDE_FILES names" if include_from_user else "all its files"
     return (

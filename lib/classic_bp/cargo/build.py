@@ -76,7 +76,7 @@ def install_command(
         *_app_configs(fixed),
         *_user_arguments(fixed, config.install.arguments),
         "--root",
-        str(fixed.build_dir),
+        str(fixed.install_root),
         "--path",
         str(fixed.translate(package.directory)),
         "--target-dir",
@@ -267,8 +267,8 @@ def compile_app(
     """Compile the selected packages and put their binaries into BUILD_DIR/bin.
 
     cargo sees the app through ``fixed`` (see fixed_path.py), and runs in
-    its root. ``target_dir`` is the cached target dir, or a fixed path to it
-    (sccache).
+    its root; with sccache the app itself is there while cargo runs.
+    ``target_dir`` is the cached target dir, or a fixed path to it (sccache).
     When every locked crate this build needs is already cached (offline.py),
     cargo runs offline: no index request at all; should that fail for want
     of the network, it runs again online.
@@ -283,13 +283,14 @@ def compile_app(
     cargo_home = Path(environment.get("CARGO_HOME", ""))
     lockfile = config.project.lockfile
     offline = config.install.locked and can_run_offline(lockfile, cargo_home)
-    if config.install.locked:
-        manifest = config.project.root / "Cargo.toml"
-        # The user's --offline/--frozen: no network for the check either.
-        no_network = bool({"--offline", "--frozen"} & set(config.install.arguments))
-        check_lockfile(cargo, fixed, manifest, environment, offline, no_network)
-    for command in commands:
-        _run_cargo(command, fixed, target_dir, environment, units, offline)
+    with fixed.app_in_place():  # from here until cargo is done: app paths through `fixed`
+        if config.install.locked:
+            manifest = config.project.root / "Cargo.toml"
+            # The user's --offline/--frozen: no network for the check either.
+            no_network = bool({"--offline", "--frozen"} & set(config.install.arguments))
+            check_lockfile(cargo, fixed, manifest, environment, offline, no_network)
+        for command in commands:
+            _run_cargo(command, fixed, target_dir, environment, units, offline)
     remember_unneeded(lockfile, cargo_home)
     pruned = prune_stale_units(target_dir, units)
     for name in INSTALL_TRACKING_FILES:

@@ -14,10 +14,13 @@ working directory as the kernel reports it, symlinks resolved: so cargo's
 home is moved into the build's fixed root (fixed_path.py) for the build and
 moved back into the cache afterwards (a killed build loses only the
 downloaded crates). The target dir, which appears in rustc's arguments, is
-reached through a fixed symlink there too. The app's own crates are given
-to cargo through the fixed link to the build dir, but rustc runs in their
-folder, and the kernel reports that working directory by its real path, a
-new one per build: they are compiled again, only dependencies are shared.
+reached through a fixed symlink there too. The app's own crates compile in
+their folder, and a link would not do for that working directory: while
+cargo runs, the app itself is at the fixed path (fixed_path.py), so they are
+shared too. When the build dir is on another file system than /tmp, the app
+stays behind its link and only the dependencies are shared (the log says so).
+rustflags are part of sccache's key as well: the buildpack adds none (no
+``--remap-path-prefix`` naming a builder's own path), so builders agree.
 
 Cache invalidation (BINARY below): the binary is keyed on the pinned wheel.
 """

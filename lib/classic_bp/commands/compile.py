@@ -90,7 +90,7 @@ def prepare_build(
     tools_step(layout, config.tools, rust, environment, context.build_dir)
     # Last: from here on the caller's try/finally puts cargo's home back and
     # gives up the fixed path.
-    fixed = fixed_path.claim_for_build(context.build_dir)
+    fixed = fixed_path.claim_for_build(context.build_dir, move_app=config.sccache_enabled)
     try:
         shared_cache, environment = sccache.set_up_step(
             layout, sccache_fetch, environment, fixed.root

@@ -11,6 +11,10 @@ blocks put the cache back in order, compile records ``failure_reason:
 interrupted``, and the exit code is 143. The children are stopped from the
 signal handler itself, before Python unwinds: once cargo is gone, the rustc
 processes it started are no longer ours to find.
+
+A few moves must never stop halfway (the app's files renamed to the fixed
+path and back, cargo/fixed_path.py): ``interrupts_deferred`` holds SIGTERM
+and Ctrl-C until such a move is over, then lets them unwind as usual.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import os
 import signal
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from .. import errors
 from . import output
@@ -104,6 +108,34 @@ def _on_sigterm(signum: int, frame: object) -> None:
 def handle_sigterm() -> None:
     """From now on SIGTERM stops the children and unwinds the build."""
     signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+@contextlib.contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """SIGTERM and SIGINT arriving inside the block take effect when it ends.
+
+    The signal is noted, then raised again once the usual handlers are back:
+    the block is never left half done. Outside the main thread (where no
+    handler can be set) the block runs as is.
+    """
+    wanted = (signal.SIGTERM, signal.SIGINT)
+    pending: list[int] = []
+
+    def note(number: int, _frame: object) -> None:
+        pending.append(number)
+
+    try:
+        previous = {number: signal.signal(number, note) for number in wanted}
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+        for number in dict.fromkeys(pending):
+            signal.raise_signal(number)
 
 
 def run_guarded(command: Callable[[list[str]], int], argv: list[str]) -> int:
