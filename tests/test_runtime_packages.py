@@ -1,14 +1,16 @@
 """A git clone of the buildpack on a Python without pip or its packages.
 
 bin/compile fetches the pinned wheels from a PEP 691/503 index with the
-standard library alone, verifies them and keeps them in the cache; the
-other commands need no third-party package at all.
+standard library alone, verifies them and keeps them in the cache, while
+Rust installs: the toolchain never waits for them. The other commands need
+no third-party package at all.
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -35,7 +37,7 @@ def test_compile_fetches_verified_packages_then_reuses_them(
     platform.set_config(PIP_INDEX_URL=package_index.url)
     build_dir, result = platform.build("web-std")
     assert_succeeded(result)
-    assert result.stdout.startswith("-----> Fetching the buildpack's Python packages\n")
+    assert _steps(result.stdout).count("-----> Fetching the buildpack's Python packages") == 1
     verified = [line for line in result.stdout.splitlines() if line.endswith("(sha256 verified)")]
     # Fetched several at once, listed on one line in the pins' order: the log reads
     # the same every time.
@@ -54,6 +56,62 @@ def test_compile_fetches_verified_packages_then_reuses_them(
     assert_succeeded(again)
     assert "Fetching the buildpack's Python packages" not in again.stdout
     assert package_index.requests == []
+
+
+def _steps(log: str) -> list[str]:
+    return [line for line in log.splitlines() if line.startswith("-----> ")]
+
+
+@pytest.mark.slow
+def test_rust_installs_while_a_slow_index_serves_the_packages(
+    stack_python_platform: Platform, package_index, rustup_mirror
+) -> None:
+    """A cold build from a git clone, not at a terminal: rustup-init's download and
+    the toolchain's install start before the last wheel is in, and the packages
+    are listed on one line once Rust is installed."""
+    package_index.clear_log()
+    rustup_mirror.clear_log()
+    stack_python_platform.set_config(PIP_INDEX_URL=package_index.url)
+    package_index.delay = 1.0  # 24 requests, 6 at a time: about 4 s of fetching
+    try:
+        _build_dir, result = stack_python_platform.build("web-std")
+    finally:
+        package_index.delay = 0.0
+    assert_succeeded(result)
+    last_wheel = max(package_index.answered_at)
+    rustup_init = rustup_mirror.first_request_time("/rustup-init")
+    toolchain = rustup_mirror.first_request_time("channel-rust-stable.toml")
+    assert rustup_init is not None and toolchain is not None
+    assert rustup_init < toolchain < last_wheel, (rustup_init, toolchain, last_wheel)
+
+    steps = _steps(result.stdout)
+    rust = next(n for n, step in enumerate(steps) if step.startswith("-----> Installing Rust"))
+    assert steps.index("-----> Fetching the buildpack's Python packages") == rust + 1
+    verified = [line for line in result.stdout.splitlines() if line.endswith("(sha256 verified)")]
+    assert len(verified) == 1 and "click 8.1.8" in verified[0]
+    assert "\033[" not in result.log  # not a terminal: no colour, no progress bar
+
+
+def test_a_user_error_before_rust_does_not_wait_for_the_packages(
+    stack_python_platform: Platform, package_index
+) -> None:
+    """The build fails on the app's own problem at once; the unfinished fetch is
+    dropped, and nothing in the cache passes for complete packages."""
+    stack_python_platform.set_config(PIP_INDEX_URL=package_index.url)
+    package_index.delay = 3.0
+    try:
+        started = time.monotonic()
+        _build_dir, result = stack_python_platform.build("no-lockfile")
+        took = time.monotonic() - started
+    finally:
+        package_index.delay = 0.0
+    assert result.returncode == 1, result.log
+    assert "Cargo.lock" in result.stderr
+    assert "Traceback" not in result.log
+    assert "Fetching the buildpack's Python packages" not in result.log
+    assert took < 3.0  # no answer from the index had come yet
+    packages = stack_python_platform.cache_dir / "rust-buildpack-python"
+    assert not list(packages.glob("*/.complete"))
 
 
 def test_a_tampered_wheel_is_refused(
