@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -112,6 +113,35 @@ def test_a_user_error_before_rust_does_not_wait_for_the_packages(
     assert took < 3.0  # no answer from the index had come yet
     packages = stack_python_platform.cache_dir / "rust-buildpack-python"
     assert not list(packages.glob("*/.complete"))
+
+
+def test_tomli_read_before_rust_on_python_310_is_fetched_first_and_alone(
+    tmp_path: Path, package_index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On 3.10 the app's configuration (TOML) is read before Rust is installed:
+    it waits for tomli's wheel only, imported from the unfinished fetch."""
+    from classic_bp.fetch import bootstrap
+
+    monkeypatch.setattr(bootstrap, "EARLY", ("tomli",))  # as on 3.10
+    monkeypatch.delitem(sys.modules, "tomli", raising=False)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    package_index.clear_log()
+    package_index.delay = 0.5  # 24 requests, 6 at a time: about 2 s of fetching
+    try:
+        fetch = bootstrap._start(tmp_path, package_index.url)
+        assert fetch.import_early("tomli")
+        imported_at = time.monotonic()
+        import tomli
+
+        assert ".fetching-" in tomli.__file__ and fetch.thread.is_alive()
+        folder = fetch.wait()
+    finally:
+        package_index.delay = 0.0
+    assert imported_at < max(package_index.answered_at) - 0.5
+    assert (folder / bootstrap.COMPLETE_MARKER).is_file() and (folder / "tomli").is_dir()
+    assert [path.name for path in tmp_path.joinpath("rust-buildpack-python").iterdir()] == [
+        folder.name
+    ]
 
 
 def test_a_tampered_wheel_is_refused(

@@ -1,8 +1,9 @@
 """TOML reading on every supported Python: tomllib from 3.11, tomli on 3.10.
 
 On 3.10 tomli is one of the buildpack's own packages, which a cold build from
-a git clone fetches beside the toolchain (fetch/bootstrap.py): the first TOML
-read waits for that fetch, so importing this module never does.
+a git clone fetches beside the toolchain (fetch/bootstrap.py), tomli first:
+the first TOML read waits for tomli alone, and importing this module for
+nothing.
 """
 
 import sys
@@ -14,9 +15,9 @@ def _toml() -> ModuleType:
         import tomllib
 
         return tomllib
-    from .fetch.bootstrap import wait_for_packages  # pragma: no cover - the 3.10 stacks
+    from .fetch.bootstrap import import_early  # pragma: no cover - the 3.10 stacks
 
-    wait_for_packages()
+    import_early("tomli")
     import tomli
 
     return tomli

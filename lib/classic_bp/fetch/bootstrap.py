@@ -13,7 +13,8 @@ A cold build never waits for them before Rust is installed: compile and
 test-compile are dispatched without click (commands/platform_main.py), every
 download goes through the stdlib transport (transport.py), rich is used only
 once it is there, and TOML on Python 3.10 (tomli) is the one package read
-before the toolchain (toml_compat.py waits for it). So ``start_runtime_packages``
+before the toolchain: fetched first, and imported on its own as soon as it is
+in (toml_compat.py, ``import_early``). So ``start_runtime_packages``
 starts the fetch in a thread and returns; ``wait_for_packages`` joins it once
 Rust is installed, or before the first use of a package, whichever is first.
 """
@@ -43,6 +44,9 @@ COMPLETE_MARKER = ".complete"
 # pins mean a new folder; the old ones are removed once it is complete. Not a
 # layer.Layer: this runs before the modules a Layer uses may be importable.
 LAYER_NAME = "python packages"
+# Read before Rust is installed (toml_compat.py): fetched first, and importable
+# on their own before the others are in.
+EARLY = ("tomli",) if sys.version_info < (3, 11) else ()
 
 
 class FetchError(Exception):
@@ -61,22 +65,25 @@ def lock_key(lock_text: str) -> str:
 
 
 class _FetchedList:
-    """The fetched packages, printed on one line when all are in.
+    """The fetched packages, printed on one line, in the pins' order, when all are in.
 
     Twelve lines of pinned names say less than one; while a slow index keeps
     the build waiting, a count every few seconds shows that it moves.
     """
 
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.names: list[str] = []
+    def __init__(self, packages: list[dict[str, str]]) -> None:
+        self.names = [f"{package['name']} {package['version']}" for package in packages]
+        self.done: set[str] = set()
+        self.early = threading.Event()
 
     def add(self, package: dict[str, str]) -> None:
         """In the fetch's thread: one more package is in."""
-        self.names.append(f"{package['name']} {package['version']}")
+        self.done.add(package["name"])
+        if self.done.issuperset(EARLY):
+            self.early.set()
 
     def progress(self) -> str:
-        return f"Fetched {len(self.names)} of {self.total} packages"
+        return f"Fetched {len(self.done)} of {len(self.names)} packages"
 
     def print(self) -> None:
         output.detail(f"{', '.join(self.names)} (sha256 verified)")
@@ -98,31 +105,54 @@ class _Fetch:
         self.root, self.target, self.index = root, target, index
         self.lock_text = lock_text
         packages = json.loads(lock_text)["packages"]
-        self.fetched = _FetchedList(len(packages))
+        self.fetched = _FetchedList(packages)
         self.failure: BaseException | None = None
+        self.staging: Path | None = None
+        # Held while the staging folder is renamed or removed, and while an
+        # early package is imported from it.
+        self.moving = threading.Lock()
+        first = sorted(packages, key=lambda package: package["name"] not in EARLY)
         self.thread = threading.Thread(
-            target=self._run, args=(packages,), name="python-packages", daemon=True
+            target=self._run, args=(first,), name="python-packages", daemon=True
         )
         self.thread.start()
 
     def _run(self, packages: list[dict[str, str]]) -> None:
         from .wheels import fetch_wheels  # http.client, zipfile: only when fetching
 
-        staging: Path | None = None
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(prefix=".fetching-", dir=self.root))
+            staging = self.staging = Path(tempfile.mkdtemp(prefix=".fetching-", dir=self.root))
             fetch_wheels(self.index, packages, staging, self.fetched.add)
             (staging / COMPLETE_MARKER).write_text(lock_key(self.lock_text) + "\n")
             for old in self.root.iterdir():
                 if old.is_dir() and old != staging:
                     shutil.rmtree(old, ignore_errors=True)
-            os.replace(staging, self.target)
+            with self.moving:
+                os.replace(staging, self.target)
         except BaseException as problem:  # handed to wait(), in the build's thread
             self.failure = problem
         finally:
-            if staging is not None:
-                shutil.rmtree(staging, ignore_errors=True)
+            with self.moving:
+                if self.staging is not None:
+                    shutil.rmtree(self.staging, ignore_errors=True)
+                self.staging = None
+
+    def import_early(self, module: str) -> bool:
+        """Import ``module`` (one of EARLY) as soon as its wheel is in, whether or
+        not the others are; False when the fetch ended without it (a failure)."""
+        while not self.fetched.early.wait(0.05):
+            if not self.thread.is_alive():
+                return False
+        with self.moving:
+            folder = self.staging or self.target
+            sys.path.insert(1, str(folder))
+            try:
+                importlib.invalidate_caches()
+                importlib.import_module(module)
+            finally:
+                sys.path.remove(str(folder))
+        return True
 
     def wait(self) -> Path:
         """The packages' folder once complete; a failure as the build's error."""
@@ -190,6 +220,14 @@ def start_runtime_packages(argv: list[str]) -> None:
         _importable(found)
     else:
         _pending = found
+
+
+def import_early(module: str) -> None:
+    """Make ``module``, one of EARLY (tomli on 3.10), importable: at once when a
+    fetch runs and has it, else once the packages are there."""
+    if _pending is not None and module in EARLY and _pending.import_early(module):
+        return
+    wait_for_packages()
 
 
 def wait_for_packages() -> None:
