@@ -92,10 +92,11 @@ def _fetch_and_run(argv: list[str]) -> int:
 def _exit(code: int) -> None:
     """A build that ended before it waited for its packages' fetch (a user error
     first) exits without joining the fetch's threads: a stalled index could hold
-    them for minutes. The fetch's staging folder is never taken for complete."""
-    from classic_bp.fetch.bootstrap import fetch_running
+    them for minutes. The fetch's staging folder is removed (and never taken for
+    complete: only a finished fetch renames it into place)."""
+    from classic_bp.fetch.bootstrap import abandon_fetch
 
-    if fetch_running():
+    if abandon_fetch():
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)

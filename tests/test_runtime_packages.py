@@ -8,7 +8,9 @@ no third-party package at all.
 
 from __future__ import annotations
 
+import json
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -93,11 +95,53 @@ def test_rust_installs_while_a_slow_index_serves_the_packages(
     assert "\033[" not in result.log  # not a terminal: no colour, no progress bar
 
 
+@pytest.mark.slow
+def test_sigterm_while_the_build_waits_for_the_packages(
+    stack_python_platform: Platform, package_index
+) -> None:
+    """Rust is installed, the index is still slow: SIGTERM ends the build at once
+    (143, recorded as interrupted), drops the unfinished fetch, and the next build
+    fetches the packages anew and succeeds."""
+    platform = stack_python_platform
+    platform.set_config(PIP_INDEX_URL=package_index.url)
+    package_index.delay = 3.0  # 24 requests, 6 at a time: about 12 s of fetching
+    try:
+        build = subprocess.Popen(
+            platform.compile_command(platform.new_build_dir("web-std")),
+            env=platform.environment(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert build.stdout is not None
+        log = ""
+        while "-----> Fetching the buildpack's Python packages" not in log:
+            line = build.stdout.readline()
+            assert line, log
+            log += line
+        build.send_signal(signal.SIGTERM)
+        sent = time.monotonic()
+        log += build.stdout.read()
+        assert build.wait(timeout=30) == 143, log
+        assert time.monotonic() - sent < 2.0, log
+    finally:
+        package_index.delay = 0.0
+    assert "Traceback" not in log
+    report = json.loads((platform.cache_dir / "rust-buildpack" / "last-build.json").read_text())
+    assert report["failure_reason"] == "interrupted"
+    assert list((platform.cache_dir / "rust-buildpack-python").iterdir()) == []
+
+    _build_dir, again = platform.build("web-std")
+    assert_succeeded(again)
+    assert _steps(again.stdout).count("-----> Fetching the buildpack's Python packages") == 1
+
+
 def test_a_user_error_before_rust_does_not_wait_for_the_packages(
     stack_python_platform: Platform, package_index
 ) -> None:
     """The build fails on the app's own problem at once; the unfinished fetch is
-    dropped, and nothing in the cache passes for complete packages."""
+    dropped, its staging folder removed."""
     stack_python_platform.set_config(PIP_INDEX_URL=package_index.url)
     package_index.delay = 3.0
     try:
@@ -112,7 +156,7 @@ def test_a_user_error_before_rust_does_not_wait_for_the_packages(
     assert "Fetching the buildpack's Python packages" not in result.log
     assert took < 3.0  # no answer from the index had come yet
     packages = stack_python_platform.cache_dir / "rust-buildpack-python"
-    assert not list(packages.glob("*/.complete"))
+    assert not packages.exists() or list(packages.iterdir()) == []
 
 
 def test_tomli_read_before_rust_on_python_310_is_fetched_first_and_alone(

@@ -236,14 +236,21 @@ def wait_for_packages() -> None:
     global _pending
     if _pending is None:
         return
-    fetch, _pending = _pending, None
-    _importable(fetch.wait())
+    # Still pending while it waits: interrupted, boot.py abandons it (abandon_fetch).
+    _importable(_pending.wait())
+    _pending = None
 
 
-def fetch_running() -> bool:
-    """A fetch nobody waited for (the build ended first): boot.py exits without
-    joining its threads, which a stalled index could hold for minutes."""
-    return _pending is not None and _pending.thread.is_alive()
+def abandon_fetch() -> bool:
+    """A fetch nobody waited for (the build ended first): its staging folder is
+    removed, and True tells boot.py to exit without joining the fetch's
+    threads, which a stalled index could hold for minutes."""
+    if _pending is None or not _pending.thread.is_alive():
+        return False
+    with _pending.moving:
+        if _pending.staging is not None:
+            shutil.rmtree(_pending.staging, ignore_errors=True)
+    return True
 
 
 def _importable(folder: Path) -> None:
