@@ -188,6 +188,30 @@ def test_tomli_read_before_rust_on_python_310_is_fetched_first_and_alone(
     ]
 
 
+def test_tomli_in_then_another_package_failing_is_the_fetch_error(
+    tmp_path: Path, package_index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """3.10: tomli's wheel came, another was refused: tomli may be used or not,
+    and the build ends with the fetch's error, never a crash."""
+    from classic_bp import errors
+    from classic_bp.fetch import bootstrap
+
+    monkeypatch.setattr(bootstrap, "EARLY", ("tomli",))
+    monkeypatch.delitem(sys.modules, "tomli", raising=False)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    wheels = tmp_path / "wheels"
+    shutil.copytree(package_index.wheels, wheels)
+    click_wheel = next(wheels.glob("click-*.whl"))
+    click_wheel.write_bytes(click_wheel.read_bytes() + b"tampered")
+    with PackageIndex(wheels) as tampered:
+        fetch = bootstrap._start(tmp_path / "cache", tampered.url)
+        fetch.thread.join()
+        assert fetch.import_early("tomli") is False
+        with pytest.raises(errors.BuildError, match=r"click-8\.1\.8-py3-none-any\.whl"):
+            fetch.wait()
+    assert list((tmp_path / "cache" / "rust-buildpack-python").iterdir()) == []
+
+
 def test_a_tampered_wheel_is_refused(
     stack_python_platform: Platform, package_index, tmp_path: Path
 ) -> None:

@@ -145,7 +145,9 @@ class _Fetch:
             if not self.thread.is_alive():
                 return False
         with self.moving:
-            folder = self.staging or self.target
+            folder = self.staging or (self.target if self.failure is None else None)
+            if folder is None:  # tomli came, then another package failed
+                return False
             sys.path.insert(1, str(folder))
             try:
                 importlib.invalidate_caches()
