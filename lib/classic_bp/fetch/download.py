@@ -14,12 +14,16 @@ import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import __version__, errors
 from ..platform import output
-from . import retry, transport
+from . import retry
 from .retry import OutOfTime, Transient, with_retries
 from .urls import display_url
+
+if TYPE_CHECKING:  # urllib and http.client, when a download happens: most rebuilds have none
+    from . import transport
 
 SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 USER_AGENT = f"classic-bp-rust/{__version__}"
@@ -29,6 +33,8 @@ def _with_retries(url: str, action: Callable[[transport.Response], object]) -> o
     """``action(response)`` on a 200 answer, under the one retry policy
     (fetch/retry.py): every failure ends as a BuildError naming the URL, never
     as a traceback."""
+    from . import transport
+
     shown = display_url(url)
     deadline = retry.deadline_after(retry.TOTAL_SECONDS)
 
