@@ -4,8 +4,9 @@ Standard library only. It puts the buildpack's own ``lib/`` (and the vendored
 packages, when a release tarball ships them) on ``sys.path`` and dispatches.
 detect, release, test and report use the standard library only, so they work
 on a stack before (or without) any third-party package; compile and
-test-compile first make sure their packages are importable, fetching them into
-the cache when the buildpack came from a git clone. detect runs on every build
+test-compile are dispatched without click and start fetching their packages
+into the cache when the buildpack came from a git clone, without waiting for
+them before Rust is installed. detect runs on every build
 of every app: it imports next to nothing (os.path, no pathlib).
 """
 
@@ -18,6 +19,7 @@ LIB_DIR = os.path.dirname(os.path.abspath(__file__))
 VENDOR_DIR = os.path.join(LIB_DIR, "vendor")
 MINIMUM_PYTHON = (3, 10)
 NEWER_PYTHONS = ("python3.14", "python3.13", "python3.12", "python3.11", "python3.10")
+PLATFORM_BUILDS = ("compile", "test-compile")
 STDLIB_COMMANDS = {
     "release": "classic_bp.commands.release",
     "test": "classic_bp.commands.ci_test",
@@ -67,18 +69,38 @@ def main(argv: list[str]) -> int:
 
 
 def _fetch_and_run(argv: list[str]) -> int:
-    """compile and test-compile: the cache dir first (checked, locked), as the
-    Python packages are fetched into it."""
-    from classic_bp.fetch.bootstrap import ensure_runtime_packages, fetches
+    """compile and test-compile: the cache dir first (checked, locked), then the
+    fetch of the Python packages into it starts, and the build runs beside it,
+    waiting for it only once Rust is installed (fetch/bootstrap.py)."""
+    from classic_bp.fetch.bootstrap import fetches, start_runtime_packages
 
     if fetches(argv):
         from classic_bp.platform.cache_dir import open_cache_dir
 
         argv = [*argv[:2], open_cache_dir(argv[2]), *argv[3:]]
-    ensure_runtime_packages(argv)
+        start_runtime_packages(argv)
+    if argv and argv[0] in PLATFORM_BUILDS:
+        from classic_bp.commands import platform_main  # no click: see its docstring
+
+        return platform_main.main(argv)
+    start_runtime_packages(argv)  # anything else is click's to answer
     from classic_bp.commands.cli import main as cli_main
 
     return cli_main(argv)
+
+
+def _exit(code: int) -> None:
+    """A build that ended before it waited for its packages' fetch (a user error
+    first) exits without joining the fetch's threads: a stalled index could hold
+    them for minutes. The fetch's staging folder is removed (and never taken for
+    complete: only a finished fetch renames it into place)."""
+    from classic_bp.fetch.bootstrap import abandon_fetch
+
+    if abandon_fetch():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 def _crash() -> int:
@@ -98,6 +120,9 @@ def _crash() -> int:
 
 if __name__ == "__main__":
     try:
-        sys.exit(main(sys.argv[1:]))
+        code = main(sys.argv[1:])
     except Exception:
         sys.exit(_crash())
+    if "classic_bp.fetch.bootstrap" in sys.modules:
+        _exit(code)
+    sys.exit(code)

@@ -1,14 +1,19 @@
 """A git clone of the buildpack on a Python without pip or its packages.
 
 bin/compile fetches the pinned wheels from a PEP 691/503 index with the
-standard library alone, verifies them and keeps them in the cache; the
-other commands need no third-party package at all.
+standard library alone, verifies them and keeps them in the cache, while
+Rust installs: the toolchain never waits for them. The other commands need
+no third-party package at all.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -35,7 +40,7 @@ def test_compile_fetches_verified_packages_then_reuses_them(
     platform.set_config(PIP_INDEX_URL=package_index.url)
     build_dir, result = platform.build("web-std")
     assert_succeeded(result)
-    assert result.stdout.startswith("-----> Fetching the buildpack's Python packages\n")
+    assert _steps(result.stdout).count("-----> Fetching the buildpack's Python packages") == 1
     verified = [line for line in result.stdout.splitlines() if line.endswith("(sha256 verified)")]
     # Fetched several at once, listed on one line in the pins' order: the log reads
     # the same every time.
@@ -54,6 +59,157 @@ def test_compile_fetches_verified_packages_then_reuses_them(
     assert_succeeded(again)
     assert "Fetching the buildpack's Python packages" not in again.stdout
     assert package_index.requests == []
+
+
+def _steps(log: str) -> list[str]:
+    return [line for line in log.splitlines() if line.startswith("-----> ")]
+
+
+@pytest.mark.slow
+def test_rust_installs_while_a_slow_index_serves_the_packages(
+    stack_python_platform: Platform, package_index, rustup_mirror
+) -> None:
+    """A cold build from a git clone, not at a terminal: rustup-init's download and
+    the toolchain's install start before the last wheel is in, and the packages
+    are listed on one line once Rust is installed."""
+    package_index.clear_log()
+    rustup_mirror.clear_log()
+    stack_python_platform.set_config(PIP_INDEX_URL=package_index.url)
+    package_index.delay = 1.0  # 24 requests, 6 at a time: about 4 s of fetching
+    try:
+        _build_dir, result = stack_python_platform.build("web-std")
+    finally:
+        package_index.delay = 0.0
+    assert_succeeded(result)
+    last_wheel = max(package_index.answered_at)
+    rustup_init = rustup_mirror.first_request_time("/rustup-init")
+    toolchain = rustup_mirror.first_request_time("channel-rust-stable.toml")
+    assert rustup_init is not None and toolchain is not None
+    assert rustup_init < toolchain < last_wheel, (rustup_init, toolchain, last_wheel)
+
+    steps = _steps(result.stdout)
+    rust = next(n for n, step in enumerate(steps) if step.startswith("-----> Installing Rust"))
+    assert steps.index("-----> Fetching the buildpack's Python packages") == rust + 1
+    verified = [line for line in result.stdout.splitlines() if line.endswith("(sha256 verified)")]
+    assert len(verified) == 1 and "click 8.1.8" in verified[0]
+    assert "\033[" not in result.log  # not a terminal: no colour, no progress bar
+
+
+@pytest.mark.slow
+def test_sigterm_while_the_build_waits_for_the_packages(
+    stack_python_platform: Platform, package_index
+) -> None:
+    """Rust is installed, the index is still slow: SIGTERM ends the build at once
+    (143, recorded as interrupted), drops the unfinished fetch, and the next build
+    fetches the packages anew and succeeds."""
+    platform = stack_python_platform
+    platform.set_config(PIP_INDEX_URL=package_index.url)
+    package_index.delay = 3.0  # 24 requests, 6 at a time: about 12 s of fetching
+    try:
+        build = subprocess.Popen(
+            platform.compile_command(platform.new_build_dir("web-std")),
+            env=platform.environment(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert build.stdout is not None
+        log = ""
+        while "-----> Fetching the buildpack's Python packages" not in log:
+            line = build.stdout.readline()
+            assert line, log
+            log += line
+        build.send_signal(signal.SIGTERM)
+        sent = time.monotonic()
+        log += build.stdout.read()
+        assert build.wait(timeout=30) == 143, log
+        assert time.monotonic() - sent < 2.0, log
+    finally:
+        package_index.delay = 0.0
+    assert "Traceback" not in log
+    report = json.loads((platform.cache_dir / "rust-buildpack" / "last-build.json").read_text())
+    assert report["failure_reason"] == "interrupted"
+    assert list((platform.cache_dir / "rust-buildpack-python").iterdir()) == []
+
+    _build_dir, again = platform.build("web-std")
+    assert_succeeded(again)
+    assert _steps(again.stdout).count("-----> Fetching the buildpack's Python packages") == 1
+
+
+def test_a_user_error_before_rust_does_not_wait_for_the_packages(
+    stack_python_platform: Platform, package_index
+) -> None:
+    """The build fails on the app's own problem at once; the unfinished fetch is
+    dropped, its staging folder removed."""
+    stack_python_platform.set_config(PIP_INDEX_URL=package_index.url)
+    package_index.delay = 3.0
+    try:
+        started = time.monotonic()
+        _build_dir, result = stack_python_platform.build("no-lockfile")
+        took = time.monotonic() - started
+    finally:
+        package_index.delay = 0.0
+    assert result.returncode == 1, result.log
+    assert "Cargo.lock" in result.stderr
+    assert "Traceback" not in result.log
+    assert "Fetching the buildpack's Python packages" not in result.log
+    assert took < 3.0  # no answer from the index had come yet
+    packages = stack_python_platform.cache_dir / "rust-buildpack-python"
+    assert not packages.exists() or list(packages.iterdir()) == []
+
+
+def test_tomli_read_before_rust_on_python_310_is_fetched_first_and_alone(
+    tmp_path: Path, package_index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On 3.10 the app's configuration (TOML) is read before Rust is installed:
+    it waits for tomli's wheel only, imported from the unfinished fetch."""
+    from classic_bp.fetch import bootstrap
+
+    monkeypatch.setattr(bootstrap, "EARLY", ("tomli",))  # as on 3.10
+    monkeypatch.delitem(sys.modules, "tomli", raising=False)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    package_index.clear_log()
+    package_index.delay = 0.5  # 24 requests, 6 at a time: about 2 s of fetching
+    try:
+        fetch = bootstrap._start(tmp_path, package_index.url)
+        assert fetch.import_early("tomli")
+        imported_at = time.monotonic()
+        import tomli
+
+        assert ".fetching-" in tomli.__file__ and fetch.thread.is_alive()
+        folder = fetch.wait()
+    finally:
+        package_index.delay = 0.0
+    assert imported_at < max(package_index.answered_at) - 0.5
+    assert (folder / bootstrap.COMPLETE_MARKER).is_file() and (folder / "tomli").is_dir()
+    assert [path.name for path in tmp_path.joinpath("rust-buildpack-python").iterdir()] == [
+        folder.name
+    ]
+
+
+def test_tomli_in_then_another_package_failing_is_the_fetch_error(
+    tmp_path: Path, package_index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """3.10: tomli's wheel came, another was refused: tomli may be used or not,
+    and the build ends with the fetch's error, never a crash."""
+    from classic_bp import errors
+    from classic_bp.fetch import bootstrap
+
+    monkeypatch.setattr(bootstrap, "EARLY", ("tomli",))
+    monkeypatch.delitem(sys.modules, "tomli", raising=False)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    wheels = tmp_path / "wheels"
+    shutil.copytree(package_index.wheels, wheels)
+    click_wheel = next(wheels.glob("click-*.whl"))
+    click_wheel.write_bytes(click_wheel.read_bytes() + b"tampered")
+    with PackageIndex(wheels) as tampered:
+        fetch = bootstrap._start(tmp_path / "cache", tampered.url)
+        fetch.thread.join()
+        assert fetch.import_early("tomli") is False
+        with pytest.raises(errors.BuildError, match=r"click-8\.1\.8-py3-none-any\.whl"):
+            fetch.wait()
+    assert list((tmp_path / "cache" / "rust-buildpack-python").iterdir()) == []
 
 
 def test_a_tampered_wheel_is_refused(

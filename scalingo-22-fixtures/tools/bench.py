@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -306,6 +307,66 @@ class LocalIncremental:
 
 # As on a stack: the system python3, not a version manager's shim.
 STACK_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
+
+
+def rustup_alone(world: World, workdir: Path) -> float:
+    """Rust's own install, the cold build's physics: rustup-init downloaded from
+    the mirror and run (-y, minimal profile, stable), into a fresh home."""
+    documented = DocumentedExample(world, workdir, Path())
+    env = documented.environment()
+    documented.cache.mkdir(parents=True, exist_ok=True)
+    rustup_init = documented.cache / "rustup-init"
+    url = f"{world.mirror.update_root}/dist/{HOST}/rustup-init"
+    started = time.monotonic()
+    with urllib.request.urlopen(url) as answer, rustup_init.open("wb") as saved:
+        shutil.copyfileobj(answer, saved)
+    rustup_init.chmod(0o755)
+    command = [rustup_init, "-y", "--no-modify-path", "--profile", "minimal"]
+    subprocess.run(command, env=env, check=True, capture_output=True)
+    return time.monotonic() - started
+
+
+def cold_overhead(repeat: int) -> dict:
+    """A cold build of a git clone (the system python3: the buildpack fetches its
+    own packages) minus Rust's install alone minus a local cold `cargo build`:
+    what the buildpack adds to a cold build (target 0.5 s), ``repeat`` times.
+
+    The subtraction is of numbers of tens of seconds, so a loaded machine makes
+    it noisy (even negative); two direct measures come with it: the build's time
+    outside the tools it runs (as the full benchmark's overhead), and how long
+    it ran before asking the mirror for rustup-init."""
+    work = Path(tempfile.mkdtemp(prefix="classic-bp-cold-"))
+    buildpack = copy_buildpack(work / "buildpack")
+    rows = []
+    with (
+        serve_mirror(build_mirror(default_mirror_dir())) as mirror,
+        serve_registry(build_registry(default_registry_dir())) as registry,
+        PackageIndex(ensure_wheels()) as index,
+    ):
+        world = World(mirror, registry, index)
+        for attempt in range(repeat):
+            root = work / f"round-{attempt}"
+            clone = Buildpack(world, root / "buildpack", buildpack)
+            clone.platform.process_env["PATH"] = STACK_ENV["PATH"]
+            started = time.monotonic()
+            built = clone.build()
+            rustup_init_at = (mirror.first_request_time("/rustup-init") or started) - started
+            rust = rustup_alone(world, root / "rustup")
+            local = LocalIncremental(world, root / "local").build()
+            rows.append(
+                {
+                    "buildpack_s": built.seconds,
+                    "rustup_alone_s": rust,
+                    "local_cold_cargo_s": local.seconds,
+                    "overhead_s": built.seconds - rust - local.seconds,
+                    "outside_tools_s": built.overhead,
+                    # How long the build ran before it asked for rustup-init.
+                    "rustup_init_requested_after_s": rustup_init_at,
+                }
+            )
+    shutil.rmtree(work, ignore_errors=True)
+    medians = {key: statistics.median(row[key] for row in rows) for key in rows[0]}
+    return {"runs": rows, "median": medians}
 
 
 def time_command(
@@ -758,7 +819,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--results", type=Path, default=REPO_ROOT / "bench-results")
+    parser.add_argument(
+        "--cold-overhead",
+        action="store_true",
+        help="only the cold build's overhead over rustup alone and a local cold cargo build",
+    )
     arguments = parser.parse_args()
+    if arguments.cold_overhead:
+        print(json.dumps(cold_overhead(arguments.repeat), indent=2))
+        return 0
     summary = run_benchmark(arguments.repeat, arguments.results)
     print(markdown(summary))
     return 0

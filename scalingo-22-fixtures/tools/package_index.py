@@ -17,6 +17,7 @@ import platform
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from fixture_cache import fixture_cache_dir
@@ -81,6 +82,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
+        time.sleep(self.server.index.delay)
         status, content_type, body = self.server.index.answer(
             self.path, self.headers.get("Accept", "")
         )
@@ -97,7 +99,11 @@ class _IndexServer(http.server.ThreadingHTTPServer):
 
 
 class PackageIndex:
-    """Serves ``wheels`` as /simple/<project>/ pages and /files/<filename>."""
+    """Serves ``wheels`` as /simple/<project>/ pages and /files/<filename>.
+
+    ``delay``: seconds each request waits before it is answered (a slow or far
+    index); ``answered_at``: when each answer was sent (time.monotonic).
+    """
 
     def __init__(
         self, wheels: Path, *, json_pages: bool = True, basic_auth: tuple[str, str] | None = None
@@ -110,6 +116,8 @@ class PackageIndex:
             pair = ":".join(basic_auth).encode()
             self.authorization = "Basic " + base64.b64encode(pair).decode()
         self.requests: list[tuple[str, int]] = []
+        self.answered_at: list[float] = []
+        self.delay = 0.0
         self._lock = threading.Lock()
         self._server = _IndexServer(("127.0.0.1", 0), _Handler)
         self._server.index = self
@@ -119,10 +127,12 @@ class PackageIndex:
     def record(self, path: str, status: int) -> None:
         with self._lock:
             self.requests.append((path, status))
+            self.answered_at.append(time.monotonic())
 
     def clear_log(self) -> None:
         with self._lock:
             self.requests.clear()
+            self.answered_at.clear()
 
     def _files_of(self, project: str) -> list[Path]:
         return sorted(

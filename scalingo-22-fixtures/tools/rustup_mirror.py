@@ -515,23 +515,35 @@ def build_mirror(
 
 
 class RequestLog:
-    """Thread-safe record of ``(method, path, status)``, one per answered request."""
+    """Thread-safe record of ``(method, path, status)``, one per answered request,
+    and when each answer started (time.monotonic)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._entries: list[tuple[str, str, int]] = []
+        self._times: list[float] = []
 
     def record(self, method: str, path: str, status: int) -> None:
         with self._lock:
             self._entries.append((method, path, status))
+            self._times.append(time.monotonic())
 
     def snapshot(self) -> list[tuple[str, str, int]]:
         with self._lock:
             return list(self._entries)
 
+    def first_time(self, fragment: str) -> float | None:
+        """When the first request whose path holds ``fragment`` was answered."""
+        with self._lock:
+            for (_, path, _), at in zip(self._entries, self._times, strict=True):
+                if fragment in path:
+                    return at
+        return None
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._times.clear()
 
 
 class Faults:
@@ -671,6 +683,10 @@ class MirrorServer:
 
     def paths_requested(self) -> list[str]:
         return [path for _, path, _ in self._log.snapshot()]
+
+    def first_request_time(self, fragment: str) -> float | None:
+        """When (time.monotonic) the first request whose path holds ``fragment`` was answered."""
+        return self._log.first_time(fragment)
 
     def env(self) -> dict[str, str]:
         """The variables that point rustup and rustup-init at this mirror."""

@@ -1,4 +1,8 @@
-"""The command line: parse arguments, call one function, report errors.
+"""The ``classic-bp`` command line: parse arguments, call one function, report errors.
+
+For working on the buildpack (pip install -e .); bin/* do not run it: their
+compile and test-compile are platform_main.py's, without click, so that a
+cold build never waits for the buildpack's packages before Rust.
 
 User errors (BuildError) print their message in the platform's error format
 and exit 1. Anything else is a bug in the buildpack: it is reported as an
@@ -7,50 +11,16 @@ internal error, with the trace, and exits 70 so the two never look alike.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 
 import click
 
 from .. import errors
-from ..platform import output, report
-from ..platform.cache_dir import open_cache_dir
+from ..platform import output
 from ..platform.guard import handle_sigterm, run_guarded
-from . import ci_test, detect, release
+from . import ci_test, detect, platform_main, release
 from . import report as report_command_module
-from .ci_compile import run_test_compile
-from .compile import BuildContext, context_from_arguments, run_compile
-
-BUILDPACK_DIR = Path(__file__).resolve().parents[3]
-
-
-def _require_dir(role: str, path: str) -> None:
-    if not Path(path).is_dir():
-        raise errors.missing_directory(role, Path(path))
-
-
-def _require_writable(build_dir: str) -> None:
-    """A read-only checkout fails here, named, rather than midway with a traceback."""
-    try:
-        handle, probe = tempfile.mkstemp(dir=build_dir, prefix=".classic-bp-write-test-")
-    except OSError as problem:
-        raise errors.unwritable_build_dir(
-            Path(build_dir), problem.strerror or str(problem)
-        ) from None
-    os.close(handle)
-    os.unlink(probe)
-
-
-def _build_context(build_dir: str, cache_dir: str, env_dir: str) -> BuildContext:
-    """The platform's three directories, checked; the cache dir may not exist yet,
-    or be unusable (then a temporary one is used: platform/cache_dir.py)."""
-    _require_dir("build", build_dir)
-    _require_writable(build_dir)
-    cache_dir = open_cache_dir(cache_dir)
-    return context_from_arguments(build_dir, cache_dir, env_dir or "/nonexistent", BUILDPACK_DIR)
 
 
 @click.group()
@@ -80,28 +50,14 @@ def build_arguments(command: Callable[..., None]) -> Callable[..., None]:
 @build_arguments
 def compile_command(build_dir: str, cache_dir: str, env_dir: str, ignored: tuple) -> None:
     """Build the app in BUILD_DIR, keeping reusable work in CACHE_DIR."""
-    context = _build_context(build_dir, cache_dir, env_dir)
-    try:
-        run_compile(context, dict(os.environ))
-    except errors.BuildError as problem:
-        # failure_detail: the error's first sentence, what a dashboard can show.
-        first_line = problem.message.splitlines()[0] if problem.message else None
-        report.save(context.cache_dir, "failed", problem.reason, first_line)
-        raise
-    except KeyboardInterrupt:
-        report.save(context.cache_dir, "failed", "interrupted")
-        raise
-    except BaseException as problem:
-        report.save(context.cache_dir, "failed", "internal_error", type(problem).__name__)
-        raise
-    report.save(context.cache_dir, "succeeded")
+    platform_main.compile_app(build_dir, cache_dir, env_dir)
 
 
 @cli.command("test-compile")
 @build_arguments
 def test_compile_command(build_dir: str, cache_dir: str, env_dir: str, ignored: tuple) -> None:
     """Heroku CI: compile the app's tests, keeping reusable work in CACHE_DIR."""
-    run_test_compile(_build_context(build_dir, cache_dir, env_dir), dict(os.environ))
+    platform_main.test_compile_app(build_dir, cache_dir, env_dir)
 
 
 @cli.command("test", context_settings={"ignore_unknown_options": True})

@@ -3,7 +3,10 @@
 This module is the list of the build's steps, in order, and nothing else:
 each step lives in its own subpackage and prints its own part of the log
 (text from the errors catalogue). The order matters: configuration is read
-and validated before anything slow starts.
+and validated before anything slow starts, and everything up to and
+including Rust's install uses the standard library alone: on a cold build
+from a git clone the buildpack's own packages are fetched beside it
+(fetch/bootstrap.py), and waited for only once Rust is installed.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from ..cargo.fixed_path import FixedPath
 from ..cargo.private_access import cargo_variables, private_build
 from ..config.build_config import BuildConfig
 from ..config.read import read_configuration
+from ..fetch.bootstrap import wait_for_packages
 from ..layer import open_cache
 from ..platform import output, stack
 from ..platform.summary import print_summary
@@ -84,6 +88,9 @@ def prepare_build(
     base_env = settings.build_environment()
     sccache_fetch = sccache.start_fetch(layout, config, context.env_dir)
     rust = install_rust(layout, config, base_env)
+    # The buildpack's packages, fetched beside Rust on a cold build from a git
+    # clone: the steps from here on may use them.
+    wait_for_packages()
     environment = cargo_environment(base_env, layout, rust, context.build_dir)
     environment = cargo_variables(config.private_access, private, environment, context.build_dir)
     sources = restore_caches(layout, config, rust, context.build_dir)

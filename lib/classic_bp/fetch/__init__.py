@@ -1,5 +1,6 @@
 """Getting files from the network: verified downloads and the pinned wheels.
 
-Standard library only, because bootstrap.py runs before the buildpack's own
-third-party packages (click, requests, rich) are importable.
+Standard library only (one urllib transport, transport.py): the first
+download of a cold build starts before the buildpack's own third-party
+packages are importable, and bootstrap.py fetches those.
 """

@@ -1,6 +1,6 @@
 """Make the buildpack's third-party packages importable, with the stdlib alone.
 
-Runs before click or requests can be imported. The stacks have no pip, so:
+Runs before click or rich can be imported. The stacks have no pip, so:
 - a release tarball vendors the packages (lib/vendor, put on sys.path by boot);
 - a git clone fetches the pinned wheels listed in lib/runtime-packages.json
   from a PEP 691/503 simple index (PIP_INDEX_URL, from the app's config or the
@@ -8,6 +8,15 @@ Runs before click or requests can be imported. The stacks have no pip, so:
   CACHE_DIR/rust-buildpack-python/<pins hash>/ and reuses them on later
   builds; new pins mean a new folder, and old ones are removed.
 Nothing is ever installed into the system Python.
+
+A cold build never waits for them before Rust is installed: compile and
+test-compile are dispatched without click (commands/platform_main.py), every
+download goes through the stdlib transport (transport.py), rich is used only
+once it is there, and TOML on Python 3.10 (tomli) is the one package read
+before the toolchain: fetched first, and imported on its own as soon as it is
+in (toml_compat.py, ``import_early``). So ``start_runtime_packages``
+starts the fetch in a thread and returns; ``wait_for_packages`` joins it once
+Rust is installed, or before the first use of a package, whichever is first.
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ import os
 import shutil
 import sys
 import tempfile
-import time
+import threading
 from pathlib import Path
 
 from .. import errors
@@ -35,6 +44,9 @@ COMPLETE_MARKER = ".complete"
 # pins mean a new folder; the old ones are removed once it is complete. Not a
 # layer.Layer: this runs before the modules a Layer uses may be importable.
 LAYER_NAME = "python packages"
+# Read before Rust is installed (toml_compat.py): fetched first, and importable
+# on their own before the others are in.
+EARLY = ("tomli",) if sys.version_info < (3, 11) else ()
 
 
 class FetchError(Exception):
@@ -53,30 +65,120 @@ def lock_key(lock_text: str) -> str:
 
 
 class _FetchedList:
-    """The fetched packages, printed on one line when all are in.
+    """The fetched packages, printed on one line, in the pins' order, when all are in.
 
     Twelve lines of pinned names say less than one; while a slow index keeps
     the build waiting, a count every few seconds shows that it moves.
     """
 
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.names: list[str] = []
-        self.last_line = time.monotonic()
+    def __init__(self, packages: list[dict[str, str]]) -> None:
+        self.names = [f"{package['name']} {package['version']}" for package in packages]
+        self.done: set[str] = set()
+        self.early = threading.Event()
 
-    def __call__(self, package: dict[str, str]) -> None:
-        self.names.append(f"{package['name']} {package['version']}")
-        now = time.monotonic()
-        if len(self.names) < self.total and now - self.last_line >= output.PROGRESS_INTERVAL:
-            self.last_line = now
-            output.detail(f"Fetched {len(self.names)} of {self.total} packages")
+    def add(self, package: dict[str, str]) -> None:
+        """In the fetch's thread: one more package is in."""
+        self.done.add(package["name"])
+        if self.done.issuperset(EARLY):
+            self.early.set()
+
+    def progress(self) -> str:
+        return f"Fetched {len(self.done)} of {len(self.names)} packages"
 
     def print(self) -> None:
         output.detail(f"{', '.join(self.names)} (sha256 verified)")
 
 
-def packages_dir(cache_dir: Path, index: str) -> Path:
-    """The folder holding the pinned packages, fetched now if the cache lacks them."""
+class _Fetch:
+    """The pinned packages fetched into a staging folder, in a thread of their own.
+
+    A cold build starts this before anything else and waits for it only once
+    Rust is installed (``wait``): the toolchain never waits for the packages.
+    The thread prints nothing (the log would interleave); ``wait`` prints the
+    one-line list. The folder is renamed into place only when every wheel is
+    in, so a failed or abandoned fetch leaves no folder a later build would
+    take for complete (a killed one leaves a ``.fetching-*`` folder, which the
+    next fetch removes).
+    """
+
+    def __init__(self, root: Path, target: Path, lock_text: str, index: str) -> None:
+        self.root, self.target, self.index = root, target, index
+        self.lock_text = lock_text
+        packages = json.loads(lock_text)["packages"]
+        self.fetched = _FetchedList(packages)
+        self.failure: BaseException | None = None
+        self.staging: Path | None = None
+        # Held while the staging folder is renamed or removed, and while an
+        # early package is imported from it.
+        self.moving = threading.Lock()
+        first = sorted(packages, key=lambda package: package["name"] not in EARLY)
+        self.thread = threading.Thread(
+            target=self._run, args=(first,), name="python-packages", daemon=True
+        )
+        self.thread.start()
+
+    def _run(self, packages: list[dict[str, str]]) -> None:
+        from .wheels import fetch_wheels  # http.client, zipfile: only when fetching
+
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            staging = self.staging = Path(tempfile.mkdtemp(prefix=".fetching-", dir=self.root))
+            fetch_wheels(self.index, packages, staging, self.fetched.add)
+            (staging / COMPLETE_MARKER).write_text(lock_key(self.lock_text) + "\n")
+            for old in self.root.iterdir():
+                if old.is_dir() and old != staging:
+                    shutil.rmtree(old, ignore_errors=True)
+            with self.moving:
+                os.replace(staging, self.target)
+        except BaseException as problem:  # handed to wait(), in the build's thread
+            self.failure = problem
+        finally:
+            with self.moving:
+                if self.staging is not None:
+                    shutil.rmtree(self.staging, ignore_errors=True)
+                self.staging = None
+
+    def import_early(self, module: str) -> bool:
+        """Import ``module`` (one of EARLY) as soon as its wheel is in, whether or
+        not the others are; False when the fetch ended without it (a failure)."""
+        while not self.fetched.early.wait(0.05):
+            if not self.thread.is_alive():
+                return False
+        with self.moving:
+            folder = self.staging or (self.target if self.failure is None else None)
+            if folder is None:  # tomli came, then another package failed
+                return False
+            sys.path.insert(1, str(folder))
+            try:
+                importlib.invalidate_caches()
+                importlib.import_module(module)
+            finally:
+                sys.path.remove(str(folder))
+        return True
+
+    def wait(self) -> Path:
+        """The packages' folder once complete; a failure as the build's error."""
+        output.step("Fetching the buildpack's Python packages")
+        output.detail(f"From {shown_url(self.index)}")
+        while self.thread.is_alive():
+            self.thread.join(output.PROGRESS_INTERVAL)
+            if self.thread.is_alive():
+                output.detail(self.fetched.progress())
+        if isinstance(self.failure, FetchError):
+            raise errors.runtime_packages_unavailable(str(self.failure), shown_url(self.index))
+        if isinstance(self.failure, OSError):
+            # The network worked (or was not needed): the cache dir failed us.
+            problem = self.failure
+            where = Path(problem.filename) if problem.filename else self.root
+            raise errors.runtime_packages_not_stored(where, problem.strerror or str(problem))
+        if self.failure is not None:
+            raise self.failure
+        self.fetched.print()
+        return self.target
+
+
+def _start(cache_dir: Path, index: str) -> Path | _Fetch:
+    """The packages' folder when the cache has them, else their fetch, started."""
     lock_text = LOCK_PATH.read_text(encoding="utf-8")
     root = cache_dir / "rust-buildpack-python"
     target = root / lock_key(lock_text)
@@ -87,25 +189,13 @@ def packages_dir(cache_dir: Path, index: str) -> Path:
     report.cache_decision(
         LAYER_NAME, "discarded: the pinned packages changed" if earlier else "created"
     )
-    from .wheels import fetch_wheels  # http.client, zipfile: only when fetching
+    return _Fetch(root, target, lock_text, index)
 
-    output.step("Fetching the buildpack's Python packages")
-    output.detail(f"From {shown_url(index)}")
-    packages = json.loads(lock_text)["packages"]
-    root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".fetching-", dir=root))
-    fetched = _FetchedList(len(packages))
-    try:
-        fetch_wheels(index, packages, staging, fetched)
-        fetched.print()
-        (staging / COMPLETE_MARKER).write_text(lock_key(lock_text) + "\n")
-        for old in root.iterdir():
-            if old.is_dir() and old != staging:
-                shutil.rmtree(old, ignore_errors=True)
-        os.replace(staging, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return target
+
+def packages_dir(cache_dir: Path, index: str) -> Path:
+    """The folder holding the pinned packages, fetched now if the cache lacks them."""
+    found = _start(cache_dir, index)
+    return found if isinstance(found, Path) else found.wait()
 
 
 def fetches(argv: list[str]) -> bool:
@@ -113,27 +203,58 @@ def fetches(argv: list[str]) -> bool:
     return len(argv) >= 3 and argv[0] in FETCHING_COMMANDS
 
 
-def ensure_runtime_packages(argv: list[str]) -> None:
+_pending: _Fetch | None = None
+
+
+def start_runtime_packages(argv: list[str]) -> None:
+    """Make the packages importable, or start fetching them for ``wait_for_packages``.
+
+    ``argv``: the command and its arguments, CACHE_DIR already checked (boot.py)."""
+    global _pending
     if not missing_modules():
         report.cache_decision(LAYER_NAME, "not used: the packages are importable")
         return
     if not fetches(argv):
-        output.error(str(errors.runtime_packages_missing(missing_modules())))
-        sys.exit(1)
-    env_dir = Path(argv[3]) if len(argv) > 3 else None
-    index = index_url(env_dir)
-    cache_dir = Path(argv[2]).resolve()
-    try:
-        target = packages_dir(cache_dir, index)
-    except FetchError as problem:
-        failure = errors.runtime_packages_unavailable(str(problem), shown_url(index))
-        output.error(str(failure))
-        sys.exit(1)
-    except OSError as problem:
-        # The network worked (or was not needed): the cache dir failed us.
-        where = Path(problem.filename) if problem.filename else cache_dir
-        failure = errors.runtime_packages_not_stored(where, problem.strerror or str(problem))
-        output.error(str(failure))
-        sys.exit(1)
-    sys.path.insert(1, str(target))
+        raise errors.runtime_packages_missing(missing_modules())
+    env_dir = Path(argv[3]) if len(argv) > 3 and argv[3] else None
+    found = _start(Path(argv[2]).resolve(), index_url(env_dir))
+    if isinstance(found, Path):
+        _importable(found)
+    else:
+        _pending = found
+
+
+def import_early(module: str) -> None:
+    """Make ``module``, one of EARLY (tomli on 3.10), importable: at once when a
+    fetch runs and has it, else once the packages are there."""
+    if _pending is not None and module in EARLY and _pending.import_early(module):
+        return
+    wait_for_packages()
+
+
+def wait_for_packages() -> None:
+    """Called before the first use of a package (and at the latest once Rust is
+    installed): waits for the fetch, if one runs, and makes them importable."""
+    global _pending
+    if _pending is None:
+        return
+    # Still pending while it waits: interrupted, boot.py abandons it (abandon_fetch).
+    _importable(_pending.wait())
+    _pending = None
+
+
+def abandon_fetch() -> bool:
+    """A fetch nobody waited for (the build ended first): its staging folder is
+    removed, and True tells boot.py to exit without joining the fetch's
+    threads, which a stalled index could hold for minutes."""
+    if _pending is None or not _pending.thread.is_alive():
+        return False
+    with _pending.moving:
+        if _pending.staging is not None:
+            shutil.rmtree(_pending.staging, ignore_errors=True)
+    return True
+
+
+def _importable(folder: Path) -> None:
+    sys.path.insert(1, str(folder))
     importlib.invalidate_caches()

@@ -13,8 +13,6 @@ import hashlib
 import io
 import json
 import shutil
-import urllib.error
-import urllib.request
 import zipfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -22,9 +20,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from . import retry
+from . import retry, transport
 from .bootstrap import FetchError
-from .retry import RETRY_STATUSES, Transient, with_retries
+from .retry import Transient, with_retries
 from .urls import shown_url, split_credentials
 
 JSON_ACCEPT = "application/vnd.pypi.simple.v1+json, text/html;q=0.1"
@@ -43,28 +41,18 @@ def _get(url: str, accept: str = "*/*", index: str | None = None) -> tuple[bytes
             authorization = None
 
     def once(attempt: int) -> tuple[bytes, str, str]:
-        request = urllib.request.Request(url, headers={"Accept": accept})
-        if authorization is not None:
-            request.add_unredirected_header("Authorization", authorization)
         try:
-            with urllib.request.urlopen(request, timeout=retry.STALL_SECONDS) as response:
-                body = bytearray()
-                while block := response.read1(1 << 16):
-                    retry.check_deadline(deadline)
-                    body += block
-                return bytes(body), response.headers.get("Content-Type", ""), response.url
-        except urllib.error.HTTPError as problem:
-            failure = FetchError(f"{shown_url(url)} answered HTTP {problem.code}")
-            if problem.code in RETRY_STATUSES:
-                raise Transient(failure) from None
-            raise failure from None
+            with transport.get(url, deadline, {"Accept": accept}, authorization) as response:
+                body = response.read()
+                return body, response.headers.get("Content-Type", ""), response.url
         except retry.OutOfTime:
             limit = retry.TOTAL_SECONDS
             raise FetchError(f"{shown_url(url)} did not finish within {limit} s") from None
-        except (urllib.error.URLError, OSError) as problem:
-            reason = getattr(problem, "reason", problem)
-            failure = FetchError(f"{shown_url(url)} could not be reached ({reason})")
-            raise Transient(failure) from None
+        except transport.Failed as problem:
+            failure = FetchError(f"{shown_url(url)}: {problem.reason}")
+            if problem.transient:
+                raise Transient(failure) from None
+            raise failure from None
 
     deadline = retry.deadline_after()
     return with_retries(once, total_seconds=retry.TOTAL_SECONDS)

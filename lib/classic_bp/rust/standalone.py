@@ -32,7 +32,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import cache, errors
+from .. import cache, errors, toml_compat
 from ..cache import CacheLayout
 from ..config.rust_version import (
     EXACT_VERSION,
@@ -46,7 +46,6 @@ from ..fetch import download
 from ..fetch.urls import display_url
 from ..layer import Layer
 from ..platform import output
-from ..toml_compat import TOMLDecodeError, loads
 
 LAYER = Layer(
     name="standalone-rust",
@@ -141,8 +140,8 @@ def _channel_version(dist: str, channel: str, missing_ok: bool = False) -> str |
             return None
         raise
     try:
-        version = str(loads(text)["pkg"]["rust"]["version"]).split()
-    except TOMLDecodeError as problem:
+        version = str(toml_compat.loads(text)["pkg"]["rust"]["version"]).split()
+    except toml_compat.TOMLDecodeError as problem:
         raise errors.invalid_channel_manifest(display_url(url), str(problem)) from None
     except (KeyError, TypeError):
         raise errors.invalid_channel_manifest(
