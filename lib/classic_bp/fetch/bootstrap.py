@@ -36,7 +36,7 @@ from .. import errors
 from ..platform import output, report
 from .urls import index_url, shown_url
 
-RUNTIME_MODULES = ("click", "requests", "rich")
+RUNTIME_MODULES = ("click", "rich")
 LOCK_PATH = Path(__file__).resolve().parents[2] / "runtime-packages.json"
 FETCHING_COMMANDS = ("compile", "test-compile")
 COMPLETE_MARKER = ".complete"
@@ -111,6 +111,10 @@ class _Fetch:
         # Held while the staging folder is renamed or removed, and while an
         # early package is imported from it.
         self.moving = threading.Lock()
+        # Set when _run ends. Not thread.is_alive(): a signal that interrupts
+        # Thread.join() can leave a running thread marked stopped (CPython
+        # gh-90882, before 3.13), and a SIGTERM while waiting is exactly that.
+        self.done = threading.Event()
         first = sorted(packages, key=lambda package: package["name"] not in EARLY)
         self.thread = threading.Thread(
             target=self._run, args=(first,), name="python-packages", daemon=True
@@ -137,12 +141,13 @@ class _Fetch:
                 if self.staging is not None:
                     shutil.rmtree(self.staging, ignore_errors=True)
                 self.staging = None
+            self.done.set()
 
     def import_early(self, module: str) -> bool:
         """Import ``module`` (one of EARLY) as soon as its wheel is in, whether or
         not the others are; False when the fetch ended without it (a failure)."""
         while not self.fetched.early.wait(0.05):
-            if not self.thread.is_alive():
+            if self.done.is_set():
                 return False
         with self.moving:
             folder = self.staging or (self.target if self.failure is None else None)
@@ -160,10 +165,8 @@ class _Fetch:
         """The packages' folder once complete; a failure as the build's error."""
         output.step("Fetching the buildpack's Python packages")
         output.detail(f"From {shown_url(self.index)}")
-        while self.thread.is_alive():
-            self.thread.join(output.PROGRESS_INTERVAL)
-            if self.thread.is_alive():
-                output.detail(self.fetched.progress())
+        while not self.done.wait(output.PROGRESS_INTERVAL):
+            output.detail(self.fetched.progress())
         if isinstance(self.failure, FetchError):
             raise errors.runtime_packages_unavailable(str(self.failure), shown_url(self.index))
         if isinstance(self.failure, OSError):
@@ -247,7 +250,7 @@ def abandon_fetch() -> bool:
     """A fetch nobody waited for (the build ended first): its staging folder is
     removed, and True tells boot.py to exit without joining the fetch's
     threads, which a stalled index could hold for minutes."""
-    if _pending is None or not _pending.thread.is_alive():
+    if _pending is None or _pending.done.is_set():
         return False
     with _pending.moving:
         if _pending.staging is not None:
