@@ -169,5 +169,6 @@ def test_the_report_is_flat_and_snake_case(monkeypatch) -> None:
         "rust_duration": 0.5,
         "total_duration": document["total_duration"],
         "tool_duration": 0.0,
+        "download_duration": 0.0,
     }
     assert_flat_snake_case(document)

@@ -192,7 +192,11 @@ class Buildpack:
             requests=self.world.requests(),
             cache_bytes=tree_bytes(self.platform.cache_dir),
             slug_bytes=tree_bytes(app),
-            overhead=seconds - report.get("tool_duration", 0.0),
+            # What the buildpack adds: neither the tools it runs nor the network
+            # time of its own downloads (rustup-init is part of Rust's install).
+            overhead=seconds
+            - report.get("tool_duration", 0.0)
+            - report.get("download_duration", 0.0),
             answer=worker_answer(app),
             toolchain_seconds=report.get("rustup_duration", 0.0) + report.get("rust_duration", 0.0),
             sccache_hits=int(sccache.group(1)) if sccache else None,

@@ -12,6 +12,7 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -54,7 +55,11 @@ def _with_retries(url: str, action: Callable[[transport.Response], object]) -> o
                 raise Transient(failure) from None
             raise failure from None
 
-    return with_retries(once, total_seconds=retry.TOTAL_SECONDS)
+    started = time.monotonic()
+    try:
+        return with_retries(once, total_seconds=retry.TOTAL_SECONDS)
+    finally:
+        output.account_download(started)
 
 
 def fetch_text(url: str) -> str:

@@ -118,11 +118,19 @@ timings: list[StepTiming] = []
 # Wall time spent in rustup, cargo and the other tools, so that a report can
 # tell the buildpack's own overhead apart from the work it delegates.
 subprocess_seconds = 0.0
+# Wall time the build waited on its own downloads (rustup-init, a standalone
+# Rust): network time, part of Rust's install as rustup-init alone pays it.
+download_seconds = 0.0
 
 
 def _account(started: float) -> None:
     global subprocess_seconds
     subprocess_seconds += time.monotonic() - started
+
+
+def account_download(started: float) -> None:
+    global download_seconds
+    download_seconds += time.monotonic() - started
 
 
 def _write(stream, text: str, colour: str = "") -> None:

@@ -45,6 +45,7 @@ REPORT_KEYS = (
     "sccache_misses",
     "total_duration",
     "tool_duration",
+    "download_duration",
 )
 STEP_KEYS = (
     "configuration",
@@ -133,6 +134,7 @@ def document(
         **durations,
         "total_duration": round(time.monotonic() - _STARTED, 2),
         "tool_duration": round(output.subprocess_seconds, 3),
+        "download_duration": round(output.download_seconds, 3),
     }
 
 
