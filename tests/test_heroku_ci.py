@@ -134,6 +134,7 @@ def test_the_report_is_flat_and_snake_case(monkeypatch) -> None:
     monkeypatch.setattr(report, "_cache_decisions", {})
     monkeypatch.setattr(output, "timings", [])
     monkeypatch.setattr(output, "subprocess_seconds", 0.0)
+    monkeypatch.setattr(output, "download_seconds", 0.0)
     report.record("toolchain", {"name": "stable-x86_64-unknown-linux-gnu", "source": "default"})
     report.record("rustc", "rustc 1.95.0 (59807616e 2026-04-14)")
     report.record("binaries", ["web", "worker"])

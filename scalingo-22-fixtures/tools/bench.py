@@ -52,6 +52,8 @@ APP = "bench-service"
 LIBRARY_FILE = Path("crates/core/src/lib.rs")
 BUMPED_CRATE = "bp-bump"
 COMPILING = re.compile(r"^\s*Compiling (\S+) v", re.MULTILINE)
+# As on a stack: the system python3, not a version manager's shim.
+STACK_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
 # The build log's sccache line (cargo/sccache.py finish()).
 SCCACHE_STATS = re.compile(r"sccache: (\d+) hits, (\d+) misses")
 HOST = "x86_64-unknown-linux-gnu"
@@ -168,6 +170,9 @@ class Buildpack:
     ):
         self.world = world
         self.platform = Platform(buildpack, workdir)
+        # As on a stack: the system python3, without the buildpack's packages, so
+        # a cold build is a git clone's (it fetches them beside Rust's install).
+        self.platform.process_env["PATH"] = STACK_ENV["PATH"]
         if machine_tmp is not None:  # builders that stand for machines of one image
             machine_tmp.mkdir(parents=True, exist_ok=True)
             self.platform.process_env["TMPDIR"] = str(machine_tmp)
@@ -309,10 +314,6 @@ class LocalIncremental:
         )
 
 
-# As on a stack: the system python3, not a version manager's shim.
-STACK_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
-
-
 def rustup_alone(world: World, workdir: Path) -> float:
     """Rust's own install, the cold build's physics: rustup-init downloaded from
     the mirror and run (-y, minimal profile, stable), into a fresh home."""
@@ -351,7 +352,6 @@ def cold_overhead(repeat: int) -> dict:
         for attempt in range(repeat):
             root = work / f"round-{attempt}"
             clone = Buildpack(world, root / "buildpack", buildpack)
-            clone.platform.process_env["PATH"] = STACK_ENV["PATH"]
             started = time.monotonic()
             built = clone.build()
             rustup_init_at = (mirror.first_request_time("/rustup-init") or started) - started
