@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +45,8 @@ class CompiledApp:
 
 # JSON on stdout names every unit used; diagnostics stay human-readable.
 MESSAGE_FORMAT = ("--message-format", "json-render-diagnostics")
+# How `cargo build --locked` (or --frozen) refuses a Cargo.lock it would change.
+LOCK_REFUSED = "was passed to prevent this"
 # `cargo install` flags that mean nothing to `cargo build` in a fresh build dir.
 INSTALL_ONLY_FLAGS = ("--force", "-f", "--no-track")
 
@@ -185,8 +187,14 @@ def _run_cargo(
     environment: Mapping[str, str],
     units: CargoUnits,
     offline: bool,
+    lock_check: Callable[[], None] | None = None,
 ) -> None:
-    """Run cargo; once more with fewer jobs if a compilation was killed (jobs.py)."""
+    """Run cargo; once more with fewer jobs if a compilation was killed (jobs.py).
+
+    ``lock_check``: for `cargo build --locked`, which refuses a stale Cargo.lock
+    itself, the check that says which changes cargo would make, run only when
+    cargo refused to change the lock (a cold build saves a resolution online).
+    """
     shown = _shown(command[: -len(MESSAGE_FORMAT)], fixed, target_dir)
     output.detail(f"Running: {shown}")
     jobs_plan = jobs.plan(environment)
@@ -199,6 +207,8 @@ def _run_cargo(
         return
     watch, returncode = failed
     if not jobs.was_killed(watch.lines):
+        if lock_check is not None and any(LOCK_REFUSED in line for line in watch.lines):
+            lock_check()
         raise watch.failure(shown, returncode)
     retry_jobs = jobs.fewer(current)
     if jobs_plan.from_user or retry_jobs == (current or jobs.cpu_count()):
@@ -284,13 +294,19 @@ def compile_app(
     lockfile = config.project.lockfile
     offline = config.install.locked and can_run_offline(lockfile, cargo_home)
     with fixed.app_in_place():  # from here until cargo is done: app paths through `fixed`
-        if config.install.locked:
-            manifest = config.project.root / "Cargo.toml"
-            # The user's --offline/--frozen: no network for the check either.
-            no_network = bool({"--offline", "--frozen"} & set(config.install.arguments))
+        manifest = config.project.root / "Cargo.toml"
+        # The user's --offline/--frozen: no network for the check either.
+        no_network = bool({"--offline", "--frozen"} & set(config.install.arguments))
+
+        def check() -> None:
             check_lockfile(cargo, fixed, manifest, environment, offline, no_network)
+
+        locked = config.install.locked
+        if locked and len(packages) == 1:
+            check()  # `cargo install --locked` does not check the lock itself
+        lock_check = check if locked and len(packages) > 1 else None
         for command in commands:
-            _run_cargo(command, fixed, target_dir, environment, units, offline)
+            _run_cargo(command, fixed, target_dir, environment, units, offline, lock_check)
     remember_unneeded(lockfile, cargo_home)
     pruned = prune_stale_units(target_dir, units)
     for name in INSTALL_TRACKING_FILES:
