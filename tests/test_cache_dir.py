@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from platform_runner import Platform, Result
+from platform_runner import Platform, Result, run_at_terminal
 
 WARNING = "cannot be used"
 LOCK = "rust-buildpack.lock"
@@ -37,17 +37,23 @@ def compile_with(platform: Platform, build_dir: Path, read_only: tuple[Path, ...
     if read_only:
         environment["READ_ONLY"] = " ".join(map(str, read_only))
         command = ["unshare", "-m", "sh", "-c", READ_ONLY, "sh", *command]
-    completed = subprocess.run(
-        command, env=environment, capture_output=True, text=True, timeout=300
-    )
-    assert completed.returncode != 97, "could not mount read-only: " + completed.stderr
-    return Result(completed.returncode, completed.stdout, completed.stderr)
+    if platform.at_terminal:
+        result = run_at_terminal(command, environment, timeout=300)
+    else:
+        completed = subprocess.run(
+            command, env=environment, capture_output=True, text=True, timeout=300
+        )
+        result = Result(completed.returncode, completed.stdout, completed.stderr)
+    assert result.returncode != 97, "could not mount read-only: " + result.stderr
+    return result
 
 
 @pytest.fixture
 def git_clone_platform(stack_python_platform: Platform, package_index) -> Platform:
-    """A git clone of the buildpack: its Python packages are fetched into the cache."""
+    """A git clone of the buildpack at a terminal: its Python packages are fetched
+    into the cache."""
     stack_python_platform.set_config(PIP_INDEX_URL=package_index.url)
+    stack_python_platform.at_terminal = True
     return stack_python_platform
 
 

@@ -1,9 +1,10 @@
 """A git clone of the buildpack on a Python without pip or its packages.
 
-bin/compile fetches the pinned wheels from a PEP 691/503 index with the
-standard library alone, verifies them and keeps them in the cache, while
-Rust installs: the toolchain never waits for them. The other commands need
-no third-party package at all.
+A platform's build (its output a pipe) needs none of them on Python 3.11+ and
+fetches nothing; on 3.10, tomli alone. At a terminal, bin/compile fetches the
+pinned wheels from a PEP 691/503 index with the standard library alone,
+verifies them and keeps them in the cache, while Rust installs: the toolchain
+never waits for them. The other commands need no third-party package at all.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pytest
 import yaml
 
 from package_index import PackageIndex, pinned_packages
-from platform_runner import Platform
+from platform_runner import Platform, terminal_process
 from tests.assertions import assert_succeeded
 
 
@@ -29,12 +30,39 @@ def test_the_stack_python_lacks_the_packages() -> None:
     assert probe.returncode != 0, "this test needs a system python3 without click"
 
 
+@pytest.fixture
+def terminal_platform(stack_python_platform: Platform) -> Platform:
+    """A stack's python3, and bin/* with their stdout on a terminal."""
+    stack_python_platform.at_terminal = True
+    return stack_python_platform
+
+
+@pytest.mark.slow
+def test_a_platform_build_fetches_no_package_and_drops_an_older_versions(
+    stack_python_platform: Platform, package_index
+) -> None:
+    """Not at a terminal, on Python 3.11+: no request to the index, and the
+    packages an earlier version kept in the cache are removed."""
+    platform = stack_python_platform
+    older = platform.cache_dir / "rust-buildpack-python" / "0123456789abcdef"
+    (older / "click").mkdir(parents=True)
+    package_index.clear_log()
+    platform.set_config(PIP_INDEX_URL=package_index.url)
+    _build_dir, result = platform.build("web-std")
+    assert_succeeded(result)
+    assert "Python packages" not in result.log
+    assert package_index.requests == []
+    assert not (platform.cache_dir / "rust-buildpack-python").exists()
+    report = json.loads((platform.cache_dir / "rust-buildpack" / "last-build.json").read_text())
+    assert report["cache_python_packages"] == "not used: a build not at a terminal needs none"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("json_pages", [True, False], ids=["pep691-json", "pep503-html"])
 def test_compile_fetches_verified_packages_then_reuses_them(
-    stack_python_platform: Platform, package_index, json_pages: bool
+    terminal_platform: Platform, package_index, json_pages: bool
 ) -> None:
-    platform = stack_python_platform
+    platform = terminal_platform
     package_index.json_pages = json_pages
     package_index.clear_log()
     platform.set_config(PIP_INDEX_URL=package_index.url)
@@ -51,10 +79,12 @@ def test_compile_fetches_verified_packages_then_reuses_them(
     cached = list((platform.cache_dir / "rust-buildpack-python").iterdir())
     assert len(cached) == 1 and (cached[0] / "click").is_dir()
 
+    platform.at_terminal = False
     release = platform.release(build_dir)  # stdlib only, no network
     assert yaml.safe_load(release.stdout)["default_process_types"]["web"] == "/app/bin/web-std"
 
     package_index.clear_log()
+    platform.at_terminal = True
     _build_dir, again = platform.build("web-std")
     assert_succeeded(again)
     assert "Fetching the buildpack's Python packages" not in again.stdout
@@ -67,17 +97,17 @@ def _steps(log: str) -> list[str]:
 
 @pytest.mark.slow
 def test_rust_installs_while_a_slow_index_serves_the_packages(
-    stack_python_platform: Platform, package_index, rustup_mirror
+    terminal_platform: Platform, package_index, rustup_mirror
 ) -> None:
-    """A cold build from a git clone, not at a terminal: rustup-init's download and
+    """A cold build from a git clone at a terminal: rustup-init's download and
     the toolchain's install start before the last wheel is in, and the packages
     are listed on one line once Rust is installed."""
     package_index.clear_log()
     rustup_mirror.clear_log()
-    stack_python_platform.set_config(PIP_INDEX_URL=package_index.url)
+    terminal_platform.set_config(PIP_INDEX_URL=package_index.url)
     package_index.delay = 1.0  # 14 requests, 6 at a time: about 3 s of fetching
     try:
-        _build_dir, result = stack_python_platform.build("web-std")
+        _build_dir, result = terminal_platform.build("web-std")
     finally:
         package_index.delay = 0.0
     assert_succeeded(result)
@@ -92,39 +122,31 @@ def test_rust_installs_while_a_slow_index_serves_the_packages(
     assert steps.index("-----> Fetching the buildpack's Python packages") == rust + 1
     verified = [line for line in result.stdout.splitlines() if line.endswith("(sha256 verified)")]
     assert len(verified) == 1 and "click 8.1.8" in verified[0]
-    assert "\033[" not in result.log  # not a terminal: no colour, no progress bar
 
 
 @pytest.mark.slow
 def test_sigterm_while_the_build_waits_for_the_packages(
-    stack_python_platform: Platform, package_index
+    terminal_platform: Platform, package_index
 ) -> None:
     """Rust is installed, the index is still slow: SIGTERM ends the build at once
     (143, recorded as interrupted), drops the unfinished fetch, and the next build
     fetches the packages anew and succeeds."""
-    platform = stack_python_platform
+    platform = terminal_platform
     platform.set_config(PIP_INDEX_URL=package_index.url)
     package_index.delay = 3.0  # 14 requests, 6 at a time: about 9 s of fetching
+    command = platform.compile_command(platform.new_build_dir("web-std"))
     try:
-        build = subprocess.Popen(
-            platform.compile_command(platform.new_build_dir("web-std")),
-            env=platform.environment(),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        assert build.stdout is not None
-        log = ""
-        while "-----> Fetching the buildpack's Python packages" not in log:
-            line = build.stdout.readline()
-            assert line, log
-            log += line
-        build.send_signal(signal.SIGTERM)
-        sent = time.monotonic()
-        log += build.stdout.read()
-        assert build.wait(timeout=30) == 143, log
-        assert time.monotonic() - sent < 2.0, log
+        with terminal_process(command, platform.environment()) as build:
+            log = ""
+            while "-----> Fetching the buildpack's Python packages" not in log:
+                line = build.stdout.readline()
+                assert line, log
+                log += line
+            build.send_signal(signal.SIGTERM)
+            sent = time.monotonic()
+            log += build.stdout.read() + build.stderr.read().decode()
+            assert build.wait(timeout=30) == 143, log
+            assert time.monotonic() - sent < 2.0, log
     finally:
         package_index.delay = 0.0
     assert "Traceback" not in log
@@ -138,15 +160,15 @@ def test_sigterm_while_the_build_waits_for_the_packages(
 
 
 def test_a_user_error_before_rust_does_not_wait_for_the_packages(
-    stack_python_platform: Platform, package_index
+    terminal_platform: Platform, package_index
 ) -> None:
     """The build fails on the app's own problem at once; the unfinished fetch is
     dropped, its staging folder removed."""
-    stack_python_platform.set_config(PIP_INDEX_URL=package_index.url)
+    terminal_platform.set_config(PIP_INDEX_URL=package_index.url)
     package_index.delay = 3.0
     try:
         started = time.monotonic()
-        _build_dir, result = stack_python_platform.build("no-lockfile")
+        _build_dir, result = terminal_platform.build("no-lockfile")
         took = time.monotonic() - started
     finally:
         package_index.delay = 0.0
@@ -155,7 +177,7 @@ def test_a_user_error_before_rust_does_not_wait_for_the_packages(
     assert "Traceback" not in result.log
     assert "Fetching the buildpack's Python packages" not in result.log
     assert took < 3.0  # no answer from the index had come yet
-    packages = stack_python_platform.cache_dir / "rust-buildpack-python"
+    packages = terminal_platform.cache_dir / "rust-buildpack-python"
     assert not packages.exists() or list(packages.iterdir()) == []
 
 
@@ -188,6 +210,28 @@ def test_tomli_read_before_rust_on_python_310_is_fetched_first_and_alone(
     ]
 
 
+def test_a_platform_build_on_python_310_fetches_tomli_alone(
+    tmp_path: Path, package_index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not at a terminal, 3.10 needs tomli only: one wheel, in a folder of its own
+    beside the one a build at a terminal fetches, and neither removes the other."""
+    from classic_bp.fetch import bootstrap
+
+    monkeypatch.setattr(bootstrap, "EARLY", ("tomli",))  # as on 3.10
+    package_index.clear_log()
+    alone = bootstrap._start(tmp_path, package_index.url, at_terminal=False).wait()
+    files = [path for path, _status in package_index.requests if path.startswith("/files/")]
+    assert [Path(path).name for path in files] == ["tomli-2.2.1-py3-none-any.whl"]
+    assert sorted(path.name for path in alone.iterdir()) == [
+        bootstrap.COMPLETE_MARKER,
+        "tomli",
+        "tomli-2.2.1.dist-info",
+    ]
+    every = bootstrap._start(tmp_path, package_index.url).wait()
+    assert sorted(tmp_path.joinpath("rust-buildpack-python").iterdir()) == sorted([alone, every])
+    assert bootstrap._start(tmp_path, package_index.url, at_terminal=False) == alone
+
+
 def test_tomli_in_then_another_package_failing_is_the_fetch_error(
     tmp_path: Path, package_index, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -213,8 +257,9 @@ def test_tomli_in_then_another_package_failing_is_the_fetch_error(
 
 
 def test_a_tampered_wheel_is_refused(
-    stack_python_platform: Platform, package_index, tmp_path: Path
+    terminal_platform: Platform, package_index, tmp_path: Path
 ) -> None:
+    platform = terminal_platform
     wheels = tmp_path / "wheels"
     wheels.mkdir()
     for wheel in package_index.wheels.glob("*.whl"):
@@ -222,21 +267,22 @@ def test_a_tampered_wheel_is_refused(
     click_wheel = next(wheels.glob("click-*.whl"))
     click_wheel.write_bytes(click_wheel.read_bytes() + b"tampered")
     with PackageIndex(wheels) as tampered:
-        stack_python_platform.set_config(PIP_INDEX_URL=tampered.url)
-        _build_dir, result = stack_python_platform.build("web-std")
+        platform.set_config(PIP_INDEX_URL=tampered.url)
+        _build_dir, result = platform.build("web-std")
     assert result.returncode == 1
     assert " !     Could not fetch the buildpack's Python packages." in result.stderr
     assert "click 8.1.8: click-8.1.8-py3-none-any.whl from http://127.0.0.1:" in result.stderr
     assert "expected" in result.stderr
-    assert not list((stack_python_platform.cache_dir / "rust-buildpack-python").glob("*/click"))
+    assert not list((platform.cache_dir / "rust-buildpack-python").glob("*/click"))
 
 
 def test_an_unreachable_index_is_named_in_the_error(
-    stack_python_platform: Platform, tmp_path: Path
+    terminal_platform: Platform, tmp_path: Path
 ) -> None:
+    platform = terminal_platform
     with PackageIndex(tmp_path) as empty:  # serves nothing: every project is a 404
-        stack_python_platform.set_config(PIP_INDEX_URL=empty.url)
-        _build_dir, result = stack_python_platform.build("web-std")
+        platform.set_config(PIP_INDEX_URL=empty.url)
+        _build_dir, result = platform.build("web-std")
     assert result.returncode == 1
     assert "Traceback" not in result.log
     assert f"The package index used is {empty.url}." in result.stderr
@@ -249,23 +295,24 @@ def test_an_unreachable_index_is_named_in_the_error(
     ("user", "password"), [("reader", "pw-4b8e2c6a9d"), ("tok-7f3a9c2e5b1d", "")]
 )
 def test_an_index_behind_basic_auth_is_used_and_its_secret_never_shown(
-    stack_python_platform: Platform, user: str, password: str
+    terminal_platform: Platform, user: str, password: str
 ) -> None:
     """PIP_INDEX_URL with user:password@, or a token alone as its user part."""
+    platform = terminal_platform
     from package_index import ensure_wheels
 
     secret = password or user
     with PackageIndex(ensure_wheels(), basic_auth=(user, password)) as index:
         userinfo = f"{user}:{password}" if password else user
         authenticated = index.url.replace("://", f"://{userinfo}@")
-        stack_python_platform.set_config(PIP_INDEX_URL=authenticated)
-        build_dir, result = stack_python_platform.build("web-std")
+        platform.set_config(PIP_INDEX_URL=authenticated)
+        build_dir, result = platform.build("web-std")
         assert_succeeded(result)
         assert [status for _, status in index.requests if status != 200] == []
         assert index.requests
     assert f"From {index.url}" in result.stdout
     found = subprocess.run(
-        ["grep", "-rlaF", secret, str(build_dir), str(stack_python_platform.cache_dir)],
+        ["grep", "-rlaF", secret, str(build_dir), str(platform.cache_dir)],
         capture_output=True,
         text=True,
     )
@@ -273,9 +320,9 @@ def test_an_index_behind_basic_auth_is_used_and_its_secret_never_shown(
 
     with PackageIndex(ensure_wheels(), basic_auth=(user, "other")) as refusing:
         refused = refusing.url.replace("://", f"://{user}:{secret}@")
-        stack_python_platform.set_config(PIP_INDEX_URL=refused)
-        shutil.rmtree(stack_python_platform.cache_dir / "rust-buildpack-python")
-        _build_dir, failed = stack_python_platform.build("web-std")
+        platform.set_config(PIP_INDEX_URL=refused)
+        shutil.rmtree(platform.cache_dir / "rust-buildpack-python")
+        _build_dir, failed = platform.build("web-std")
     assert failed.returncode == 1 and "answered HTTP 401" in failed.stderr
     assert secret not in failed.log
 

@@ -9,6 +9,8 @@ only a python3 and the system tools.
 from __future__ import annotations
 
 import os
+import pty
+import re
 import shutil
 import signal
 import socket
@@ -58,6 +60,8 @@ class Platform:
     workdir: Path
     process_env: dict[str, str] = field(default_factory=dict)
     echo: bool = False
+    # stdout a terminal, as in a local `docker run -it` of the stack image.
+    at_terminal: bool = False
 
     def __post_init__(self) -> None:
         self.cache_dir = self.workdir / "cache"
@@ -98,6 +102,12 @@ class Platform:
 
     def run(self, script: str, *arguments: Path | str, timeout: float = 900) -> Result:
         """Run bin/<script>; with ``echo`` set, its output is also shown live."""
+        if self.at_terminal:
+            return run_at_terminal(
+                [str(self.buildpack / "bin" / script), *map(str, arguments)],
+                self.environment(),
+                timeout,
+            )
         process = subprocess.Popen(
             [str(self.buildpack / "bin" / script), *map(str, arguments)],
             env=self.environment(),
@@ -143,6 +153,69 @@ class Platform:
         """A fresh checkout of ``app`` compiled with this platform's cache."""
         build_dir = self.new_build_dir(app)
         return build_dir, self.compile(build_dir)
+
+
+# Colours, cursor moves and progress bars, and the terminal's carriage returns.
+TERMINAL_CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\r")
+
+
+@contextmanager
+def terminal_process(command: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen]:
+    """``command`` with its stdout on a pseudo-terminal (stderr a pipe): the
+    process's ``stdout`` reads the terminal's side, as text."""
+    primary, secondary = pty.openpty()
+    process = subprocess.Popen(
+        command, env=env, stdout=secondary, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
+    )
+    os.close(secondary)
+    process.stdout = _TerminalReader(primary)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(primary)
+
+
+class _TerminalReader:
+    """Lines from a pty's primary side; EOF once the process side is closed (EIO)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd, self.pending = fd, b""
+
+    def _more(self) -> bool:
+        try:
+            chunk = os.read(self.fd, 65536)
+        except OSError:
+            chunk = b""
+        self.pending += chunk
+        return bool(chunk)
+
+    def readline(self) -> str:
+        while b"\n" not in self.pending and self._more():
+            pass
+        line, newline, self.pending = self.pending.partition(b"\n")
+        return TERMINAL_CONTROL.sub("", (line + newline).decode(errors="replace"))
+
+    def read(self) -> str:
+        while self._more():
+            pass
+        rest, self.pending = self.pending, b""
+        return TERMINAL_CONTROL.sub("", rest.decode(errors="replace"))
+
+
+def run_at_terminal(command: list[str], env: dict[str, str], timeout: float) -> Result:
+    """Run ``command`` with its stdout on a terminal; the output without its
+    terminal control codes."""
+    with terminal_process(command, env) as process:
+        errors: list[bytes] = []
+        reader = threading.Thread(target=lambda: errors.append(process.stderr.read()))
+        reader.start()
+        stdout = process.stdout.read()
+        process.wait(timeout=timeout)
+        reader.join()
+    return Result(process.returncode, stdout, b"".join(errors).decode(errors="replace"))
 
 
 def write_env_dir(directory: Path, **variables: str) -> Path:

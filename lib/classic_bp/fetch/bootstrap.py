@@ -9,14 +9,19 @@ Runs before click or rich can be imported. The stacks have no pip, so:
   builds; new pins mean a new folder, and old ones are removed.
 Nothing is ever installed into the system Python.
 
-A cold build never waits for them before Rust is installed: compile and
-test-compile are dispatched without click (commands/platform_main.py), every
-download goes through the stdlib transport (transport.py), rich is used only
-once it is there, and TOML on Python 3.10 (tomli) is the one package read
-before the toolchain: fetched first, and imported on its own as soon as it is
-in (toml_compat.py, ``import_early``). So ``start_runtime_packages``
-starts the fetch in a thread and returns; ``wait_for_packages`` joins it once
-Rust is installed, or before the first use of a package, whichever is first.
+A platform's build (compile or test-compile, its output a pipe or a file)
+needs none of them on Python 3.11+: the commands are dispatched without click
+(commands/platform_main.py), every download goes through the stdlib transport
+(transport.py), and rich only draws progress bars at a terminal. So such a
+build fetches nothing, and the cache holds no Python package; on 3.10 it
+fetches tomli alone (TOML: 3.11's tomllib). At a terminal (a local `docker
+run -it` of the stack image) it fetches them all, for rich's bars.
+
+A cold build never waits for them before Rust is installed: tomli is fetched
+first and imported on its own as soon as it is in (toml_compat.py,
+``import_early``), and ``start_runtime_packages`` starts the fetch in a
+thread and returns; ``wait_for_packages`` joins it once Rust is installed,
+or before the first use of a package, whichever is first.
 """
 
 from __future__ import annotations
@@ -53,15 +58,22 @@ class FetchError(Exception):
     """A package could not be fetched; the message says which and from where."""
 
 
-def missing_modules() -> list[str]:
-    needed = list(RUNTIME_MODULES)
-    if sys.version_info < (3, 11):
-        needed.append("tomli")
+def missing_modules(at_terminal: bool = True) -> list[str]:
+    """The modules a command needs and cannot import; a build whose output is not
+    a terminal needs only the EARLY ones (tomli on 3.10)."""
+    needed = [*RUNTIME_MODULES, *EARLY] if at_terminal else list(EARLY)
     return [name for name in needed if importlib.util.find_spec(name) is None]
 
 
-def lock_key(lock_text: str) -> str:
-    return hashlib.sha256(lock_text.encode()).hexdigest()[:16]
+def pinned(at_terminal: bool = True) -> list[dict[str, str]]:
+    """The pins to fetch: all of them at a terminal (or for a tarball), else EARLY's."""
+    packages = json.loads(LOCK_PATH.read_text(encoding="utf-8"))["packages"]
+    return packages if at_terminal else [p for p in packages if p["name"] in EARLY]
+
+
+def lock_key(packages: list[dict[str, str]]) -> str:
+    """The folder name of one selection of pins: another pin, another folder."""
+    return hashlib.sha256(json.dumps(packages, sort_keys=True).encode()).hexdigest()[:16]
 
 
 class _FetchedList:
@@ -101,10 +113,9 @@ class _Fetch:
     next fetch removes).
     """
 
-    def __init__(self, root: Path, target: Path, lock_text: str, index: str) -> None:
+    def __init__(self, root: Path, target: Path, packages: list[dict[str, str]], index: str):
         self.root, self.target, self.index = root, target, index
-        self.lock_text = lock_text
-        packages = json.loads(lock_text)["packages"]
+        self.packages = packages
         self.fetched = _FetchedList(packages)
         self.failure: BaseException | None = None
         self.staging: Path | None = None
@@ -128,9 +139,10 @@ class _Fetch:
             self.root.mkdir(parents=True, exist_ok=True)
             staging = self.staging = Path(tempfile.mkdtemp(prefix=".fetching-", dir=self.root))
             fetch_wheels(self.index, packages, staging, self.fetched.add)
-            (staging / COMPLETE_MARKER).write_text(lock_key(self.lock_text) + "\n")
+            (staging / COMPLETE_MARKER).write_text(lock_key(self.packages) + "\n")
+            current = {lock_key(pinned(at_terminal)) for at_terminal in (True, False)}
             for old in self.root.iterdir():
-                if old.is_dir() and old != staging:
+                if old.is_dir() and old != staging and old.name not in current:
                     shutil.rmtree(old, ignore_errors=True)
             with self.moving:
                 os.replace(staging, self.target)
@@ -180,11 +192,15 @@ class _Fetch:
         return self.target
 
 
-def _start(cache_dir: Path, index: str) -> Path | _Fetch:
+def _folder(cache_dir: Path) -> Path:
+    return cache_dir / "rust-buildpack-python"
+
+
+def _start(cache_dir: Path, index: str, at_terminal: bool = True) -> Path | _Fetch:
     """The packages' folder when the cache has them, else their fetch, started."""
-    lock_text = LOCK_PATH.read_text(encoding="utf-8")
-    root = cache_dir / "rust-buildpack-python"
-    target = root / lock_key(lock_text)
+    packages = pinned(at_terminal)
+    root = _folder(cache_dir)
+    target = root / lock_key(packages)
     if (target / COMPLETE_MARKER).is_file():
         report.cache_decision(LAYER_NAME, "reused")
         return target
@@ -192,13 +208,19 @@ def _start(cache_dir: Path, index: str) -> Path | _Fetch:
     report.cache_decision(
         LAYER_NAME, "discarded: the pinned packages changed" if earlier else "created"
     )
-    return _Fetch(root, target, lock_text, index)
+    return _Fetch(root, target, packages, index)
 
 
 def packages_dir(cache_dir: Path, index: str) -> Path:
-    """The folder holding the pinned packages, fetched now if the cache lacks them."""
+    """The folder holding every pinned package, fetched now if the cache lacks them."""
     found = _start(cache_dir, index)
     return found if isinstance(found, Path) else found.wait()
+
+
+def _drop_unused(cache_dir: Path) -> None:
+    """An earlier version's packages, which a build not at a terminal no longer
+    uses: out of the cache (a read-only one is left as it is)."""
+    shutil.rmtree(_folder(cache_dir), ignore_errors=True)
 
 
 def fetches(argv: list[str]) -> bool:
@@ -214,13 +236,18 @@ def start_runtime_packages(argv: list[str]) -> None:
 
     ``argv``: the command and its arguments, CACHE_DIR already checked (boot.py)."""
     global _pending
-    if not missing_modules():
-        report.cache_decision(LAYER_NAME, "not used: the packages are importable")
+    at_terminal = not fetches(argv) or sys.stdout.isatty()
+    if not missing_modules(at_terminal):
+        if fetches(argv) and not at_terminal and not EARLY:
+            _drop_unused(Path(argv[2]).resolve())
+            report.cache_decision(LAYER_NAME, "not used: a build not at a terminal needs none")
+        else:
+            report.cache_decision(LAYER_NAME, "not used: the packages are importable")
         return
     if not fetches(argv):
         raise errors.runtime_packages_missing(missing_modules())
     env_dir = Path(argv[3]) if len(argv) > 3 and argv[3] else None
-    found = _start(Path(argv[2]).resolve(), index_url(env_dir))
+    found = _start(Path(argv[2]).resolve(), index_url(env_dir), at_terminal)
     if isinstance(found, Path):
         _importable(found)
     else:
