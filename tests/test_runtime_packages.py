@@ -1,7 +1,7 @@
 """A git clone of the buildpack on a Python without pip or its packages.
 
-A platform's build (its output a pipe) needs none of them on Python 3.11+ and
-fetches nothing; on 3.10, tomli alone. At a terminal, bin/compile fetches the
+A platform's build (its output a pipe) needs none of them and fetches nothing
+(on 3.10, tomli alone for a TOML file beyond toml_subset.py). At a terminal, bin/compile fetches the
 pinned wheels from a PEP 691/503 index with the standard library alone,
 verifies them and keeps them in the cache, while Rust installs: the toolchain
 never waits for them. The other commands need no third-party package at all.
@@ -213,8 +213,9 @@ def test_tomli_read_before_rust_on_python_310_is_fetched_first_and_alone(
 def test_a_platform_build_on_python_310_fetches_tomli_alone(
     tmp_path: Path, package_index, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Not at a terminal, 3.10 needs tomli only: one wheel, in a folder of its own
-    beside the one a build at a terminal fetches, and neither removes the other."""
+    """Not at a terminal, a 3.10 build fetches tomli only when a TOML file goes
+    beyond toml_subset.py: one wheel, in a folder of its own beside the one a build
+    at a terminal fetches, and neither removes the other."""
     from classic_bp.fetch import bootstrap
 
     monkeypatch.setattr(bootstrap, "EARLY", ("tomli",))  # as on 3.10

@@ -49,11 +49,12 @@ def web_command(run) -> str:
     return yaml.safe_load(run.release.stdout)["default_process_types"]["web"]
 
 
-def test_a_git_clone_on_the_stack_builds_and_serves_fetching_tomli_on_310_alone(
+def test_a_git_clone_on_the_stack_builds_and_serves_with_no_python_package(
     stand_in: tuple[Path, str], tmp_path: Path, rustup_mirror, package_index
 ) -> None:
-    """A platform's build needs no Python package on 3.11+; on 3.10 (jammy) its
-    configuration reads TOML with tomli, fetched beside Rust's install."""
+    """A platform's build fetches no Python package, on 3.10 (jammy) too, where
+    TOML is read by toml_subset.py; a Cargo.toml beyond it makes a 3.10 build
+    fetch tomli, once."""
     rootfs, stack = stand_in
     buildpack = copy_buildpack(tmp_path / "buildpack")  # what a git clone holds: no vendor/
     runner = StackRunner(rootfs, buildpack, stack=stack)
@@ -70,16 +71,9 @@ def test_a_git_clone_on_the_stack_builds_and_serves_fetching_tomli_on_310_alone(
     first = runner.run_buildpack(app, cache, env)
     assert first.ok, first.log
     assert f"-----> Rust buildpack 0.1.0 on {stack}" in first.compile.stdout
-    steps = [line for line in first.compile.stdout.splitlines() if line.startswith("-----> ")]
-    wheels = [path for path, _status in package_index.requests if path.startswith("/files/")]
-    if rootfs.name.endswith(STACK_SUITES["scalingo-22"]):
-        rust = next(n for n, step in enumerate(steps) if step.startswith("-----> Installing Rust"))
-        assert steps.index("-----> Fetching the buildpack's Python packages") == rust + 1
-        assert "       tomli 2.2.1 (sha256 verified)" in first.compile.stdout
-        assert [Path(path).name for path in wheels] == ["tomli-2.2.1-py3-none-any.whl"]
-    else:
-        assert "Python packages" not in first.compile.stdout + first.compile.stderr
-        assert package_index.requests == []
+    assert "Python packages" not in first.compile.stdout + first.compile.stderr
+    assert package_index.requests == []
+    assert not (cache / "rust-buildpack-python").exists()
     assert first.detect.stdout == "Rust\n"
     assert web_command(first) == "/app/bin/web-std"
 
@@ -101,6 +95,26 @@ def test_a_git_clone_on_the_stack_builds_and_serves_fetching_tomli_on_310_alone(
     assert rustup_mirror.requests == [("GET", "/dist/channel-rust-stable.toml.sha256", 200)]
     assert "Reusing rustup from the cache" in second.compile.stdout
     assert "Reusing the cached build artifacts" in second.compile.stdout
+
+    # A date in the manifest's metadata: valid TOML, beyond toml_subset.py.
+    dated = fresh_app(tmp_path)
+    manifest = (
+        dated / "Cargo.toml"
+    ).read_text() + "\n[package.metadata.release]\ndate = 2026-11-30\n"
+    (dated / "Cargo.toml").write_text(manifest)
+    for attempt in range(2):
+        package_index.clear_log()
+        third = runner.run_buildpack(dated, cache, env)
+        assert third.ok, third.log
+        wheels = [path for path, _status in package_index.requests if path.startswith("/files/")]
+        if rootfs.name.endswith(STACK_SUITES["scalingo-22"]) and attempt == 0:
+            assert "       tomli 2.2.1 (sha256 verified)" in third.compile.stdout
+            assert [Path(path).name for path in wheels] == ["tomli-2.2.1-py3-none-any.whl"]
+        else:  # 3.11+ reads it with tomllib; 3.10 has tomli in its cache now
+            assert "Python packages" not in third.compile.stdout
+            assert package_index.requests == []
+        dated = fresh_app(tmp_path)
+        dated.joinpath("Cargo.toml").write_text(manifest)
 
 
 def test_the_tarball_builds_with_no_package_index(

@@ -1,13 +1,17 @@
-"""TOML reading on every supported Python: tomllib from 3.11, tomli on 3.10.
+"""TOML reading on every supported Python: tomllib from 3.11; on 3.10,
+toml_subset.py, and tomli for what that does not read.
 
-On 3.10 tomli is one of the buildpack's own packages, which a cold build from
-a git clone fetches beside the toolchain (fetch/bootstrap.py), tomli first:
-the first TOML read waits for tomli alone, and importing this module for
-nothing.
+3.10 (scalingo-22) has no tomllib, and tomli is not on the stack: a build
+there reads Cargo.toml and the other files with toml_subset.py, and only a
+file beyond it (a date, a float; or an error, which tomli words) makes the
+build fetch tomli (fetch/bootstrap.py, ``import_early``). Importing this
+module costs nothing.
 """
 
 import sys
 from types import ModuleType
+
+from . import toml_subset
 
 
 def _toml() -> ModuleType:
@@ -24,6 +28,11 @@ def _toml() -> ModuleType:
 
 
 def loads(text: str) -> dict:
+    if sys.version_info < (3, 11):
+        try:
+            return toml_subset.loads(text)
+        except toml_subset.Unsupported:
+            pass  # tomli has the last word
     return _toml().loads(text)
 
 

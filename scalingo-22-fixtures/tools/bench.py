@@ -717,8 +717,8 @@ def _overhead_lines(summary: dict) -> list[str]:
     verdict = "met" if worst <= OVERHEAD_TARGET_S else "missed"
     return [
         f"- Buildpack overhead (wall time outside cargo, rustup and the other tools, and"
-        f" outside its own downloads): cold build of a git clone {cold:.2f}s (the"
-        f" buildpack's packages fetched beside Rust's install), rebuilds"
+        f" outside its own downloads): cold build of a git clone {cold:.2f}s (no"
+        f" Python package fetched: a platform's build needs none), rebuilds"
         f" {min(rebuilds):.2f}-{max(rebuilds):.2f}s (target {OVERHEAD_TARGET_S} s: {verdict}).",
     ]
 

@@ -10,22 +10,25 @@ Runs before click or rich can be imported. The stacks have no pip, so:
 Nothing is ever installed into the system Python.
 
 A platform's build (compile or test-compile, its output a pipe or a file)
-needs none of them on Python 3.11+: the commands are dispatched without click
+needs none of them: the commands are dispatched without click
 (commands/platform_main.py), every download goes through the stdlib transport
-(transport.py), and rich only draws progress bars at a terminal. So such a
-build fetches nothing, and the cache holds no Python package; on 3.10 it
-fetches tomli alone (TOML: 3.11's tomllib). At a terminal (a local `docker
-run -it` of the stack image) it fetches them all, for rich's bars.
+(transport.py), rich only draws progress bars at a terminal, and TOML is read
+with tomllib, or on Python 3.10 with toml_subset.py. So such a build fetches
+nothing, and the cache holds no Python package. Only a TOML file beyond what
+toml_subset.py reads makes a 3.10 build fetch tomli, then and there
+(``import_early``). At a terminal (a local `docker run -it` of the stack
+image) a build fetches them all, for rich's bars.
 
 A cold build never waits for them before Rust is installed: tomli is fetched
-first and imported on its own as soon as it is in (toml_compat.py,
-``import_early``), and ``start_runtime_packages`` starts the fetch in a
-thread and returns; ``wait_for_packages`` joins it once Rust is installed,
-or before the first use of a package, whichever is first.
+first and imported on its own as soon as it is in, and
+``start_runtime_packages`` starts the fetch in a thread and returns;
+``wait_for_packages`` joins it once Rust is installed, or before the first
+use of a package, whichever is first.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import importlib.util
@@ -59,14 +62,15 @@ class FetchError(Exception):
 
 
 def missing_modules(at_terminal: bool = True) -> list[str]:
-    """The modules a command needs and cannot import; a build whose output is not
-    a terminal needs only the EARLY ones (tomli on 3.10)."""
-    needed = [*RUNTIME_MODULES, *EARLY] if at_terminal else list(EARLY)
+    """The modules a command needs and cannot import: none for a build whose
+    output is not a terminal."""
+    needed = [*RUNTIME_MODULES, *EARLY] if at_terminal else []
     return [name for name in needed if importlib.util.find_spec(name) is None]
 
 
 def pinned(at_terminal: bool = True) -> list[dict[str, str]]:
-    """The pins to fetch: all of them at a terminal (or for a tarball), else EARLY's."""
+    """The pins to fetch: all of them at a terminal (or for a tarball), else EARLY's
+    (tomli on 3.10, when a TOML file needs it)."""
     packages = json.loads(LOCK_PATH.read_text(encoding="utf-8"))["packages"]
     return packages if at_terminal else [p for p in packages if p["name"] in EARLY]
 
@@ -218,9 +222,18 @@ def packages_dir(cache_dir: Path, index: str) -> Path:
 
 
 def _drop_unused(cache_dir: Path) -> None:
-    """An earlier version's packages, which a build not at a terminal no longer
-    uses: out of the cache (a read-only one is left as it is)."""
-    shutil.rmtree(_folder(cache_dir), ignore_errors=True)
+    """The packages a build not at a terminal does not use (an earlier version's,
+    or a terminal's): out of the cache, a read-only one left as it is. On 3.10
+    the tomli an earlier build needed stays for the next."""
+    root = _folder(cache_dir)
+    if not root.is_dir():
+        return
+    kept = lock_key(pinned(at_terminal=False))
+    for old in root.iterdir():
+        if old.name != kept:
+            shutil.rmtree(old, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        root.rmdir()  # when empty
 
 
 def fetches(argv: list[str]) -> bool:
@@ -229,25 +242,32 @@ def fetches(argv: list[str]) -> bool:
 
 
 _pending: _Fetch | None = None
+# (CACHE_DIR, index) of a build that fetched nothing up front: where a TOML file
+# toml_subset.py does not read makes it fetch tomli on 3.10.
+_on_demand: tuple[Path, str] | None = None
 
 
 def start_runtime_packages(argv: list[str]) -> None:
     """Make the packages importable, or start fetching them for ``wait_for_packages``.
 
     ``argv``: the command and its arguments, CACHE_DIR already checked (boot.py)."""
-    global _pending
+    global _pending, _on_demand
     at_terminal = not fetches(argv) or sys.stdout.isatty()
-    if not missing_modules(at_terminal):
-        if fetches(argv) and not at_terminal and not EARLY:
-            _drop_unused(Path(argv[2]).resolve())
-            report.cache_decision(LAYER_NAME, "not used: a build not at a terminal needs none")
-        else:
-            report.cache_decision(LAYER_NAME, "not used: the packages are importable")
-        return
     if not fetches(argv):
-        raise errors.runtime_packages_missing(missing_modules())
+        if missing_modules():
+            raise errors.runtime_packages_missing(missing_modules())
+        return
+    cache_dir = Path(argv[2]).resolve()
     env_dir = Path(argv[3]) if len(argv) > 3 and argv[3] else None
-    found = _start(Path(argv[2]).resolve(), index_url(env_dir), at_terminal)
+    if not at_terminal:
+        _drop_unused(cache_dir)
+        _on_demand = (cache_dir, index_url(env_dir))
+        report.cache_decision(LAYER_NAME, "not used: a build not at a terminal needs none")
+        return
+    if not missing_modules():
+        report.cache_decision(LAYER_NAME, "not used: the packages are importable")
+        return
+    found = _start(cache_dir, index_url(env_dir), at_terminal)
     if isinstance(found, Path):
         _importable(found)
     else:
@@ -256,8 +276,13 @@ def start_runtime_packages(argv: list[str]) -> None:
 
 def import_early(module: str) -> None:
     """Make ``module``, one of EARLY (tomli on 3.10), importable: at once when a
-    fetch runs and has it, else once the packages are there."""
+    fetch runs and has it, else once the packages are there; a build that
+    fetched nothing up front fetches (or finds in its cache) EARLY's now."""
     if _pending is not None and module in EARLY and _pending.import_early(module):
+        return
+    if _pending is None and _on_demand is not None and importlib.util.find_spec(module) is None:
+        found = _start(*_on_demand, at_terminal=False)
+        _importable(found if isinstance(found, Path) else found.wait())
         return
     wait_for_packages()
 

@@ -1,0 +1,173 @@
+"""toml_subset.py, the TOML reader of Python 3.10 builds, against tomllib.
+
+For every document it answers for, its answer is tomllib's; every document
+tomllib refuses, it leaves to tomli (``Unsupported``). The corpus is what
+builds read: the sample apps' manifests, lockfiles and toolchain files, the
+real crates of the crates.io stand-in, rustup's channel manifests; plus the
+cases below, and CPython's own tomllib test data where this Python has it.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from classic_bp import toml_compat, toml_subset
+from platform_runner import APPS_DIR
+from toml_reader import tomllib  # tomli under its old name on 3.10
+
+VALID = {
+    "manifest": """
+# A comment
+[package]
+name = "app"  # trailing comment
+version = "0.1.0"
+authors = [
+  "A <a@example.com>",  # one
+  'B',
+]
+description = \"\"\"
+One line, \\
+    continued; "quoted" and \\u00e9\"\"\"
+readme = '''
+raw \\n stays'''
+[dependencies]
+serde = { version = "1", features = ["derive"], default-features = false }
+tokio.workspace = true
+tokio.features = ["full"]
+"dotted.name" = "1"
+[target.'cfg(unix)'.dependencies]
+libc = "0.2"
+[target."cfg(windows)".dependencies.winapi]
+version = "0.3"
+[[bin]]
+name = "web"
+[[bin]]
+name = "worker"
+path = "src/worker.rs"
+[profile.release]
+lto = true
+opt-level = 3
+codegen-units = 1_6
+debug = -0
+""",
+    "toolchain": '[toolchain]\nchannel = "1.95.0"\ncomponents = [ "rustfmt", "clippy" ]\n',
+    "crlf": '[package]\r\nname = "app"\r\nversion = "0.1.0"\r\n',
+    "empty": "",
+    "nested arrays": "a = [[1, 2], ['x'], [{b = true}], []]\n",
+    "implicit then explicit": "[a.b.c]\nd = 1\n[a]\ne = 2\n",
+    "array of tables with sub-table": "[[a]]\nb = 1\n[a.c]\nd = 2\n[[a]]\nb = 3\n",
+    "escapes": 'a = "tab\\there \\"q\\" \\\\ \\U0001F600"\n',
+    "two quotes inside": "a = \"\"\"one \"\" two\"\"\"\nb = '''it''s'''\n",
+}
+
+# Each is refused by tomllib; the reader must leave every one to tomli.
+INVALID = {
+    "duplicate key": "a = 1\na = 2\n",
+    "table twice": "[a]\n[a]\n",
+    "dotted then header": "a.b = 1\n[a]\n",
+    "static array extended": "a = []\n[[a]]\n",
+    "inline table extended": "a = {b = 1}\n[a.c]\n",
+    "inline table dotted": "a = {b = 1}\na.c = 2\n",
+    "value then table": "a = 1\n[a.b]\n",
+    "no value": "a =\n",
+    "two on a line": "a = 1 b = 2\n",
+    "newline in string": 'a = "x\ny"\n',
+    "unknown escape": 'a = "\\q"\n',
+    "leading zero": "a = 01\n",
+    "unclosed array": "a = [1, 2\n",
+    "unclosed table": "[a\n",
+    "control character": "a = 1 # \x01\n",
+}
+
+# Valid TOML the reader leaves to tomli (which then reads it).
+LEFT_TO_TOMLI = {
+    "float": "a = 1.5\n",
+    "date": "[package.metadata]\nreleased = 2024-01-01\n",
+    "hexadecimal": "a = 0x1f\n",
+    "infinity": "a = inf\n",
+    "exponent": "a = 1e3\n",
+}
+
+
+def _corpus() -> list[Path]:
+    found = [
+        path
+        for pattern in ("**/*.toml", "**/Cargo.lock")
+        for path in APPS_DIR.glob(pattern)
+        if "target" not in path.parts
+    ]
+    from debian_crates import crate_sources
+    from rustup_mirror import build_mirror, default_mirror_dir
+
+    found += build_mirror(default_mirror_dir()).glob("dist/**/*.toml")
+    found += crate_sources().glob("*/Cargo.toml")  # the crates.io stand-in's crates
+    cpython = Path(tomllib.__file__).parent.parent / "test" / "test_tomllib" / "data"
+    found += cpython.glob("**/*.toml")
+    return found
+
+
+def _verdict(text: str) -> object:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return None
+
+
+@pytest.mark.parametrize("name", sorted(VALID))
+def test_it_reads_what_cargo_files_hold_as_tomllib_does(name: str) -> None:
+    assert toml_subset.loads(VALID[name]) == tomllib.loads(VALID[name])
+
+
+@pytest.mark.parametrize("name", sorted(INVALID))
+def test_it_leaves_every_invalid_document_to_tomli(name: str) -> None:
+    assert _verdict(INVALID[name]) is None
+    with pytest.raises(toml_subset.Unsupported):
+        toml_subset.loads(INVALID[name])
+
+
+@pytest.mark.parametrize("name", sorted(LEFT_TO_TOMLI))
+def test_what_it_leaves_out_goes_to_tomli_and_reads_the_same(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(toml_subset.Unsupported):
+        toml_subset.loads(LEFT_TO_TOMLI[name])
+    # As on 3.10: toml_compat falls back to the full reader.
+    monkeypatch.setattr(sys, "version_info", (3, 10, 12))
+    monkeypatch.setattr(toml_compat, "_toml", lambda: tomllib)
+    assert toml_compat.loads(LEFT_TO_TOMLI[name]) == tomllib.loads(LEFT_TO_TOMLI[name])
+
+
+def test_every_file_a_build_reads_reads_as_with_tomllib() -> None:
+    files = _corpus()
+    answered = 0
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        expected = _verdict(text)
+        try:
+            got = toml_subset.loads(text)
+        except toml_subset.Unsupported:
+            continue
+        assert got == expected, path
+        answered += 1
+    cargo_files = [path for path in files if path.name in ("Cargo.toml", "Cargo.lock")]
+    assert len(cargo_files) > 100
+    unread = [
+        path
+        for path in cargo_files
+        if _verdict(path.read_text(encoding="utf-8")) is not None
+        and _reads(path.read_text(encoding="utf-8")) is False
+    ]
+    # Every valid Cargo file of the corpus is read here, not left to tomli.
+    assert unread == []
+    assert answered >= len(cargo_files) - 1  # the one deliberately broken manifest
+
+
+def _reads(text: str) -> bool:
+    try:
+        toml_subset.loads(text)
+    except toml_subset.Unsupported:
+        return False
+    return True
