@@ -171,3 +171,35 @@ def _reads(text: str) -> bool:
     except toml_subset.Unsupported:
         return False
     return True
+
+
+def test_on_310_a_file_beyond_the_reader_with_no_tomli_to_fetch_says_both(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """3.10, tomli not in the cache and the index unreachable: a manifest within
+    the reader is read with no request; one beyond it fails naming the line and
+    the fetch's problem, and an ``except TOMLDecodeError`` clause neither fetches
+    nor matches on the way."""
+    from classic_bp import errors
+    from classic_bp.fetch import bootstrap, retry
+
+    monkeypatch.setattr(sys, "version_info", (3, 10, 12, "final", 0))
+    monkeypatch.setattr(bootstrap, "EARLY", ("tomli",))
+    monkeypatch.setitem(sys.modules, "tomli", None)  # not importable
+    monkeypatch.setattr(bootstrap, "_on_demand", (tmp_path, "http://127.0.0.1:9/simple"))
+    monkeypatch.setattr(retry, "FIRST_BACKOFF_SECONDS", 0.01)
+    manifest = '[package]\nname = "app"\nversion = "0.1.0"\n'
+    assert toml_compat.loads(manifest) == tomllib.loads(manifest)
+    assert not (tmp_path / "rust-buildpack-python").exists()
+
+    dated = manifest + "\n[package.metadata.release]\ndate = 2026-11-30\n"
+    with pytest.raises(errors.BuildError) as raised:
+        try:
+            toml_compat.loads(dated)
+        except toml_compat.TOMLDecodeError:
+            pytest.fail("the except clause matched")
+    assert raised.value.reason == "toml_beyond_reader"
+    message = str(raised.value)
+    assert "(line 6: a float, a date or a mistake)" in message
+    assert "Could not fetch the buildpack's Python packages" in message
+    assert "http://127.0.0.1:9/simple" in message

@@ -51,6 +51,7 @@ README_SECTIONS = {
     "missing_cargo_toml": "what-the-app-needs",
     "boot_check_failed": "the-app-builds-but-never-answers",
     "runtime_packages_unavailable": "a-download-fails",
+    "toml_beyond_reader": "from-git-what-a-clone-needs",
     "private_dependency_failed": "private-dependencies",
     "out_of_memory": "the-compilation-fails-or-is-killed",
     "unwritable_build_dir": "reliability",
@@ -615,6 +616,19 @@ def runtime_packages_unavailable(problem: str, shown_index: str) -> BuildError:
         f"The package index used is {shown_index}. If the builder cannot reach\n"
         "PyPI, set PIP_INDEX_URL to a mirror, or use the release tarball of the\n"
         "buildpack, which carries its packages.",
+    )
+
+
+def toml_beyond_reader(what: str, fetch_problem: str) -> BuildError:
+    """Python 3.10: a TOML file the buildpack's own reader leaves to tomli, and
+    tomli could not be fetched (the file may be valid, or wrong)."""
+    return BuildError(
+        "toml_beyond_reader",
+        "A TOML file of the app holds what the buildpack's own TOML reader leaves\n"
+        f"to tomli on Python 3.10 ({what}).\n\n"
+        "If that is a mistake in the file, fix it (`cargo metadata` run in the app\n"
+        "says where); if it is valid TOML, the build needs tomli, and fetching it\n"
+        f"failed:\n\n{fetch_problem}",
     )
 
 

@@ -28,16 +28,29 @@ def _toml() -> ModuleType:
 
 
 def loads(text: str) -> dict:
-    if sys.version_info < (3, 11):
-        try:
-            return toml_subset.loads(text)
-        except toml_subset.Unsupported:
-            pass  # tomli has the last word
-    return _toml().loads(text)
+    if sys.version_info >= (3, 11):
+        return _toml().loads(text)
+    try:
+        return toml_subset.loads(text)
+    except toml_subset.Unsupported as problem:
+        beyond = str(problem)  # tomli has the last word
+    from . import errors
+
+    try:
+        reader = _toml()
+    except errors.BuildError as problem:  # tomli could not be fetched
+        raise errors.toml_beyond_reader(beyond, problem.message) from None
+    return reader.loads(text)
 
 
 def __getattr__(name: str) -> object:
-    """``TOMLDecodeError``, looked up when an ``except`` clause needs it."""
-    if name == "TOMLDecodeError":
+    """``TOMLDecodeError``, looked up when an ``except`` clause needs it. On 3.10,
+    only ``loads`` through tomli raises it, once tomli is imported: until then the
+    lookup must not fetch tomli (an ``except`` clause is evaluated for whatever
+    exception passes, a failed fetch included), and nothing can match."""
+    if name != "TOMLDecodeError":
+        raise AttributeError(name)
+    if sys.version_info >= (3, 11):
         return _toml().TOMLDecodeError
-    raise AttributeError(name)
+    tomli = sys.modules.get("tomli")
+    return tomli.TOMLDecodeError if tomli is not None else toml_subset.Unsupported

@@ -49,7 +49,7 @@ class _Reader:
 
     def expect(self, token: str) -> None:
         if not self.text.startswith(token, self.at):
-            raise Unsupported(f"expected {token!r} at {self.at}")
+            raise Unsupported(f"expected {token!r}")
         self.at += len(token)
 
     def skip_spaces(self) -> None:
@@ -101,7 +101,7 @@ class _Reader:
             return self.literal_string()
         match = BARE_KEY.match(self.text, self.at)
         if not match:
-            raise Unsupported(f"no key at {self.at}")
+            raise Unsupported("a key was expected")
         self.at = match.end()
         return match.group()
 
@@ -128,7 +128,7 @@ class _Reader:
                 return meaning
         match = INTEGER.match(self.text, self.at)
         if not match:
-            raise Unsupported(f"a value this reader leaves to tomli at {self.at}")
+            raise Unsupported("a float, a date or a mistake")
         self.at = match.end()
         self.value_ends()
         return int(match.group().replace("_", ""))
@@ -137,7 +137,7 @@ class _Reader:
         """After a number or a boolean: a separator, never more of a value
         (a float, a date, a word)."""
         if self.peek() not in ("", " ", "\t", "\n", "#", ",", "]", "}"):
-            raise Unsupported(f"a value this reader leaves to tomli at {self.at}")
+            raise Unsupported("a float, a date or a mistake")
 
     def basic_string(self) -> str:
         self.expect('"')
@@ -355,8 +355,13 @@ def _append_table(root: _Table, path: list[str]) -> _Table:
 
 
 def loads(text: str) -> dict:
-    """The document, as tomllib would return it; ``Unsupported`` otherwise."""
+    """The document, as tomllib would return it; ``Unsupported`` (with the line it
+    stopped at) otherwise."""
+    reader = _Reader(text)
     try:
-        return _Reader(text).document()
+        return reader.document()
     except RecursionError:
         raise Unsupported("nested too deeply") from None
+    except Unsupported as problem:
+        line = reader.text.count("\n", 0, reader.at) + 1
+        raise Unsupported(f"line {line}: {problem}") from None
