@@ -144,17 +144,14 @@ class _Reader:
         pieces = []
         while True:
             char = self.peek()
-            if char == "":
+            if char == "" or char == "\n":
                 raise Unsupported("unterminated string")
+            if FORBIDDEN.match(char):
+                raise Unsupported("control character in a string")
             self.at += 1
             if char == '"':
                 return "".join(pieces)
-            if char == "\\":
-                pieces.append(self.escape())
-            elif FORBIDDEN.match(char):
-                raise Unsupported("control character in a string")
-            else:
-                pieces.append(char)
+            pieces.append(self.escape() if char == "\\" else char)
 
     def escape(self) -> str:
         char = self.peek()
