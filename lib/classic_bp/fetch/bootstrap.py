@@ -252,14 +252,13 @@ def start_runtime_packages(argv: list[str]) -> None:
 
     ``argv``: the command and its arguments, CACHE_DIR already checked (boot.py)."""
     global _pending, _on_demand
-    at_terminal = not fetches(argv) or sys.stdout.isatty()
     if not fetches(argv):
         if missing_modules():
             raise errors.runtime_packages_missing(missing_modules())
         return
     cache_dir = Path(argv[2]).resolve()
     env_dir = Path(argv[3]) if len(argv) > 3 and argv[3] else None
-    if not at_terminal:
+    if not sys.stdout.isatty():
         _drop_unused(cache_dir)
         _on_demand = (cache_dir, index_url(env_dir))
         report.cache_decision(LAYER_NAME, "not used: a build not at a terminal needs none")
@@ -267,7 +266,7 @@ def start_runtime_packages(argv: list[str]) -> None:
     if not missing_modules():
         report.cache_decision(LAYER_NAME, "not used: the packages are importable")
         return
-    found = _start(cache_dir, index_url(env_dir), at_terminal)
+    found = _start(cache_dir, index_url(env_dir))
     if isinstance(found, Path):
         _importable(found)
     else:
