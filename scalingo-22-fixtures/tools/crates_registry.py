@@ -734,6 +734,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     """Serves ``/index/...`` and ``/api/v1/crates/<name>/<version>/download``."""
 
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: with Nagle's algorithm, each answer
+    # on a kept-alive connection would wait for the client's delayed ACK (tens
+    # of ms), which no CDN in front of crates.io makes cargo wait.
+    disable_nagle_algorithm = True
     server: _Server
 
     def do_GET(self) -> None:
