@@ -729,13 +729,14 @@ def _shared_cache_lines(summary: dict) -> list[str]:
     ratio = summary["sccache_warm_vs_cold_backend"]
     rate = summary["sccache_hit_rate"]
     rate_text = "n/a" if rate is None else f"{100 * rate:.0f} %"
-    met = rate is not None and rate >= 0.9 and ratio <= 0.3
+    hits_met = rate is not None and rate >= 0.9
     return [
         f"- Cold builder, warm shared sccache (compile time, toolchain install excluded):"
-        f" {ratio:.2f}x the same build with a cold backend,"
+        f" {ratio:.2f}x the same build with a cold backend"
+        f" (target 0.3x: {'met' if ratio <= 0.3 else 'missed'}),"
         f" {summary['sccache_warm_vs_plain_cold']:.2f}x a cold build without sccache;"
         f" {rate_text} hits over cacheable compilations, the app's own crates included"
-        f" (targets: 0.3x and 90 %: {'met' if met else 'missed'}).",
+        f" (target 90 %: {'met' if hits_met else 'missed'}).",
     ]
 
 
