@@ -69,6 +69,23 @@ def test_a_stale_lock_fails_with_the_fix(
     assert "Installed into bin/" not in result.stdout
 
 
+def test_a_stale_workspace_lock_on_a_warm_cache_fails_offline_with_the_fix(
+    online_platform: Platform,
+) -> None:
+    """Every crate cached, so cargo runs offline: its refusal of the stale lock is
+    the build's error at once, not taken for a want of the network."""
+    _build_dir, first = online_platform.build("workspace")
+    assert_succeeded(first)
+    build_dir = online_platform.new_build_dir("workspace")
+    _add_path_dependency(build_dir / "crates" / "worker", "helper")
+    result = online_platform.compile(build_dir)
+    assert "no registry request" in result.stdout
+    assert_failed_cleanly(
+        result, "Cargo.lock is out of date with Cargo.toml", "Adding helper v0.1.0"
+    )
+    assert "needs the network after all" not in result.log
+
+
 def test_two_packages_building_one_binary_name_fail_naming_both(
     mirrored_platform: Platform,
 ) -> None:

@@ -242,7 +242,9 @@ def _stream_cargo(
         )
         if returncode == 0:
             return None
-        if not any("offline" in line for line in watch.lines):
+        # A refused lock says "--offline" in its help line: no network would help.
+        refused = any(LOCK_REFUSED in line for line in watch.lines)
+        if refused or not any("offline" in line for line in watch.lines):
             return watch, returncode
         output.detail("cargo needs the network after all: running it again online")
     watch = OutputWatch(units.add_message)
