@@ -53,7 +53,7 @@ class _Reader:
         self.at += len(token)
 
     def skip_spaces(self) -> None:
-        while self.peek() in (" ", "\t") and self.peek():
+        while self.peek() in (" ", "\t"):
             self.at += 1
 
     def skip_comment(self) -> None:
@@ -202,7 +202,7 @@ class _Reader:
                 rest = re.match(r"[ \t]*\n", self.text[self.at :])
                 if rest:  # a line-ending backslash trims the whitespace that follows
                     self.at += rest.end()
-                    while self.peek() in (" ", "\t", "\n") and self.peek():
+                    while self.peek() in (" ", "\t", "\n"):
                         self.at += 1
                 else:
                     pieces.append(self.escape())

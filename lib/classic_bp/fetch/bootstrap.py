@@ -29,6 +29,7 @@ use of a package, whichever is first.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib
 import importlib.util
@@ -61,18 +62,21 @@ class FetchError(Exception):
     """A package could not be fetched; the message says which and from where."""
 
 
-def missing_modules(at_terminal: bool = True) -> list[str]:
-    """The modules a command needs and cannot import: none for a build whose
-    output is not a terminal."""
-    needed = [*RUNTIME_MODULES, *EARLY] if at_terminal else []
+def missing_modules() -> list[str]:
+    """The modules the click command, or a build at a terminal, cannot import."""
+    needed = [*RUNTIME_MODULES, *EARLY]
     return [name for name in needed if importlib.util.find_spec(name) is None]
+
+
+@functools.cache
+def _all_pins() -> tuple[dict[str, str], ...]:
+    return tuple(json.loads(LOCK_PATH.read_text(encoding="utf-8"))["packages"])
 
 
 def pinned(at_terminal: bool = True) -> list[dict[str, str]]:
     """The pins to fetch: all of them at a terminal (or for a tarball), else EARLY's
     (tomli on 3.10, when a TOML file needs it)."""
-    packages = json.loads(LOCK_PATH.read_text(encoding="utf-8"))["packages"]
-    return packages if at_terminal else [p for p in packages if p["name"] in EARLY]
+    return [p for p in _all_pins() if at_terminal or p["name"] in EARLY]
 
 
 def lock_key(packages: list[dict[str, str]]) -> str:
@@ -83,7 +87,7 @@ def lock_key(packages: list[dict[str, str]]) -> str:
 class _FetchedList:
     """The fetched packages, printed on one line, in the pins' order, when all are in.
 
-    Twelve lines of pinned names say less than one; while a slow index keeps
+    Seven lines of pinned names say less than one; while a slow index keeps
     the build waiting, a count every few seconds shows that it moves.
     """
 
