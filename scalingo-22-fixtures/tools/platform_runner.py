@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import pty
 import re
+import select
 import shutil
 import signal
 import socket
@@ -160,15 +161,18 @@ TERMINAL_CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\r")
 
 
 @contextmanager
-def terminal_process(command: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen]:
+def terminal_process(
+    command: list[str], env: dict[str, str], timeout: float = 900
+) -> Iterator[subprocess.Popen]:
     """``command`` with its stdout on a pseudo-terminal (stderr a pipe): the
-    process's ``stdout`` reads the terminal's side, as text."""
+    process's ``stdout`` reads the terminal's side, as text; a read past
+    ``timeout`` raises TimeoutError (and the process is killed), never hangs."""
     primary, secondary = pty.openpty()
     process = subprocess.Popen(
         command, env=env, stdout=secondary, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
     )
     os.close(secondary)
-    process.stdout = _TerminalReader(primary)
+    process.stdout = _TerminalReader(primary, time.monotonic() + timeout)
     try:
         yield process
     finally:
@@ -181,10 +185,13 @@ def terminal_process(command: list[str], env: dict[str, str]) -> Iterator[subpro
 class _TerminalReader:
     """Lines from a pty's primary side; EOF once the process side is closed (EIO)."""
 
-    def __init__(self, fd: int) -> None:
-        self.fd, self.pending = fd, b""
+    def __init__(self, fd: int, deadline: float) -> None:
+        self.fd, self.pending, self.deadline = fd, b"", deadline
 
     def _more(self) -> bool:
+        ready, _, _ = select.select([self.fd], [], [], max(0, self.deadline - time.monotonic()))
+        if not ready:
+            raise TimeoutError("no end of output from the process on the terminal")
         try:
             chunk = os.read(self.fd, 65536)
         except OSError:
@@ -208,7 +215,7 @@ class _TerminalReader:
 def run_at_terminal(command: list[str], env: dict[str, str], timeout: float) -> Result:
     """Run ``command`` with its stdout on a terminal; the output without its
     terminal control codes."""
-    with terminal_process(command, env) as process:
+    with terminal_process(command, env, timeout) as process:
         errors: list[bytes] = []
         reader = threading.Thread(target=lambda: errors.append(process.stderr.read()))
         reader.start()
