@@ -22,6 +22,7 @@ import pytest
 
 from classic_bp import __version__
 from classic_bp.slug import sbom
+from classic_bp.slug.early_metadata import MetadataBesideBuild
 from classic_bp.toml_compat import loads as toml_loads
 from tests.cyclonedx_schema import assert_valid
 
@@ -220,6 +221,59 @@ def test_cargo_lock_fallback_is_valid(
     (note,) = document["metadata"]["properties"]
     assert note["value"].startswith("Cargo.lock only")
     assert "`cargo metadata` failed" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------
+# cargo metadata beside cargo's build (early_metadata.py)
+# --------------------------------------------------------------------------
+
+
+def without_identity(document: dict[str, Any]) -> dict[str, Any]:
+    """The document minus what differs between two identical builds."""
+    del document["serialNumber"], document["metadata"]["timestamp"]
+    return document
+
+
+def test_metadata_run_beside_the_build_gives_the_same_document(lib_and_bin, tmp_path: Path) -> None:
+    app, environment = lib_and_bin
+    _, after_the_build = generate(app, environment, tmp_path / "after.json")
+    early = MetadataBesideBuild(CARGO, environment)
+    early.start(app)
+    early.start(tmp_path / "elsewhere")  # started once: later starts change nothing
+    answer = early.answer()
+    assert answer is not None and answer.metadata is not None, answer
+
+    summary = sbom.write_sbom(app, CARGO, environment, tmp_path / "beside.json", answer)
+
+    assert summary.used_cargo_metadata is True
+    beside = json.loads((tmp_path / "beside.json").read_text(encoding="utf-8"))
+    assert without_identity(beside) == without_identity(after_the_build)
+
+
+def test_metadata_never_started_beside_the_build_runs_in_the_sbom_step(
+    lib_and_bin, tmp_path: Path
+) -> None:
+    """A build that failed before cargo reported anything never started it."""
+    app, environment = lib_and_bin
+    early = MetadataBesideBuild(tmp_path / "no-such-cargo", environment)
+    assert early.answer() is None
+
+    summary = sbom.write_sbom(app, CARGO, environment, tmp_path / "s.json", early.answer())
+
+    assert summary.used_cargo_metadata is True
+
+
+def test_a_failure_beside_the_build_is_run_again_after_it(lib_and_bin, tmp_path: Path) -> None:
+    """An offline run that needed the network after all downloads a crate only
+    in its online run: a failure beside the build says nothing about after it."""
+    app, environment = lib_and_bin
+    early = MetadataBesideBuild(broken_cargo(tmp_path, "failing"), environment)
+    early.start(app)
+    assert early.answer() is None
+
+    summary = sbom.write_sbom(app, CARGO, environment, tmp_path / "s.json", early.answer())
+
+    assert summary.used_cargo_metadata is True
 
 
 def test_no_lockfile_is_a_build_error(tmp_path: Path) -> None:

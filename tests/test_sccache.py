@@ -65,6 +65,9 @@ def test_a_second_builder_gets_every_crate_from_the_shared_cache(
     assert "could not be moved" not in first.log
     # Later buildpacks are pointed at that cargo home, not at the fixed root's.
     assert f"export CARGO_HOME={cached_home}\n" in (buildpack / "export").read_text()
+    # The SBOM's cargo metadata ran beside cargo, the app at the fixed path:
+    # it answered, and the app had not moved back under it.
+    assert "(from cargo metadata)" in first.stdout, first.log
 
     # Another machine: another build dir path, an empty cache dir.
     builder_b = Platform(buildpack, tmp_path / "builder-b", process_env=dict(machine_tmp))
@@ -76,6 +79,7 @@ def test_a_second_builder_gets_every_crate_from_the_shared_cache(
     # Every cacheable compilation of builder A, the app's own library crates
     # included (they compile at the fixed path, not in the build dir).
     assert hits == misses_a and misses == 0, second.stdout
+    assert "(from cargo metadata)" in second.stdout, second.log
     print(f"{app}: builder A {misses_a} misses; builder B {hits} hits, {misses} misses")
     binary, printed = SHARED_APPS[app]
     built_a, built_b = build_dir_a / "bin" / binary, build_dir_b / "bin" / binary

@@ -21,6 +21,7 @@ from ..platform import output, report
 from ..rust.environment import INSTALL_TRACKING_FILES
 from ..rust.tools import ship_runtime_tools
 from ..slug import emk_layout
+from ..slug.early_metadata import MetadataBesideBuild
 from . import jobs, source_times
 from .fixed_path import FixedPath
 from .offline import can_run_offline, remember_unneeded
@@ -185,11 +186,13 @@ def _run_cargo(
     fixed: FixedPath,
     target_dir: Path,
     environment: Mapping[str, str],
-    units: CargoUnits,
+    consume: Callable[[str], bool],
     offline: bool,
     lock_check: Callable[[], None] | None = None,
 ) -> None:
     """Run cargo; once more with fewer jobs if a compilation was killed (jobs.py).
+
+    ``consume``: gets each line of cargo's stdout (CargoUnits.add_message).
 
     ``lock_check``: for `cargo build --locked`, which refuses a stale Cargo.lock
     itself, the check that says which changes cargo would make, run only when
@@ -202,7 +205,7 @@ def _run_cargo(
         environment = {**environment, jobs.VARIABLE: str(jobs_plan.jobs)}
         output.detail(jobs_plan.note)
     current = jobs.current(environment)
-    failed = _stream_cargo(command, fixed, environment, units, offline)
+    failed = _stream_cargo(command, fixed, environment, consume, offline)
     if failed is None:
         return
     watch, returncode = failed
@@ -218,7 +221,7 @@ def _run_cargo(
         f"running cargo again with {jobs.VARIABLE}={retry_jobs}; what was compiled stays"
     )
     environment = {**environment, jobs.VARIABLE: str(retry_jobs)}
-    failed = _stream_cargo(command, fixed, environment, units, offline)
+    failed = _stream_cargo(command, fixed, environment, consume, offline)
     if failed is not None:
         watch, returncode = failed
         if jobs.was_killed(watch.lines):
@@ -230,13 +233,13 @@ def _stream_cargo(
     command: list[str],
     fixed: FixedPath,
     environment: Mapping[str, str],
-    units: CargoUnits,
+    consume: Callable[[str], bool],
     offline: bool,
 ) -> tuple[OutputWatch, int] | None:
     """One cargo run (offline first when it can be): None, or its output and exit code."""
     if offline:
         output.detail("Every crate this build needs is in the cache: no registry request")
-        watch = OutputWatch(units.add_message)
+        watch = OutputWatch(consume)
         returncode = output.stream_command(
             [*command, "--offline"], env=environment, cwd=fixed.root, consume=watch
         )
@@ -247,7 +250,7 @@ def _stream_cargo(
         if refused or not any("offline" in line for line in watch.lines):
             return watch, returncode
         output.detail("cargo needs the network after all: running it again online")
-    watch = OutputWatch(units.add_message)
+    watch = OutputWatch(consume)
     returncode = output.stream_command(command, env=environment, cwd=fixed.root, consume=watch)
     return (watch, returncode) if returncode != 0 else None
 
@@ -269,12 +272,50 @@ def _check_binary_names(units: CargoUnits, config: BuildConfig, fixed: FixedPath
         raise errors.binary_name_clash(name, [by_manifest.get(path, path) for path in manifests])
 
 
+def _run_commands(
+    config: BuildConfig,
+    fixed: FixedPath,
+    cargo: Path,
+    commands: list[list[str]],
+    target_dir: Path,
+    environment: Mapping[str, str],
+    units: CargoUnits,
+    offline: bool,
+    early: MetadataBesideBuild | None,
+) -> None:
+    """cargo's runs, the app in place; the lock check where cargo does not make it."""
+    manifest = config.project.root / "Cargo.toml"
+    # The user's --offline/--frozen: no network for the check either.
+    no_network = bool({"--offline", "--frozen"} & set(config.install.arguments))
+
+    def check() -> None:
+        check_lockfile(cargo, fixed, manifest, environment, offline, no_network)
+
+    early_root = fixed.translate(config.project.root)
+
+    def consume(line: str) -> bool:
+        is_message = units.add_message(line)
+        if is_message and early is not None:
+            early.start(early_root)  # cargo compiles: it has downloaded every crate
+        return is_message
+
+    if offline and early is not None:
+        early.start(early_root)  # every crate of the build is in cargo's home already
+    locked = config.install.locked
+    if locked and len(config.install.packages) == 1:
+        check()  # `cargo install --locked` does not check the lock itself
+    lock_check = check if locked and len(config.install.packages) > 1 else None
+    for command in commands:
+        _run_cargo(command, fixed, target_dir, environment, consume, offline, lock_check)
+
+
 def compile_app(
     config: BuildConfig,
     fixed: FixedPath,
     cargo: Path,
     target_dir: Path,
     environment: Mapping[str, str],
+    early: MetadataBesideBuild | None = None,
 ) -> CompiledApp:
     """Compile the selected packages and put their binaries into BUILD_DIR/bin.
 
@@ -284,6 +325,8 @@ def compile_app(
     When every locked crate this build needs is already cached (offline.py),
     cargo runs offline: no index request at all; should that fail for want
     of the network, it runs again online.
+    ``early``: the SBOM's cargo metadata, started once cargo's home holds every
+    crate of the build (early_metadata.py) and awaited before the app moves back.
     """
     units = CargoUnits()
     packages = config.install.packages
@@ -296,19 +339,13 @@ def compile_app(
     lockfile = config.project.lockfile
     offline = config.install.locked and can_run_offline(lockfile, cargo_home)
     with fixed.app_in_place():  # from here until cargo is done: app paths through `fixed`
-        manifest = config.project.root / "Cargo.toml"
-        # The user's --offline/--frozen: no network for the check either.
-        no_network = bool({"--offline", "--frozen"} & set(config.install.arguments))
-
-        def check() -> None:
-            check_lockfile(cargo, fixed, manifest, environment, offline, no_network)
-
-        locked = config.install.locked
-        if locked and len(packages) == 1:
-            check()  # `cargo install --locked` does not check the lock itself
-        lock_check = check if locked and len(packages) > 1 else None
-        for command in commands:
-            _run_cargo(command, fixed, target_dir, environment, units, offline, lock_check)
+        try:
+            _run_commands(
+                config, fixed, cargo, commands, target_dir, environment, units, offline, early
+            )
+        finally:
+            if early is not None:
+                early.wait()
     remember_unneeded(lockfile, cargo_home)
     pruned = prune_stale_units(target_dir, units)
     for name in INSTALL_TRACKING_FILES:
@@ -330,12 +367,13 @@ def build_step(
     target_dir: Path,
     environment: Mapping[str, str],
     sources: source_times.Checkout,
+    early: MetadataBesideBuild | None = None,
 ) -> BuiltApp:
     """Compile, remember the sources that went in, ship the runtime tools, give an
     old-buildpack app its layout, and keep the cache in its budget."""
     build_dir = fixed.build_dir
     with output.timed_step("Compiling the app", "compile"):
-        app = compile_app(config, fixed, cargo, target_dir, environment)
+        app = compile_app(config, fixed, cargo, target_dir, environment, early)
         source_times.remember(layout, build_dir, sources, app.binaries)
         output.detail(f"Installed into bin/: {', '.join(app.binaries)}")
         tools = tuple(ship_runtime_tools(layout, config.tools, build_dir))

@@ -35,6 +35,7 @@ from ..rust.install import install_rust
 from ..rust.tools import tools_step
 from ..slug.boot_check import boot_check_step
 from ..slug.clean import clean_step
+from ..slug.early_metadata import MetadataBesideBuild
 from ..slug.runtime import write_runtime
 from ..slug.sbom import sbom_step
 
@@ -127,11 +128,19 @@ def _compile_prepared(context: BuildContext, build: PreparedBuild, started: floa
         write_runtime(context.build_dir, context.buildpack_dir, None, (), build.handed_over())
         output.step(errors.installed_without_compiling(rust.version, _elapsed(started)))
         return
+    early = MetadataBesideBuild(rust.cargo, environment) if config.write_sbom else None
     app = build_step(
-        config, build.layout, build.fixed, rust.cargo, build.target_dir, environment, build.sources
+        config,
+        build.layout,
+        build.fixed,
+        rust.cargo,
+        build.target_dir,
+        environment,
+        build.sources,
+        early,
     )
     if config.write_sbom:
-        sbom_step(context.build_dir, config.project.root, rust.cargo, environment)
+        sbom_step(context.build_dir, config.project.root, rust.cargo, environment, early)
     write_runtime(
         context.build_dir,
         context.buildpack_dir,

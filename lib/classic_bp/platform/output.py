@@ -128,6 +128,12 @@ def _account(started: float) -> None:
     subprocess_seconds += time.monotonic() - started
 
 
+def account_tool_wait(started: float) -> None:
+    """Time spent waiting for a tool that ran beside another (its own run was not
+    counted: the two overlapped)."""
+    _account(started)
+
+
 def account_download(started: float) -> None:
     global download_seconds
     download_seconds += time.monotonic() - started
@@ -416,8 +422,10 @@ def capture(
     cwd: Path | None = None,
     timeout: float | None = None,
     text: bool = True,
+    counted: bool = True,
 ) -> subprocess.CompletedProcess:
-    """Run a tool for its output (never through a shell); its time counts as tool time."""
+    """Run a tool for its output (never through a shell); its time counts as tool
+    time, unless ``counted`` is false (a tool run in a thread beside another)."""
     started = time.monotonic()
     try:
         return subprocess.run(
@@ -431,4 +439,5 @@ def capture(
             check=False,
         )
     finally:
-        _account(started)
+        if counted:
+            _account(started)

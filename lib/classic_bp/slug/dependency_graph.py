@@ -97,13 +97,13 @@ def lock_checksums(lock: Mapping[str, Any]) -> dict[tuple[str, str, str | None],
 # --------------------------------------------------------------------------
 
 
-def _host_target(cargo: Path, environment: Mapping[str, str]) -> str | None:
+def _host_target(cargo: Path, environment: Mapping[str, str], counted: bool) -> str | None:
     """The target the binaries were built for: CARGO_BUILD_TARGET, else cargo's host."""
     if environment.get("CARGO_BUILD_TARGET"):
         return environment["CARGO_BUILD_TARGET"]
     try:
         completed = output.capture(
-            [cargo, "-vV"], env=environment, timeout=METADATA_TIMEOUT_SECONDS
+            [cargo, "-vV"], env=environment, timeout=METADATA_TIMEOUT_SECONDS, counted=counted
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -126,7 +126,11 @@ class MetadataUnavailable(Exception):
 
 
 def run_cargo_metadata(
-    cargo: Path, app_root: Path, environment: Mapping[str, str], target: str | None
+    cargo: Path,
+    app_root: Path,
+    environment: Mapping[str, str],
+    target: str | None,
+    counted: bool = True,
 ) -> dict[str, Any]:
     env = {**environment, "CARGO_TERM_COLOR": "never"}
     try:
@@ -136,6 +140,7 @@ def run_cargo_metadata(
             cwd=app_root,
             timeout=METADATA_TIMEOUT_SECONDS,
             text=False,
+            counted=counted,
         )
     except OSError as problem:
         raise MetadataUnavailable(f"could not run {cargo}: {problem.strerror}") from None
@@ -290,15 +295,42 @@ def graph_from_lockfile(app_root: Path, lock: Mapping[str, Any], reason: str) ->
     )
 
 
-def dependency_graph(
-    app_root: Path, cargo: Path, environment: Mapping[str, str]
-) -> DependencyGraph:
-    """From cargo metadata when it answers, else from Cargo.lock (said in the log)."""
-    lock = read_lockfile(app_root)
-    target = _host_target(cargo, environment)
+@dataclass(frozen=True)
+class MetadataAnswer:
+    """What `cargo metadata` said: the target it was filtered to, and its output
+    or the reason there is none."""
+
+    target: str | None
+    metadata: dict[str, Any] | None
+    problem: str | None = None
+
+
+def ask_cargo_metadata(
+    cargo: Path, app_root: Path, environment: Mapping[str, str], counted: bool = True
+) -> MetadataAnswer:
+    """cargo's host (or CARGO_BUILD_TARGET), then cargo metadata filtered to it."""
+    target = _host_target(cargo, environment, counted)
     try:
-        metadata = run_cargo_metadata(cargo, app_root, environment, target)
+        metadata = run_cargo_metadata(cargo, app_root, environment, target, counted)
     except MetadataUnavailable as problem:
-        output.warning(errors.sbom_from_lockfile(str(problem)))
+        return MetadataAnswer(target, None, str(problem))
+    return MetadataAnswer(target, metadata)
+
+
+def dependency_graph(
+    app_root: Path,
+    cargo: Path,
+    environment: Mapping[str, str],
+    answer: MetadataAnswer | None = None,
+) -> DependencyGraph:
+    """From cargo metadata when it answers, else from Cargo.lock (said in the log).
+
+    ``answer``: cargo metadata's, when it already ran (beside cargo's build:
+    early_metadata.py); otherwise it runs now."""
+    lock = read_lockfile(app_root)
+    if answer is None:
+        answer = ask_cargo_metadata(cargo, app_root, environment)
+    if answer.metadata is None:
+        output.warning(errors.sbom_from_lockfile(answer.problem or "no answer"))
         return graph_from_lockfile(app_root, lock, "cargo metadata failed")
-    return graph_from_metadata(metadata, lock_checksums(lock), target)
+    return graph_from_metadata(answer.metadata, lock_checksums(lock), answer.target)

@@ -40,7 +40,8 @@ from urllib.parse import quote
 from .. import __version__, errors
 from ..fetch.urls import display_url
 from ..platform import output
-from .dependency_graph import Crate, DependencyGraph, dependency_graph
+from .dependency_graph import Crate, DependencyGraph, MetadataAnswer, dependency_graph
+from .early_metadata import MetadataBesideBuild
 
 SPEC_VERSION = "1.6"
 TOOL_NAME = "classic-bp"
@@ -203,10 +204,15 @@ def _write_atomically(destination: Path, text: str) -> None:
 
 
 def write_sbom(
-    app_root: Path, cargo: Path, environment: Mapping[str, str], destination: Path
+    app_root: Path,
+    cargo: Path,
+    environment: Mapping[str, str],
+    destination: Path,
+    answer: MetadataAnswer | None = None,
 ) -> SbomSummary:
-    """Write the app's CycloneDX JSON SBOM to ``destination``."""
-    graph = dependency_graph(app_root, cargo, environment)
+    """Write the app's CycloneDX JSON SBOM to ``destination`` (``answer``: cargo
+    metadata's, when it ran beside the build)."""
+    graph = dependency_graph(app_root, cargo, environment, answer)
     document = build_document(graph, uuid.uuid4(), _now())
     _write_atomically(destination, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     return SbomSummary(
@@ -219,13 +225,21 @@ def write_sbom(
 SBOM_PATH = Path(".rust-buildpack") / "sbom.cdx.json"
 
 
-def sbom_step(build_dir: Path, app_root: Path, cargo: Path, environment: Mapping[str, str]) -> None:
+def sbom_step(
+    build_dir: Path,
+    app_root: Path,
+    cargo: Path,
+    environment: Mapping[str, str],
+    early: MetadataBesideBuild | None = None,
+) -> None:
     """A CycloneDX SBOM in the slug; a failure here never fails a build that compiled.
 
-    ``app_root`` holds Cargo.toml: the build dir, or RustConfig's BUILD_PATH in it."""
+    ``app_root`` holds Cargo.toml: the build dir, or RustConfig's BUILD_PATH in it.
+    ``early``: cargo metadata run beside the build (early_metadata.py)."""
     with output.timed_step("Writing the SBOM", "sbom"):
         try:
-            summary = write_sbom(app_root, cargo, environment, build_dir / SBOM_PATH)
+            answer = early.answer() if early is not None else None
+            summary = write_sbom(app_root, cargo, environment, build_dir / SBOM_PATH, answer)
         except errors.BuildError as problem:
             output.warning(errors.sbom_not_written(problem))
             return
