@@ -339,13 +339,13 @@ def compile_app(
     lockfile = config.project.lockfile
     offline = config.install.locked and can_run_offline(lockfile, cargo_home)
     with fixed.app_in_place():  # from here until cargo is done: app paths through `fixed`
-        try:
-            _run_commands(
-                config, fixed, cargo, commands, target_dir, environment, units, offline, early
-            )
-        finally:
-            if early is not None:
-                early.wait()
+        _run_commands(
+            config, fixed, cargo, commands, target_dir, environment, units, offline, early
+        )
+        # Before the app moves back. A failed or interrupted build does not wait:
+        # the run is abandoned (it reads, never writes) and its answer unused.
+        if early is not None:
+            early.wait()
     remember_unneeded(lockfile, cargo_home)
     pruned = prune_stale_units(target_dir, units)
     for name in INSTALL_TRACKING_FILES:

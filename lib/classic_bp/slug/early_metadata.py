@@ -16,8 +16,10 @@ Cargo.lock), so the SBOM is the same. Should it fail, the SBOM step runs it
 again after the build, as before, and reports what that run says.
 
 With sccache the app sits at the fixed path while cargo runs
-(fixed_path.app_in_place): cargo metadata is given that path, and the
-build waits for it before the app moves back.
+(fixed_path.app_in_place): cargo metadata is given that path, and a
+successful build waits for it before the app moves back. A failed or
+interrupted one does not: the run only reads (``--locked --offline``), and
+its answer is never used.
 """
 
 from __future__ import annotations
