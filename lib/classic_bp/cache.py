@@ -97,13 +97,17 @@ def read_key(path: Path) -> dict[str, Any] | object | None:
 def write_key(path: Path, key: Mapping[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        json.dump(dict(key), stream, indent=2, sort_keys=True)
-        stream.write("\n")
-        # On disk before the rename: a crash never leaves an empty key in place.
-        stream.flush()
-        os.fsync(stream.fileno())
-    os.replace(temporary, path)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(dict(key), stream, indent=2, sort_keys=True)
+            stream.write("\n")
+            # On disk before the rename: a crash never leaves an empty key in place.
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)  # no half-written leftover in the cache
+        raise
 
 
 def forget_key(path: Path) -> None:

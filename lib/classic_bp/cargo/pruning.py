@@ -8,14 +8,13 @@ dirs whose ``<name>-<hash>`` is not among them are stale and are removed.
 
 A size budget (BP_CACHE_MAX_SIZE) bounds the whole cache: when it is still
 over after pruning, the target dir is discarded (the next build is a cold
-one, but the cache stays usable).
+one, but the cache stays usable). The size comes from cache_size.py, which
+does not re-read the crates cargo unpacked in earlier builds.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from .. import cache
 from ..platform import output, report
+from .cache_size import cache_size, tree_size
 from .caches import TARGET_DIR
 
 HASHED_NAME = re.compile(r"^(?:lib)?(?P<stem>.+?)-(?P<hash>[0-9a-f]{16})(?:\..*)?$")
@@ -93,30 +93,6 @@ class PruneReport:
     freed_bytes: int
 
 
-def tree_size(path: Path) -> int:
-    """Bytes of the files below ``path``, links not followed, a file with several
-    hard links counted once (rustup's proxies, rustup-init). Runs on every build
-    over a whole toolchain, so it uses scandir's entries rather than pathlib."""
-    if path.is_symlink() or path.is_file():
-        return path.lstat().st_size
-    total = 0
-    seen: set[tuple[int, int]] = set()
-    pending = [str(path)]
-    while pending:
-        with contextlib.suppress(OSError), os.scandir(pending.pop()) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    pending.append(entry.path)
-                    continue
-                status = entry.stat(follow_symlinks=False)
-                if status.st_nlink > 1:
-                    if (status.st_dev, status.st_ino) in seen:
-                        continue
-                    seen.add((status.st_dev, status.st_ino))
-                total += status.st_size
-    return total
-
-
 def _newest_hashes(profile_dir: Path, names: set[str]) -> set[str]:
     """For binaries reported without a hash: the hash of their newest deps/ entry."""
     newest: dict[str, tuple[float, str]] = {}
@@ -160,11 +136,11 @@ def prune_stale_units(target_dir: Path, units: CargoUnits) -> PruneReport:
 
 def enforce_budget(layout: cache.CacheLayout, budget: int) -> tuple[int, bool]:
     """The cache's size, after discarding the target dir when over ``budget``."""
-    size = tree_size(layout.root)
+    size = cache_size(layout)
     if size <= budget:
         return size, False
     TARGET_DIR.discard(layout)
-    return tree_size(layout.root), True
+    return cache_size(layout), True
 
 
 def report_cache_size(layout: cache.CacheLayout, budget_bytes: int) -> None:
