@@ -6,6 +6,7 @@ crates and git checkouts, the target dir), measured against a full walk.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -118,6 +119,19 @@ def test_an_unpacked_crate_with_its_inode_and_mtime_is_not_read_again(
 @pytest.mark.parametrize("content", ["{not json", '{"cargo/registry/src/x/y": "big"}', "[]"])
 def test_a_damaged_record_means_a_full_walk(layout: CacheLayout, content: str) -> None:
     (layout.root / RECORD_NAME).write_text(content)
+    assert measured(layout) == without_record(layout)
+
+
+@pytest.mark.parametrize("size", [None, "1234", -5, 1.5, True])
+def test_a_damaged_size_for_this_very_folder_means_a_walk(layout: CacheLayout, size) -> None:
+    """Its inode and mtime match, its size is no size: walked, not trusted or crashed on."""
+    measured(layout)
+    record = layout.root / RECORD_NAME
+    entries = json.loads(record.read_text())
+    for entry in entries.values():
+        entry[2] = size
+    record.write_text(json.dumps(entries))
+
     assert measured(layout) == without_record(layout)
 
 

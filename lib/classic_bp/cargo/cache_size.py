@@ -53,6 +53,18 @@ def _unchanging(parts: tuple[str, ...]) -> bool:
     )
 
 
+def _recorded(known: object, signature: list[int]) -> bool:
+    """A record entry for this very folder: its inode and mtime, then a size
+    (a damaged record is walked past, never trusted or crashed on)."""
+    return (
+        isinstance(known, list)
+        and len(known) == 3
+        and known[:2] == signature
+        and type(known[2]) is int
+        and known[2] >= 0
+    )
+
+
 class _Sizes:
     """Sizes of unchanging folders: the last walk's record in, this walk's out."""
 
@@ -66,10 +78,7 @@ class _Sizes:
         status = folder.stat(follow_symlinks=False)
         signature = [status.st_ino, status.st_mtime_ns]
         known = self.known.get(relative)
-        if isinstance(known, list) and len(known) == 3 and known[:2] == signature:
-            size = int(known[2])
-        else:
-            size = _walk(Path(folder.path), None)
+        size = known[2] if _recorded(known, signature) else _walk(Path(folder.path), None)
         self.seen[relative] = [*signature, size]
         return size
 
