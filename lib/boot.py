@@ -51,6 +51,10 @@ def main(argv: list[str]) -> int:
     if os.path.isdir(VENDOR_DIR):
         sys.path.insert(1, VENDOR_DIR)
     command = argv[0] if argv else ""
+    if command in PLATFORM_BUILDS and len(argv) > 2:
+        import bytecode_cache  # the buildpack's modules compiled once, not every build
+
+        bytecode_cache.install(LIB_DIR, argv[2])
     if command == "detect":
         from classic_bp.commands.detect import main as detect_main
 

@@ -169,6 +169,7 @@ class Buildpack:
         machine_tmp: Path | None = None,
     ):
         self.world = world
+        self.source = buildpack
         self.platform = Platform(buildpack, workdir)
         # As on a stack: the system python3, without the buildpack's packages, so
         # a cold build is a git clone's (it fetches them beside Rust's install).
@@ -181,6 +182,12 @@ class Buildpack:
     def build(self, prepare: Callable[[Path], None] = lambda app: None) -> Run:
         app = checkout(self.platform.workdir / "builds" / uuid.uuid4().hex[:12])
         prepare(app)
+        # As a platform does: a fresh clone of the buildpack for every build, so
+        # nothing the build before compiled in its lib/ (__pycache__) is there.
+        clone = self.platform.workdir / "buildpack-clone"
+        shutil.rmtree(clone, ignore_errors=True)
+        shutil.copytree(self.source, clone, ignore=shutil.ignore_patterns("__pycache__"))
+        self.platform.buildpack = clone
         self.world.clear()
         started = time.monotonic()
         result = self.platform.compile(app)
