@@ -140,11 +140,18 @@ class Layer:
         cache.write_key(self.key_path(layout), key)
 
 
-def runs(program: Path, *arguments: str, env: Mapping[str, str] | None = None) -> str | None:
+def runs(
+    program: Path,
+    *arguments: str,
+    env: Mapping[str, str] | None = None,
+    answer: list[str] | None = None,
+) -> str | None:
     """None when a cached program starts and exits 0, else why not (for ``verify``).
 
     Catches what a half-written or truncated binary does: missing, not
-    executable, not a valid executable (ENOEXEC), crashing, or hanging.
+    executable, not a valid executable (ENOEXEC), crashing, or hanging. When it
+    runs, its output goes into ``answer`` (if given), for a caller that would
+    otherwise run it again for that.
     """
     if not program.is_file():
         return f"{program.name} is missing"
@@ -165,6 +172,8 @@ def runs(program: Path, *arguments: str, env: Mapping[str, str] | None = None) -
         return f"{program.name} does not run ({failure.strerror or failure})"
     if completed.returncode != 0:
         return f"{program.name} does not run (exit code {completed.returncode})"
+    if answer is not None:
+        answer.append(completed.stdout.decode("utf-8", "replace").strip())
     return None
 
 

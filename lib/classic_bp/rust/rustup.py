@@ -91,6 +91,10 @@ def install_rustup(layout: CacheLayout, config: BuildConfig, base_env: Mapping[s
         absent = [proxy.name for proxy in proxies if not proxy.is_file()]
         if absent:
             return f"its {', '.join(absent)} proxy is missing"
+        # `show home` reads rustup's settings as `--version` does, without running
+        # rustc for its version (12 ms of each build); older rustups lack it.
+        if runs(rustup_binary(layout), "show", "home", env=environment) is None:
+            return None
         return runs(rustup_binary(layout), "--version", env=environment)
 
     if RUSTUP.open(layout, wanted, rustup_binary(layout).is_file(), verify=works).reusable:
