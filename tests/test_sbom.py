@@ -378,6 +378,21 @@ def host_triple() -> str:
     return next(line[6:] for line in completed.stdout.splitlines() if line.startswith("host: "))
 
 
+@pytest.mark.parametrize("beside", ["rustc", "nothing"])
+def test_the_host_comes_from_rustc_beside_cargo_else_from_cargo(
+    beside: str, tmp_path: Path
+) -> None:
+    """rustc -vV answers without cargo -vV's OS probe (lsb_release); a cargo with
+    no rustc beside it is still asked itself."""
+    from classic_bp.slug.dependency_graph import _host_target
+
+    (tmp_path / "cargo").symlink_to(CARGO)
+    if beside == "rustc":
+        (tmp_path / "rustc").symlink_to(CARGO.with_name("rustc"))
+    environment = cargo_environment(Path("/nonexistent"))
+    assert _host_target(tmp_path / "cargo", environment, counted=False) == host_triple()
+
+
 def test_only_the_built_platform_is_listed_and_metadata_stays_offline(
     registry_root: Path, validators, tmp_path: Path
 ) -> None:

@@ -98,18 +98,24 @@ def lock_checksums(lock: Mapping[str, Any]) -> dict[tuple[str, str, str | None],
 
 
 def _host_target(cargo: Path, environment: Mapping[str, str], counted: bool) -> str | None:
-    """The target the binaries were built for: CARGO_BUILD_TARGET, else cargo's host."""
+    """The target the binaries were built for: CARGO_BUILD_TARGET, else the host of
+    the rustc cargo compiles with ($RUSTC, else the one beside cargo), as cargo
+    itself learns it. ``cargo -vV`` only when there is no such rustc: it also
+    describes the OS, running ``lsb_release`` (a Python script on Debian and
+    Ubuntu) and ``getconf`` beside the build."""
     if environment.get("CARGO_BUILD_TARGET"):
         return environment["CARGO_BUILD_TARGET"]
-    try:
-        completed = output.capture(
-            [cargo, "-vV"], env=environment, timeout=METADATA_TIMEOUT_SECONDS, counted=counted
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    for line in completed.stdout.splitlines():
-        if line.startswith("host: "):
-            return line[len("host: ") :].strip()
+    rustc = Path(environment.get("RUSTC") or cargo.with_name("rustc"))
+    for asked in ([rustc, "-vV"], [cargo, "-vV"]):
+        try:
+            completed = output.capture(
+                asked, env=environment, timeout=METADATA_TIMEOUT_SECONDS, counted=counted
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        for line in completed.stdout.splitlines() if completed.returncode == 0 else ():
+            if line.startswith("host: "):
+                return line[len("host: ") :].strip()
     return None
 
 

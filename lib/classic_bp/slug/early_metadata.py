@@ -1,6 +1,6 @@
 """The SBOM's `cargo metadata`, run beside cargo's build instead of after it.
 
-Why: the SBOM step asks cargo for the dependency graph (``cargo -vV``, then
+Why: the SBOM step asks cargo for the dependency graph (the host from ``rustc -vV``, then
 ``cargo metadata --offline``: about 0.1 s). After the build, that time was
 added to every build, a third of a warm rebuild's own cost; beside the
 build, it runs while cargo compiles (a rebuild's few crates leave a CPU
