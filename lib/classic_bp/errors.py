@@ -726,6 +726,17 @@ def toolchain_update_unchecked(channel: str, returncode: int) -> BuildWarning:
     )
 
 
+def sccache_not_started(configured: list[str]) -> BuildWarning:
+    settings = ", ".join(configured) if configured else "none: its disk cache in CACHE_DIR"
+    return BuildWarning(
+        "sccache_not_started",
+        "sccache's server did not start, so this build compiles without the shared\n"
+        f"compile cache (its settings: {settings}).\n"
+        "Its backend is most likely unreachable from the builder: check the endpoint,\n"
+        "its credentials and the network, or unset BP_SCCACHE_ENABLED. The build goes on.",
+    )
+
+
 def sbom_not_written(problem: BuildError) -> BuildWarning:
     return BuildWarning("sbom_not_written", f"No SBOM was written:\n{problem}")
 

@@ -28,10 +28,12 @@ Cache invalidation (BINARY below): the binary is keyed on the pinned wheel.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shlex
 import shutil
 import socket
+import subprocess
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -46,6 +48,8 @@ from ..platform.stack import cpu_arch
 from .fixed_path import point_link
 
 VERSION = "0.16.0"
+# A bound on the wait for its server (sccache itself gives up after about 10 s).
+SERVER_START_SECONDS = 120
 BINARY = Layer(
     name="sccache",
     what="sccache",
@@ -76,6 +80,9 @@ class Sccache:
     cargo_home: Path
     cached_cargo_home: Path
     target_dir: Path
+    # False when its server would not start (its backend unreachable, say): the
+    # build goes on without it, cargo's home and the app still at the fixed path.
+    running: bool = True
 
 
 # cargo's RUSTC_WRAPPER. Before anything compiles, cargo asks rustc for its
@@ -271,9 +278,32 @@ def _number(line: str) -> int:
     return int(digits[-1]) if digits else 0
 
 
+def start_server(tool: Sccache, env: Mapping[str, str]) -> bool:
+    """Start sccache's server before cargo runs; False if it does not start.
+
+    Started here, not by cargo's first compilation, so that a backend sccache
+    cannot reach costs one wait and a warning rather than the build: a shared
+    cache only makes builds faster. (It also spares parallel compilations a
+    race to start it.) sccache's own message is not shown: it may hold the
+    backend's URL, credentials included.
+    """
+    try:
+        started = output.capture(
+            [tool.binary, "--start-server"],
+            env=env,
+            cwd=tool.cargo_home.parent,
+            timeout=SERVER_START_SECONDS,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return started.returncode == 0
+
+
 def finish(tool: Sccache, env: Mapping[str, str]) -> Stats | None:
     """Print sccache's hit statistics, stop its server, put cargo's home back."""
     _move(tool.cargo_home, tool.cached_cargo_home)
+    if not tool.running:
+        return None
     shown = output.capture([tool.binary, "--show-stats"], env=env)
     output.capture([tool.binary, "--stop-server"], env=env)
     if shown.returncode != 0:
@@ -313,10 +343,18 @@ def set_up_step(
         return None, base
     with output.timed_step("Setting up sccache, the shared compile cache", "sccache"):
         tool = set_up(layout, fetch, fixed_root)
-        return tool, environment(tool, layout, base)
+        env = environment(tool, layout, base)
+        if start_server(tool, env):
+            return tool, env
+        configured = sorted(name for name in base if name.startswith("SCCACHE_"))
+        output.warning(errors.sccache_not_started(configured))
+        without = {name: value for name, value in env.items() if name != "RUSTC_WRAPPER"}
+        return dataclasses.replace(tool, running=False), without
 
 
 def finish_step(tool: Sccache, env: Mapping[str, str]) -> None:
     stats = finish(tool, env)
     if stats is not None:
         report.record("sccache", {"hits": stats.hits, "misses": stats.misses})
+    elif not tool.running:
+        report.record("sccache", "not started")
