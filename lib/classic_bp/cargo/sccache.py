@@ -28,6 +28,7 @@ Cache invalidation (BINARY below): the binary is keyed on the pinned wheel.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shlex
@@ -50,6 +51,7 @@ from .fixed_path import point_link
 VERSION = "0.16.0"
 # A bound on the wait for its server (sccache itself gives up after about 10 s).
 SERVER_START_SECONDS = 120
+STOP_SECONDS = 30
 BINARY = Layer(
     name="sccache",
     what="sccache",
@@ -303,6 +305,10 @@ def finish(tool: Sccache, env: Mapping[str, str]) -> Stats | None:
     """Print sccache's hit statistics, stop its server, put cargo's home back."""
     _move(tool.cargo_home, tool.cached_cargo_home)
     if not tool.running:
+        # A server that started too late for the build (after the wait) would
+        # otherwise stay behind on the builder: it never idles out here.
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+            output.capture([tool.binary, "--stop-server"], env=env, timeout=STOP_SECONDS)
         return None
     shown = output.capture([tool.binary, "--show-stats"], env=env)
     output.capture([tool.binary, "--stop-server"], env=env)
