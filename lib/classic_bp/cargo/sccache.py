@@ -240,11 +240,10 @@ def set_up(layout: CacheLayout, fetch: BinaryFetch, fixed_root: Path) -> Sccache
 
 
 def _write_wrapper(path: Path, binary: Path) -> Path:
-    """WRAPPER_SCRIPT for ``binary``, in the build's own fixed root."""
-    staging = path.with_name(f".{path.name}.new")
-    staging.write_text(WRAPPER_SCRIPT.format(sccache=shlex.quote(str(binary))))
-    staging.chmod(0o755)
-    os.replace(staging, path)
+    """WRAPPER_SCRIPT for ``binary``, in the build's own fixed root (no other
+    build writes there, and cargo has not started yet)."""
+    path.write_text(WRAPPER_SCRIPT.format(sccache=shlex.quote(str(binary))))
+    path.chmod(0o755)
     return path
 
 
