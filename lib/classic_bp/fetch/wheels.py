@@ -21,12 +21,15 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from . import retry, transport
-from .bootstrap import FetchError
 from .retry import Transient, with_retries
 from .urls import shown_url, split_credentials
 
 JSON_ACCEPT = "application/vnd.pypi.simple.v1+json, text/html;q=0.1"
 PARALLEL_FETCHES = 6
+
+
+class FetchError(Exception):
+    """A package could not be fetched; the message says which and from where."""
 
 
 def _get(url: str, accept: str = "*/*", index: str | None = None) -> tuple[bytes, str, str]:
