@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from classic_bp import cache, errors
-from classic_bp.cargo.project import load_project
 from classic_bp.config import toolchain_request
+from classic_bp.config.project import load_project
 
 
 def test_cache_reasons_name_every_difference() -> None:

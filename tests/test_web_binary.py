@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from classic_bp.cargo.project import load_project
+from classic_bp.config.project import load_project
 from classic_bp.slug.process_types import choose_web
 from platform_runner import Platform
 from tests.assertions import assert_succeeded

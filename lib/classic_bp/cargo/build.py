@@ -13,21 +13,35 @@ import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from .. import errors
 from ..cache import CacheLayout
 from ..config.build_config import BuildConfig
+from ..config.project import Package
 from ..platform import output, report
 from ..rust.environment import INSTALL_TRACKING_FILES
-from ..rust.tools import ship_runtime_tools
-from ..slug import emk_layout
-from ..slug.early_metadata import MetadataBesideBuild
 from . import jobs, source_times
 from .fixed_path import FixedPath
 from .offline import can_run_offline, remember_unneeded
 from .private_failures import OutputWatch
-from .project import Package
 from .pruning import CargoUnits, PruneReport, prune_stale_units, report_cache_size
+from .tools import ship_runtime_tools
+
+
+class BesideBuild(Protocol):
+    """Work that runs beside cargo once every crate is downloaded (the SBOM's
+    cargo metadata, slug/early_metadata.py): started with the app's root as
+    cargo sees it, and awaited before the app moves back."""
+
+    def start(self, root: Path) -> None: ...
+
+    def wait(self) -> None: ...
+
+
+# Given the binaries and runtime tools in bin/, the links of the old Heroku Rust
+# buildpack's layout that it made (slug/emk_links.py), or none.
+LinkOldLayout = Callable[[tuple[str, ...]], tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -281,7 +295,7 @@ def _run_commands(
     environment: Mapping[str, str],
     units: CargoUnits,
     offline: bool,
-    early: MetadataBesideBuild | None,
+    early: BesideBuild | None,
 ) -> None:
     """cargo's runs, the app in place; the lock check where cargo does not make it."""
     manifest = config.project.root / "Cargo.toml"
@@ -315,7 +329,7 @@ def compile_app(
     cargo: Path,
     target_dir: Path,
     environment: Mapping[str, str],
-    early: MetadataBesideBuild | None = None,
+    early: BesideBuild | None = None,
 ) -> CompiledApp:
     """Compile the selected packages and put their binaries into BUILD_DIR/bin.
 
@@ -367,10 +381,12 @@ def build_step(
     target_dir: Path,
     environment: Mapping[str, str],
     sources: source_times.Checkout,
-    early: MetadataBesideBuild | None = None,
+    link_old_layout: LinkOldLayout,
+    early: BesideBuild | None = None,
 ) -> BuiltApp:
     """Compile, remember the sources that went in, ship the runtime tools, give an
-    old-buildpack app its layout, and keep the cache in its budget."""
+    old-buildpack app its layout (``link_old_layout``), and keep the cache in its
+    budget."""
     build_dir = fixed.build_dir
     with output.timed_step("Compiling the app", "compile"):
         app = compile_app(config, fixed, cargo, target_dir, environment, early)
@@ -379,7 +395,7 @@ def build_step(
         tools = tuple(ship_runtime_tools(layout, config.tools, build_dir))
         if tools:
             output.detail(f"Runtime tools in bin/ (BP_CARGO_RUNTIME_TOOLS): {', '.join(tools)}")
-        links = _emk_layout(build_dir, config, (*app.binaries, *tools))
+        links = link_old_layout((*app.binaries, *tools))
         if app.pruned.removed:
             output.detail(
                 f"Pruned {output.plural(app.pruned.removed, 'stale artifact')} of earlier builds"
@@ -388,17 +404,3 @@ def build_step(
         report_cache_size(layout, config.cache_max_bytes)
         report.record("binaries", list(app.binaries))
     return BuiltApp(app.binaries, links)
-
-
-def _emk_layout(build_dir: Path, config: BuildConfig, names: tuple[str, ...]) -> tuple[str, ...]:
-    """The old Heroku Rust buildpack's slug shape, when the app expects it."""
-    if config.emk_layout is None:
-        return ()
-    folders = [
-        build_dir,
-        config.project.root,
-        *(package.directory for package in config.install.packages),
-    ]
-    links = tuple(emk_layout.link_binaries(build_dir, folders, names))
-    output.detail(errors.note_emk_layout(config.emk_layout, config.include_from_user))
-    return links

@@ -23,12 +23,12 @@ from pathlib import Path
 
 from .. import errors
 from ..cache import CacheLayout
-from ..cargo.fixed_path import app_config_file
-from ..cargo.private_failures import OutputWatch
 from ..config.tools import ToolsPlan
 from ..layer import Layer
 from ..platform import output
-from .environment import INSTALL_RECORD, INSTALL_TRACKING_FILES, RustInstall
+from ..rust.environment import INSTALL_RECORD, INSTALL_TRACKING_FILES, RustInstall
+from .fixed_path import app_config_file
+from .private_failures import OutputWatch
 
 LAYER = Layer(
     name="tools",

@@ -11,6 +11,7 @@ from a git clone the buildpack's own packages are fetched beside it
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Mapping
@@ -24,6 +25,7 @@ from ..cargo.build import build_step
 from ..cargo.caches import restore_caches
 from ..cargo.fixed_path import FixedPath
 from ..cargo.private_access import cargo_variables, private_build
+from ..cargo.tools import tools_step
 from ..config.build_config import BuildConfig
 from ..config.read import read_configuration
 from ..fetch.bootstrap import wait_for_packages
@@ -32,10 +34,10 @@ from ..platform import output, stack
 from ..platform.summary import print_summary
 from ..rust.environment import RustInstall, cargo_environment
 from ..rust.install import install_rust
-from ..rust.tools import tools_step
 from ..slug.boot_check import boot_check_step
 from ..slug.clean import clean_step
 from ..slug.early_metadata import MetadataBesideBuild
+from ..slug.emk_links import link_old_layout
 from ..slug.runtime import write_runtime
 from ..slug.sbom import sbom_step
 
@@ -137,6 +139,7 @@ def _compile_prepared(context: BuildContext, build: PreparedBuild, started: floa
         build.target_dir,
         environment,
         build.sources,
+        functools.partial(link_old_layout, context.build_dir, config),
         early,
     )
     if config.write_sbom:

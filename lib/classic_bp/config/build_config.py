@@ -13,14 +13,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .. import app_files, errors
-from ..cargo.project import CargoProject, load_project
 from ..fetch.urls import display_url
 from ..platform.env_dir import FALSE_VALUES, TRUE_VALUES, Settings
 from ..platform.stack import cpu_arch
-from ..slug import emk_layout
-from . import slug_patterns, toolchain_request
+from . import emk_layout, slug_patterns, toolchain_request
 from .credentials import PrivateAccess, read_private_access
 from .install_args import ARGS_VARIABLE, MEMBERS_VARIABLE, InstallPlan, plan_install
+from .project import CargoProject, load_project
 from .rust_version import VERSION_VARIABLE as RUST_VERSION_VARIABLE
 from .rust_version import check_spec as check_rust_version
 from .toolchain_request import ToolchainRequest

@@ -16,17 +16,17 @@ app's root and in each installed package's folder, which is where
 ``BUILD_PATH`` pointed) links to ``bin/<binary>`` for every binary and
 shipped tool, and the app's files stay in the slug unless BP_INCLUDE_FILES
 says what to keep. The build log says so, and how to leave that mode.
+
+This module decides, up front, whether the app gets that layout; the links
+themselves are made by slug/emk_links.py once the binaries are installed.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable
 from pathlib import Path
 
 from . import procfile
 
-PROFILE_DIRS = ("release", "debug")
 # What the slug keeps in this mode when BP_INCLUDE_FILES is unset: everything.
 KEEP_EVERYTHING = "**"
 
@@ -39,22 +39,3 @@ def reason(build_dir: Path, has_rustconfig: bool) -> str | None:
         if procfile.TARGET_BINARY.search(command):
             return f"its Procfile's {name} process runs a binary under target/"
     return None
-
-
-def link_binaries(build_dir: Path, folders: Iterable[Path], names: Iterable[str]) -> list[str]:
-    """Links ``<folder>/target/<profile>/<name>`` -> ``bin/<name>``, relative, so
-    they hold at /app; returns the links made, relative to the app."""
-    made = []
-    for folder in dict.fromkeys(folders):
-        for profile in PROFILE_DIRS:
-            target_dir = folder / "target" / profile
-            if target_dir.is_symlink() or (target_dir.exists() and not target_dir.is_dir()):
-                continue  # something of the app's own: never replaced
-            target_dir.mkdir(parents=True, exist_ok=True)
-            for name in names:
-                link = target_dir / name
-                if link.exists() or link.is_symlink():
-                    continue
-                link.symlink_to(os.path.relpath(build_dir / "bin" / name, target_dir))
-                made.append(link.relative_to(build_dir).as_posix())
-    return made

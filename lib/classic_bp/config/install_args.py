@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import errors
-from ..cargo.project import CargoProject, Package
+from .project import CargoProject, Package
 
 ARGS_VARIABLE = "BP_CARGO_INSTALL_ARGS"
 MEMBERS_VARIABLE = "BP_CARGO_WORKSPACE_MEMBERS"

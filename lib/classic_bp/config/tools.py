@@ -1,6 +1,6 @@
 """BP_CARGO_INSTALL_TOOLS, BP_CARGO_RUNTIME_TOOLS and their arguments, as a ToolsPlan.
 
-Here, not in rust/tools.py which installs them, so that a malformed tool
+Here, not in cargo/tools.py which installs them, so that a malformed tool
 spec fails the build while the configuration is read, before any download.
 """
 

@@ -31,11 +31,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import errors
+from ..config import procfile
 from ..platform import output
-from . import process_types, procfile
+from . import process_types
 
 if TYPE_CHECKING:
-    from ..cargo.project import CargoProject
+    from ..config.project import CargoProject
 
 LISTEN_STATE = "0A"
 EVERY_INTERFACE = {"00000000", "00000000000000000000000000000000"}

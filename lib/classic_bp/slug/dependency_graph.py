@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import errors, toml_compat
-from ..cargo import project as cargo_project
+from ..config import project as cargo_project
 from ..platform import output
 
 # A slow `cargo metadata` means something is wrong (a held lock); fall back.

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # release runs with the standard library only: no TOML reader needed
-    from ..cargo.project import CargoProject
+    from ..config.project import CargoProject
 
 APP_BIN_DIR = "/app/bin"
 METADATA_PATH = Path(".rust-buildpack") / "release.json"

@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import errors
+from ..config import procfile
 from ..platform import output
 from ..rust.environment import HANDED_OVER
-from . import process_types, procfile
+from . import process_types
 
 if TYPE_CHECKING:
-    from ..cargo.project import CargoProject
+    from ..config.project import CargoProject
 
 PROFILE_SCRIPT = Path(".profile.d") / "rust.sh"
 PROFILE_CONTENTS = (
