@@ -169,12 +169,12 @@ def test_a_real_error_is_red_at_a_terminal_and_ends_with_its_readme_link(tmp_pat
 
 def test_a_long_download_prints_its_progress_in_a_log(monkeypatch, capsys) -> None:
     """A line per 10 % once the transfer has lasted QUIET_SECONDS; none before."""
-    from classic_bp.platform import output
+    from classic_bp.platform import progress
 
     clock = iter(float(second) for second in range(100))
-    monkeypatch.setattr(output.time, "monotonic", lambda: next(clock))
-    monkeypatch.setattr(output, "QUIET_SECONDS", 2.0)
-    with output.transfer_progress("Downloading rust.tar.xz", 100 << 20) as advance:
+    monkeypatch.setattr(progress.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(progress, "QUIET_SECONDS", 2.0)
+    with progress.transfer_progress("Downloading rust.tar.xz", 100 << 20) as advance:
         for _ in range(4):
             advance(25 << 20)
     assert capsys.readouterr().out == (
@@ -185,11 +185,11 @@ def test_a_long_download_prints_its_progress_in_a_log(monkeypatch, capsys) -> No
 
 
 def test_a_silent_command_gets_a_heartbeat(monkeypatch, capsys) -> None:
-    from classic_bp.platform import output
+    from classic_bp.platform import progress, run
 
-    monkeypatch.setattr(output, "PROGRESS_INTERVAL", 0.3)
+    monkeypatch.setattr(progress, "PROGRESS_INTERVAL", 0.3)
     command = ["sh", "-c", "echo start; sleep 1; echo end"]
-    assert output.stream_command(command, env=os.environ, heartbeat="Still working") == 0
+    assert run.stream_command(command, env=os.environ, heartbeat="Still working") == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "       start" and lines[-1] == "       end"
     assert any(re.fullmatch(r"       Still working, \d\.\ds so far", line) for line in lines[1:-1])
@@ -226,10 +226,9 @@ def test_the_summary_says_what_was_discarded_and_why() -> None:
 
 
 def errors_summary(timings, decisions) -> list[str]:
-    from classic_bp import errors
     from classic_bp.platform import summary
 
-    return errors.build_summary(
+    return summary.summary_lines(
         binaries={"web": "1.5 MiB"},
         slug="1.6 MiB",
         cache=("600.0 MiB", "4.0 GiB"),
@@ -242,8 +241,8 @@ def test_a_download_at_a_terminal_shows_a_progress_bar() -> None:
     pytest.importorskip("rich")
     code = (
         f"import sys; sys.path.insert(0, {str(REPO_ROOT / 'lib')!r})\n"
-        "from classic_bp.platform import output\n"
-        "with output.transfer_progress('Downloading rust.tar.xz', 4 << 20) as advance:\n"
+        "from classic_bp.platform import output, progress\n"
+        "with progress.transfer_progress('Downloading rust.tar.xz', 4 << 20) as advance:\n"
         "    for _ in range(4):\n"
         "        advance(1 << 20)\n"
         "output.detail('downloaded')\n"

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from classic_bp.commands.ci_compile import command_for_tests
-from classic_bp.platform import output, report
+from classic_bp.platform import output, report, run
 from classic_bp.platform.report import REPORT_KEYS, STEP_KEYS
 from platform_runner import Platform
 from tests.assertions import assert_succeeded, error_message
@@ -133,8 +133,8 @@ def test_the_report_is_flat_and_snake_case(monkeypatch) -> None:
     monkeypatch.setattr(report, "_facts", {})
     monkeypatch.setattr(report, "_cache_decisions", {})
     monkeypatch.setattr(output, "timings", [])
-    monkeypatch.setattr(output, "subprocess_seconds", 0.0)
-    monkeypatch.setattr(output, "download_seconds", 0.0)
+    monkeypatch.setattr(run, "subprocess_seconds", 0.0)
+    monkeypatch.setattr(run, "download_seconds", 0.0)
     report.record("toolchain", {"name": "stable-x86_64-unknown-linux-gnu", "source": "default"})
     report.record("rustc", "rustc 1.95.0 (59807616e 2026-04-14)")
     report.record("binaries", ["web", "worker"])

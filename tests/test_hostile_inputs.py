@@ -20,7 +20,7 @@ from classic_bp.config.procfile import read_process_types
 from classic_bp.config.project import load_project
 from classic_bp.config.tools import plan_tools
 from classic_bp.platform.env_dir import MAX_VARIABLE_BYTES, AppEnv, read_env_dir
-from classic_bp.platform.output import Redactor
+from classic_bp.platform.redact import Redactor
 from platform_runner import Platform
 from tests.assertions import assert_failed_cleanly, assert_user_error, error_message
 

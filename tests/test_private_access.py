@@ -15,7 +15,7 @@ from classic_bp.cargo.private_access import cargo_variables, private_dir, scrub_
 from classic_bp.cargo.private_failures import diagnose
 from classic_bp.config.credentials import read_private_access
 from classic_bp.platform.env_dir import AppEnv, Settings
-from classic_bp.platform.output import Redactor
+from classic_bp.platform.redact import Redactor
 from classic_bp.slug.dependency_graph import Crate
 from classic_bp.slug.sbom import package_url
 

@@ -24,10 +24,10 @@ LIB = Path(__file__).resolve().parents[1] / "lib"
 # A command that streams a child's output, like cargo's, under the command guard.
 BUILDPACK_STAND_IN = """
 import sys
-from classic_bp.platform import guard, output
+from classic_bp.platform import guard, output, run
 
 def command(argv):
-    output.stream_command(["sh", "-c", sys.argv[1]], env={"PATH": "/usr/bin:/bin"})
+    run.stream_command(["sh", "-c", sys.argv[1]], env={"PATH": "/usr/bin:/bin"})
     return 0
 
 guard.handle_sigterm()

@@ -73,15 +73,6 @@ class BuildError(Exception):
         return f"{self.message}\n\nSee the buildpack's {README}#{section}"
 
 
-# How each command is called; bin/detect keeps its own line (it imports nothing).
-USAGES = {
-    "compile": "Usage: bin/compile BUILD_DIR CACHE_DIR [ENV_DIR]",
-    "test-compile": "Usage: bin/test-compile BUILD_DIR CACHE_DIR [ENV_DIR]",
-    "release": "Usage: bin/release BUILD_DIR [CACHE_DIR]",
-    "test": "Usage: bin/test BUILD_DIR ENV_DIR (BUILD_DIR must exist)",
-}
-
-
 def usage_error(usage: str, problem: str = "") -> BuildError:
     """Wrong arguments: what was wrong (when known), the usage line, the link."""
     return BuildError("usage", f"{problem}\n{usage}" if problem else usage)
@@ -494,28 +485,23 @@ def invalid_ssh_key(variable: str) -> BuildError:
     )
 
 
-@dataclass(frozen=True)
-class PrivateFailure:
-    """What went wrong fetching a private dependency, as cargo's and git's output told."""
-
-    what: str  # one sentence: what the server or ssh said
-    variables: tuple[str, ...]  # the config vars to check
-
-
 def private_dependency_failed(
     command: str,
     returncode: int,
     dependency: str | None,
     place: str | None,
-    failure: PrivateFailure,
+    what: str,
+    variables: tuple[str, ...],
 ) -> BuildError:
+    """``what``: one sentence, what the server or ssh said; ``variables``: the config
+    vars to check."""
     subject = f"the dependency `{dependency}`" if dependency else "a dependency"
     where = f" from {place}" if place else ""
-    checks = " and ".join(failure.variables)
+    checks = " and ".join(variables)
     return BuildError(
         "private_dependency_failed",
         f"`{command}` failed (exit code {returncode}): it could not fetch\n"
-        f"{subject}{where}: {failure.what}\n\n"
+        f"{subject}{where}: {what}\n\n"
         f"Check {checks}\n(see the README's section on private dependencies).",
     )
 
@@ -913,32 +899,3 @@ def installed_without_compiling(rust_version: str, elapsed: str) -> str:
 
 def tests_compiled(runner_command: str) -> str:
     return f"Tests compiled; bin/test will run them with {runner_command}"
-
-
-def build_summary(
-    *,
-    binaries: dict[str, str],
-    slug: str | None,
-    cache: tuple[str, str] | None,
-    step_times: list[tuple[str, str]],
-    cache_decisions: dict[str, list[str]],
-) -> list[str]:
-    """The lines under "Build succeeded": sizes, time per step, what was reused.
-
-    Step names are the build report's (``compile`` is ``compile_duration``);
-    a cached thing discarded shows its reasons, so a slow build explains itself.
-    """
-    lines = []
-    if binaries:
-        lines.append(
-            "Binaries: " + ", ".join(f"{name} ({size})" for name, size in binaries.items())
-        )
-    if slug is not None:
-        lines.append(f"Slug: {slug}")
-    if cache is not None:
-        lines.append(f"Cache: {cache[0]} of its {cache[1]} budget (BP_CACHE_MAX_SIZE)")
-    if step_times:
-        lines.append("Time per step: " + ", ".join(f"{key} {time}" for key, time in step_times))
-    for verdict, items in cache_decisions.items():
-        lines.append(f"{verdict.capitalize()}: {', '.join(items)}")
-    return lines

@@ -19,7 +19,7 @@ from .. import errors
 from ..cache import CacheLayout
 from ..config.build_config import BuildConfig
 from ..config.project import Package
-from ..platform import output, report
+from ..platform import output, report, run
 from ..rust.environment import INSTALL_TRACKING_FILES
 from . import jobs, source_times
 from .fixed_path import FixedPath
@@ -159,7 +159,7 @@ def check_lockfile(
     ]
     attempts = [[*command, "--offline"]] if offline or no_network else []
     for attempt in attempts + ([] if no_network else [command]):
-        completed = output.capture(attempt, env=environment, cwd=fixed.root)
+        completed = run.capture(attempt, env=environment, cwd=fixed.root)
         if completed.returncode == 0:
             return
         if "--locked" in completed.stderr:
@@ -254,7 +254,7 @@ def _stream_cargo(
     if offline:
         output.detail("Every crate this build needs is in the cache: no registry request")
         watch = OutputWatch(consume)
-        returncode = output.stream_command(
+        returncode = run.stream_command(
             [*command, "--offline"], env=environment, cwd=fixed.root, consume=watch
         )
         if returncode == 0:
@@ -265,7 +265,7 @@ def _stream_cargo(
             return watch, returncode
         output.detail("cargo needs the network after all: running it again online")
     watch = OutputWatch(consume)
-    returncode = output.stream_command(command, env=environment, cwd=fixed.root, consume=watch)
+    returncode = run.stream_command(command, env=environment, cwd=fixed.root, consume=watch)
     return (watch, returncode) if returncode != 0 else None
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .. import errors
@@ -23,7 +24,7 @@ from ..config.credentials import (
     SSH_KEY_VARIABLE,
 )
 from ..fetch.urls import display_url
-from ..platform.output import redact
+from ..platform.redact import redact
 
 KEPT_LINES = 400
 DEPENDENCY = re.compile(r"(?:failed to load source for dependency|failed to get) `(?P<name>[^`]+)`")
@@ -34,50 +35,59 @@ SSH_HOST = re.compile(
 )
 REGISTRY = re.compile(r"(?:token rejected for|no token found for) `(?P<name>[^`]+)`")
 
+
+@dataclass(frozen=True)
+class PrivateFailure:
+    """What went wrong fetching a private dependency, as cargo's and git's output told."""
+
+    what: str  # one sentence: what the server or ssh said
+    variables: tuple[str, ...]  # the config vars to check
+
+
 HTTPS = (CREDENTIALS_VARIABLE,)
 SSH_KEY = (SSH_KEY_VARIABLE,)
-PATTERNS: tuple[tuple[re.Pattern[str], errors.PrivateFailure], ...] = (
+PATTERNS: tuple[tuple[re.Pattern[str], PrivateFailure], ...] = (
     (
         re.compile(r"Host key verification failed|No \S+ host key is known for"),
-        errors.PrivateFailure(
+        PrivateFailure(
             "the server's SSH host key is not among the known hosts.",
             (KNOWN_HOSTS_VARIABLE, f"(only to skip the check) {SKIP_HOST_KEY_CHECK_VARIABLE}"),
         ),
     ),
     (
         re.compile(r"REMOTE HOST IDENTIFICATION HAS CHANGED"),
-        errors.PrivateFailure(
+        PrivateFailure(
             "the server's SSH host key differs from the known one.", (KNOWN_HOSTS_VARIABLE,)
         ),
     ),
     (
         re.compile(r"Permission denied \(publickey|Load key .*: (?:invalid format|error)"),
-        errors.PrivateFailure("the server refused the SSH key.", SSH_KEY),
+        PrivateFailure("the server refused the SSH key.", SSH_KEY),
     ),
     (
         re.compile(r"Authentication failed for|could not read (?:Username|Password) for"),
-        errors.PrivateFailure("the server refused the credentials (or got none).", HTTPS),
+        PrivateFailure("the server refused the credentials (or got none).", HTTPS),
     ),
     (
         re.compile(
             r"repository '[^']*' not found|Repository not found"
             r"|does not appear to be a git repository"
         ),
-        errors.PrivateFailure(
+        PrivateFailure(
             "the repository does not exist, or these credentials cannot see it.",
             ("the URL in Cargo.toml", *HTTPS, *SSH_KEY),
         ),
     ),
     (
         re.compile(r"token rejected for|got 40[13]\b"),
-        errors.PrivateFailure(
+        PrivateFailure(
             "the registry refused the token.",
             ("CARGO_REGISTRIES_<NAME>_TOKEN", "CARGO_REGISTRY_TOKEN"),
         ),
     ),
     (
         re.compile(r"no token found for|requires a credential-provider"),
-        errors.PrivateFailure(
+        PrivateFailure(
             "the registry requires a token and none was given.",
             ("CARGO_REGISTRIES_<NAME>_TOKEN", "CARGO_REGISTRY_TOKEN"),
         ),
@@ -86,7 +96,7 @@ PATTERNS: tuple[tuple[re.Pattern[str], errors.PrivateFailure], ...] = (
 
 
 class OutputWatch:
-    """A ``consume`` callback for output.stream_command that keeps the last lines."""
+    """A ``consume`` callback for run.stream_command that keeps the last lines."""
 
     def __init__(self, inner: Callable[[str], bool] | None = None) -> None:
         self.lines: deque[str] = deque(maxlen=KEPT_LINES)
@@ -135,7 +145,12 @@ def diagnose(lines: list[str], command: str, returncode: int) -> errors.BuildErr
     if registry is not None:
         place = f"the registry `{registry}`"
         variable = f"CARGO_REGISTRIES_{registry.upper().replace('-', '_')}_TOKEN"
-        failure = errors.PrivateFailure(failure.what, (variable, *failure.variables[1:]))
+        failure = PrivateFailure(failure.what, (variable, *failure.variables[1:]))
     return errors.private_dependency_failed(
-        command, returncode, dependency, redact(place) if place else None, failure
+        command,
+        returncode,
+        dependency,
+        redact(place) if place else None,
+        failure.what,
+        failure.variables,
     )

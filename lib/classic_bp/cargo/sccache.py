@@ -44,7 +44,7 @@ from .. import cache, errors
 from ..cache import CacheLayout
 from ..config.build_config import BuildConfig
 from ..layer import Layer, runs
-from ..platform import output, report
+from ..platform import output, report, run
 from ..platform.stack import cpu_arch
 from .fixed_path import point_link
 
@@ -289,7 +289,7 @@ def start_server(tool: Sccache, env: Mapping[str, str]) -> bool:
     backend's URL, credentials included.
     """
     try:
-        started = output.capture(
+        started = run.capture(
             [tool.binary, "--start-server"],
             env=env,
             cwd=tool.cargo_home.parent,
@@ -307,10 +307,10 @@ def finish(tool: Sccache, env: Mapping[str, str]) -> Stats | None:
         # A server that started too late for the build (after the wait) would
         # otherwise stay behind on the builder: it never idles out here.
         with contextlib.suppress(OSError, subprocess.TimeoutExpired):
-            output.capture([tool.binary, "--stop-server"], env=env, timeout=STOP_SECONDS)
+            run.capture([tool.binary, "--stop-server"], env=env, timeout=STOP_SECONDS)
         return None
-    shown = output.capture([tool.binary, "--show-stats"], env=env)
-    output.capture([tool.binary, "--stop-server"], env=env)
+    shown = run.capture([tool.binary, "--show-stats"], env=env)
+    run.capture([tool.binary, "--stop-server"], env=env)
     if shown.returncode != 0:
         output.detail("sccache statistics are not available")
         return None

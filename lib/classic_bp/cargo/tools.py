@@ -25,7 +25,7 @@ from .. import errors
 from ..cache import CacheLayout
 from ..config.tools import ToolsPlan
 from ..layer import Layer
-from ..platform import output
+from ..platform import output, run
 from ..rust.environment import INSTALL_RECORD, INSTALL_TRACKING_FILES, RustInstall
 from .fixed_path import app_config_file
 from .private_failures import OutputWatch
@@ -65,7 +65,7 @@ def install_tools(
         command = [str(cargo), "install", *configs, spec, "--root", str(layout.tools_root)]
         output.detail(f"Running: cargo install {spec} {' '.join(arguments)}")
         watch = OutputWatch()
-        returncode = output.stream_command([*command, *arguments], env=environment, consume=watch)
+        returncode = run.stream_command([*command, *arguments], env=environment, consume=watch)
         if returncode != 0:
             failure = watch.failure(f"cargo install {spec}", returncode)
             if failure.reason == "private_dependency_failed":

@@ -18,7 +18,7 @@ from ..cache import CacheLayout
 from ..cargo import source_times
 from ..cargo.private_access import private_build
 from ..cargo.private_failures import OutputWatch
-from ..platform import output
+from ..platform import output, run
 from ..rust.environment import HANDED_OVER
 from .ci_test import TEST_ENV_PATH
 from .compile import BuildContext, PreparedBuild, prepare_build
@@ -48,7 +48,7 @@ def _test_compile(context: BuildContext, build: PreparedBuild) -> None:
         command = [str(build.rust.cargo), "test", "--no-run", *tests[2:]]
         watch = OutputWatch()
         try:
-            returncode = output.stream_command(
+            returncode = run.stream_command(
                 command, env=build.environment, cwd=context.build_dir, consume=watch
             )
         finally:

@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from .. import errors
-from ..platform import output
+from ..platform import output, redact, run
 from ..platform.env_dir import read_env_dir
+from .usages import USAGES
 
 TEST_ENV_PATH = Path(".rust-buildpack") / "test-env.json"
 
@@ -25,15 +26,15 @@ def run_tests(build_dir: Path, env_dir: Path, process_env: Mapping[str, str]) ->
     except (OSError, ValueError):
         raise errors.tests_not_compiled(build_dir / TEST_ENV_PATH) from None
     app_env = read_env_dir(env_dir)
-    output.redact.add(app_env.secret_values())
+    redact.redact.add(app_env.secret_values())
     environment = {**process_env, **app_env.variables, **record["environment"]}
     output.step(f"Running the tests: {' '.join(record['command'])}")
-    return output.stream_command(record["command"], env=environment, cwd=build_dir)
+    return run.stream_command(record["command"], env=environment, cwd=build_dir)
 
 
 def main(argv: list[str]) -> int:
     if not argv or not Path(argv[0]).is_dir():
-        output.error(str(errors.usage_error(errors.USAGES["test"])))
+        output.error(str(errors.usage_error(USAGES["test"])))
         return 1
     env_dir = Path(argv[1]) if len(argv) > 1 else Path("/nonexistent")
     try:

@@ -21,6 +21,7 @@ from ..platform import output
 from ..platform.guard import handle_sigterm, run_guarded
 from . import ci_test, detect, platform_main, release
 from . import report as report_command_module
+from .usages import USAGES
 
 
 @click.group()
@@ -97,7 +98,7 @@ def _run_click(argv: list[str]) -> int:
     except click.exceptions.Exit as done:
         return int(done.exit_code)
     except click.UsageError as problem:
-        usage = errors.USAGES.get(argv[0] if argv else "", errors.USAGES["compile"])
+        usage = USAGES.get(argv[0] if argv else "", USAGES["compile"])
         output.error(str(errors.usage_error(usage, problem.format_message())))
         return 1
     except click.ClickException as problem:

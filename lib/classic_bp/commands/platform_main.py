@@ -18,6 +18,7 @@ from ..platform import report
 from ..platform.cache_dir import open_cache_dir
 from .ci_compile import run_test_compile
 from .compile import BuildContext, context_from_arguments, run_compile
+from .usages import USAGES
 
 BUILDPACK_DIR = Path(__file__).resolve().parents[3]
 ARGUMENT_NAMES = ("BUILD_DIR", "CACHE_DIR")
@@ -81,7 +82,7 @@ def main(argv: list[str]) -> int:
     command, arguments = argv[0], argv[1:]
     if len(arguments) < len(ARGUMENT_NAMES):
         missing = ARGUMENT_NAMES[len(arguments)]
-        raise errors.usage_error(errors.USAGES[command], f"Missing argument '{missing}'.")
+        raise errors.usage_error(USAGES[command], f"Missing argument '{missing}'.")
     env_dir = arguments[2] if len(arguments) > 2 else ""
     COMMANDS[command](arguments[0], arguments[1], env_dir)
     return 0

@@ -12,6 +12,7 @@ from pathlib import Path
 from .. import errors
 from ..platform import output, yaml_out
 from ..slug.process_types import read_metadata
+from .usages import USAGES
 
 
 def release_yaml(build_dir: Path) -> str:
@@ -19,7 +20,7 @@ def release_yaml(build_dir: Path) -> str:
     return yaml_out.dump(document)
 
 
-USAGE = errors.USAGES["release"]
+USAGE = USAGES["release"]
 
 
 def main(argv: list[str]) -> int:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from .. import errors
-from ..platform import output
+from ..platform import output, redact
 from ..platform.env_dir import Settings, read_env_dir
 from . import credentials, install_args, rustconfig, toolchain_request
 from .build_config import BuildConfig, load_config
@@ -23,7 +23,7 @@ def read_configuration(
 ) -> tuple[Settings, BuildConfig]:
     with output.timed_step("Reading the app's configuration", "configuration"):
         app_env = read_env_dir(env_dir)
-        output.redact.add(app_env.secret_values())
+        redact.redact.add(app_env.secret_values())
         if app_env.ignored:
             output.warning(errors.ignored_config_vars(app_env.ignored))
         if app_env.skipped:
@@ -32,7 +32,7 @@ def read_configuration(
         if migration is not None:
             _describe_migration(migration)
         settings = Settings(app_env, process_env, migration.settings if migration else {})
-        output.redact.add(credentials.secrets_of(settings))
+        redact.redact.add(credentials.secrets_of(settings))
         skip_build = migration.skip_build if migration else False
         config = load_config(
             build_dir,

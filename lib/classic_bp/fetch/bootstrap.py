@@ -42,7 +42,7 @@ import threading
 from pathlib import Path
 
 from .. import errors
-from ..platform import output, report
+from ..platform import output, progress, report
 from .urls import index_url, shown_url
 
 RUNTIME_MODULES = ("click", "rich")
@@ -183,7 +183,7 @@ class _Fetch:
 
         output.step("Fetching the buildpack's Python packages")
         output.detail(f"From {shown_url(self.index)}")
-        while not self.done.wait(output.PROGRESS_INTERVAL):
+        while not self.done.wait(progress.PROGRESS_INTERVAL):
             output.detail(self.fetched.progress())
         if isinstance(self.failure, FetchError):
             raise errors.runtime_packages_unavailable(str(self.failure), shown_url(self.index))

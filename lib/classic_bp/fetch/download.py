@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import __version__, errors
-from ..platform import output
+from ..platform import progress, run
 from . import retry
 from .retry import OutOfTime, Transient, with_retries
 from .urls import display_url
@@ -59,7 +59,7 @@ def _with_retries(url: str, action: Callable[[transport.Response], object]) -> o
     try:
         return with_retries(once, total_seconds=retry.TOTAL_SECONDS)
     finally:
-        output.account_download(started)
+        run.account_download(started)
 
 
 def fetch_text(url: str) -> str:
@@ -97,7 +97,7 @@ def download_verified(url: str, destination: Path, expected_sha256: str) -> None
         try:
             with (
                 os.fdopen(handle, "wb") as stream,
-                output.transfer_progress(label, response.length) as advance,
+                progress.transfer_progress(label, response.length) as advance,
             ):
                 for block in response.blocks():
                     digest.update(block)

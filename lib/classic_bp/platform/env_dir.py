@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
-from .output import PUBLIC_USERS, URL_USERINFO
+from .redact import PUBLIC_USERS, URL_USERINFO
 
 # How every boolean setting (BP_* variables, the old RustConfig) is spelled.
 TRUE_VALUES = ("1", "true", "yes", "on")

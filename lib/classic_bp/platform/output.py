@@ -9,7 +9,8 @@ that a saved log never holds escape codes. Steps shorter than
 STEP_DURATION_THRESHOLD print no duration: a column of ``Done in 0.0s`` says
 nothing, and the summary at the end has every step's time anyway. Every line
 passes through a redactor so that secrets (the app's secret config vars,
-URL passwords and tokens) never reach the log.
+URL passwords and tokens) never reach the log (redact.py). Progress of long
+downloads and silent tools is in progress.py, running the tools in run.py.
 
 Standard library only at import time: bootstrap prints through it before the
 buildpack's packages (rich) are importable.
@@ -17,25 +18,21 @@ buildpack's packages (rich) are importable.
 
 from __future__ import annotations
 
-import json
 import os
-import re
-import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import quote
+from dataclasses import dataclass
+
+from .redact import redact
 
 _SIZE_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
 
 STEP_PREFIX = "-----> "
 DETAIL_PREFIX = "       "
 ALERT_PREFIX = " !     "
-REDACTED = "[redacted]"
 # Steps that took less are not followed by a ``Done in`` line.
 STEP_DURATION_THRESHOLD = 1.0
 # Heroku's classic buildpacks' ANSI codes (bold colours), and the reset.
@@ -45,64 +42,6 @@ ERROR_COLOUR = "\033[1;31m"
 RESET = "\033[0m"
 # Threads (the heartbeat of a long silent command) write whole lines.
 _write_lock = threading.Lock()
-
-
-# A URL's userinfo, whoever printed it (cargo and git echo the URLs of
-# Cargo.toml, which may carry one): ``scheme://user:password@`` or ``scheme://token@``.
-URL_USERINFO = re.compile(
-    r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^\s/?#@:'\"<>`]*)"
-    r"(?::(?P<password>[^\s/?#@'\"<>`]+))?@"
-)
-# A user part alone is a token (``https://ghp_x@github.com``) unless it is one
-# of the conventional account names of ssh and git hosting.
-PUBLIC_USERS = frozenset({"", "git", "hg", "ssh", "anonymous"})
-# Lines of a multi-line secret shorter than this are structure (`-----`), not secret.
-_MIN_LINE_LENGTH = 8
-
-
-def _mask_userinfo(match: re.Match[str]) -> str:
-    scheme, user = match["scheme"], match["user"]
-    if match["password"] is not None:
-        return f"{scheme}{user}:{REDACTED}@"
-    return match[0] if user in PUBLIC_USERS else f"{scheme}{REDACTED}@"
-
-
-def _forms(value: str) -> set[str]:
-    """A secret as tools print it: as is, percent-encoded, JSON- or repr-escaped,
-    and each long enough line of a multi-line value (a PEM key)."""
-    lines = [line.strip() for line in value.splitlines()]
-    forms = {value.strip(), *(line for line in lines if len(line) >= _MIN_LINE_LENGTH)}
-    for form in list(forms):
-        forms.update((quote(form, safe=""), quote(form), json.dumps(form)[1:-1]))
-        forms.add(repr(form)[1:-1])
-    return {form for form in forms if form}
-
-
-@dataclass
-class Redactor:
-    """Masks secrets in log text (the rule: platform/env_dir.py, README: Secrets).
-
-    The secret values in every form (``_forms``), longest first so that
-    overlaps mask fully; and every URL's password, or its user part when it
-    stands alone as a token.
-    """
-
-    secrets: list[str] = field(default_factory=list)
-
-    def add(self, values: Sequence[str]) -> None:
-        forms = {form for value in values for form in _forms(value)}
-        self.secrets = sorted({*self.secrets, *forms}, key=len, reverse=True)
-
-    def __call__(self, text: str) -> str:
-        for secret in self.secrets:
-            if secret in text:
-                text = text.replace(secret, REDACTED)
-        if "@" in text:
-            text = URL_USERINFO.sub(_mask_userinfo, text)
-        return text
-
-
-redact = Redactor()
 
 
 @dataclass
@@ -115,28 +54,6 @@ class StepTiming:
 
 
 timings: list[StepTiming] = []
-# Wall time spent in rustup, cargo and the other tools, so that a report can
-# tell the buildpack's own overhead apart from the work it delegates.
-subprocess_seconds = 0.0
-# Wall time the build waited on its own downloads (rustup-init, a standalone
-# Rust): network time, part of Rust's install as rustup-init alone pays it.
-download_seconds = 0.0
-
-
-def _account(started: float) -> None:
-    global subprocess_seconds
-    subprocess_seconds += time.monotonic() - started
-
-
-def account_tool_wait(started: float) -> None:
-    """Time spent waiting for a tool that ran beside another (its own run was not
-    counted: the two overlapped)."""
-    _account(started)
-
-
-def account_download(started: float) -> None:
-    global download_seconds
-    download_seconds += time.monotonic() - started
 
 
 def _write(stream, text: str, colour: str = "") -> None:
@@ -173,7 +90,12 @@ def step(title: str) -> None:
 
 def detail(text: str = "") -> None:
     for line in text.splitlines() or [""]:
-        _write(sys.stdout, (DETAIL_PREFIX + line).rstrip())
+        detail_line(line)
+
+
+def detail_line(line: str) -> None:
+    """One line of a tool's output, indented as it is (never split further)."""
+    _write(sys.stdout, (DETAIL_PREFIX + line).rstrip())
 
 
 def warning(text: str | object) -> None:
@@ -234,210 +156,3 @@ def timed_step(title: str, key: str = "") -> Iterator[None]:
 def _key_of(title: str) -> str:
     words = "".join(c if c.isalnum() else " " for c in title.split(" (")[0].lower())
     return "_".join(words.split())
-
-
-class _Transfer:
-    """Counts the bytes of one download and shows how far it has come.
-
-    In a log (not a terminal): one line per 10 % passed, or every
-    PROGRESS_INTERVAL seconds when the size is unknown or the transfer slow;
-    nothing for a transfer that ends within QUIET_SECONDS, so quick downloads
-    add no lines. At a terminal: rich's progress bar, when rich is importable.
-    """
-
-    def __init__(self, label: str, total: int | None) -> None:
-        self.label, self.total = label, total or None
-        self.done = 0
-        self.started = self.last_line = time.monotonic()
-        self.last_tenth = 0
-        self.bar = _rich_bar(label, self.total) if sys.stdout.isatty() else None
-
-    def advance(self, count: int) -> None:
-        self.done += count
-        if self.bar is not None:
-            self.bar[0].update(self.bar[1], completed=self.done)
-            return
-        now = time.monotonic()
-        tenth = self.done * 10 // self.total if self.total else 0
-        if now - self.started < QUIET_SECONDS:
-            self.last_tenth = tenth
-            return
-        if tenth > self.last_tenth or now - self.last_line >= PROGRESS_INTERVAL:
-            self.last_tenth, self.last_line = tenth, now
-            detail(f"{self.label}: {self._amount()}")
-
-    def _amount(self) -> str:
-        if not self.total:
-            return format_size(self.done)
-        percent = min(100, self.done * 100 // self.total)
-        return f"{percent} % ({format_size(self.done)} of {format_size(self.total)})"
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar[0].stop()
-
-
-# A transfer shorter than this prints no progress in a log; then a line per
-# 10 %, and at least one every PROGRESS_INTERVAL seconds.
-QUIET_SECONDS = 2.0
-PROGRESS_INTERVAL = 5.0
-
-
-def _rich_bar(label: str, total: int | None):
-    """rich's download bar, or None when rich is not importable (bootstrap)."""
-    try:
-        from rich.progress import (
-            BarColumn,
-            DownloadColumn,
-            Progress,
-            TextColumn,
-            TransferSpeedColumn,
-        )
-    except ImportError:
-        return None
-    bar = Progress(
-        TextColumn(DETAIL_PREFIX + "{task.description}"),
-        BarColumn(),
-        DownloadColumn(binary_units=True),
-        TransferSpeedColumn(),
-        transient=True,
-    )
-    task = bar.add_task(label, total=total)
-    bar.start()
-    return bar, task
-
-
-@contextmanager
-def transfer_progress(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
-    """Progress of a long download: yields ``advance(byte_count)``."""
-    transfer = _Transfer(label, total)
-    try:
-        yield transfer.advance
-    finally:
-        transfer.close()
-
-
-class _Heartbeat:
-    """A line when a streamed command has been silent for PROGRESS_INTERVAL.
-
-    rustup prints nothing while it downloads a toolchain component when its
-    output is not a terminal (and ours is a pipe): without this line a log
-    would look stuck for a minute.
-    """
-
-    def __init__(self, label: str) -> None:
-        self.label = label
-        self.started = self.last_output = time.monotonic()
-        self.stopped = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while not self.stopped.wait(0.5):
-            now = time.monotonic()
-            if now - self.last_output >= PROGRESS_INTERVAL:
-                self.last_output = now
-                detail(f"{self.label}, {format_seconds(now - self.started)} so far")
-
-    def stop(self) -> None:
-        self.stopped.set()
-        self.thread.join()
-
-
-def stream_command(
-    command: Sequence[str | Path],
-    *,
-    env: Mapping[str, str],
-    cwd: Path | None = None,
-    consume: Callable[[str], bool] | None = None,
-    heartbeat: str | None = None,
-) -> int:
-    """Run a command (never through a shell), streaming its output indented.
-
-    stdout and stderr are merged so that the log keeps the tool's own order.
-    ``consume`` sees each line first and keeps the machine-readable ones
-    (cargo's JSON messages) out of the log by returning True. With
-    ``heartbeat``, a silent stretch prints that text and the time so far.
-    Returns the exit code; the caller turns a failure into a specific error.
-    """
-    started = time.monotonic()
-    beat = _Heartbeat(heartbeat) if heartbeat else None
-    process = subprocess.Popen(
-        [str(part) for part in command],
-        env=dict(env),
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    assert process.stdout is not None
-    try:
-        for raw in process.stdout:
-            line = raw.decode("utf-8", "replace").rstrip("\r\n")
-            # Progress bars redraw with \r; keep only the final state of a line.
-            line = line.rsplit("\r", 1)[-1]
-            if beat is not None:
-                beat.last_output = time.monotonic()
-            if consume is not None and consume(line):
-                continue
-            _write(sys.stdout, (DETAIL_PREFIX + line).rstrip())
-    except BaseException:
-        # Interrupted (SIGTERM, Ctrl-C): do not leave cargo running behind us.
-        process.terminate()
-        raise
-    finally:
-        if beat is not None:
-            beat.stop()
-        process.stdout.close()
-        returncode = process.wait()
-        _account(started)
-    return returncode
-
-
-def run_quietly(command: Sequence[str | Path], *, env: Mapping[str, str]) -> int:
-    """Run a chatty command whose output only matters when it fails.
-
-    On failure its whole output is shown, indented, so the error above the
-    buildpack's own message still explains what happened.
-    """
-    started = time.monotonic()
-    completed = subprocess.run(
-        [str(part) for part in command],
-        env=dict(env),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        check=False,
-    )
-    _account(started)
-    if completed.returncode != 0:
-        detail(completed.stdout.decode("utf-8", "replace"))
-    return completed.returncode
-
-
-def capture(
-    command: Sequence[str | Path],
-    *,
-    env: Mapping[str, str] | None = None,
-    cwd: Path | None = None,
-    timeout: float | None = None,
-    text: bool = True,
-    counted: bool = True,
-) -> subprocess.CompletedProcess:
-    """Run a tool for its output (never through a shell); its time counts as tool
-    time, unless ``counted`` is false (a tool run in a thread beside another)."""
-    started = time.monotonic()
-    try:
-        return subprocess.run(
-            [str(part) for part in command],
-            env=dict(env) if env is not None else None,
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=text,
-            timeout=timeout,
-            check=False,
-        )
-    finally:
-        if counted:
-            _account(started)

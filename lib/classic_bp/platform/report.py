@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__, cache
-from . import output
+from . import output, run
 
 REPORT_FILE = "last-build.json"
 # The fixed keys; a build adds ``<step>_duration`` and ``cache_<layer>`` ones.
@@ -133,8 +133,8 @@ def document(
         **{f"cache_{snake_case(what)}": how for what, how in _cache_decisions.items()},
         **durations,
         "total_duration": round(time.monotonic() - _STARTED, 2),
-        "tool_duration": round(output.subprocess_seconds, 3),
-        "download_duration": round(output.download_seconds, 3),
+        "tool_duration": round(run.subprocess_seconds, 3),
+        "download_duration": round(run.download_seconds, 3),
     }
 
 

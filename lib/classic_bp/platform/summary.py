@@ -5,14 +5,13 @@ lines: what was built and how big it is, how close the cache is to its
 budget, where the time went, and what was reused (or why it was not: that is
 why a build was slow). The facts come from the build report
 (platform/report.py), so the log and bin/report never disagree; the wording
-is the catalogue's (errors.build_summary).
+is in summary_lines.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .. import errors
 from . import output, report
 
 # Steps that took less share one entry on the time line: "4 other steps 0.1s".
@@ -58,6 +57,35 @@ def grouped_decisions(decisions: dict[str, str]) -> dict[str, list[str]]:
     return {**ordered, **grouped}
 
 
+def summary_lines(
+    *,
+    binaries: dict[str, str],
+    slug: str | None,
+    cache: tuple[str, str] | None,
+    step_times: list[tuple[str, str]],
+    cache_decisions: dict[str, list[str]],
+) -> list[str]:
+    """The lines under "Build succeeded": sizes, time per step, what was reused.
+
+    Step names are the build report's (``compile`` is ``compile_duration``);
+    a cached thing discarded shows its reasons, so a slow build explains itself.
+    """
+    lines = []
+    if binaries:
+        lines.append(
+            "Binaries: " + ", ".join(f"{name} ({size})" for name, size in binaries.items())
+        )
+    if slug is not None:
+        lines.append(f"Slug: {slug}")
+    if cache is not None:
+        lines.append(f"Cache: {cache[0]} of its {cache[1]} budget (BP_CACHE_MAX_SIZE)")
+    if step_times:
+        lines.append("Time per step: " + ", ".join(f"{key} {time}" for key, time in step_times))
+    for verdict, items in cache_decisions.items():
+        lines.append(f"{verdict.capitalize()}: {', '.join(items)}")
+    return lines
+
+
 def print_summary(build_dir: Path, binaries: tuple[str, ...]) -> None:
     """Details under the final step line; also records the binaries' total size."""
     sizes = binary_sizes(build_dir, binaries)
@@ -65,7 +93,7 @@ def print_summary(build_dir: Path, binaries: tuple[str, ...]) -> None:
     slug, cache, budget = (
         report.fact(name) for name in ("slug_bytes", "cache_bytes", "cache_budget_bytes")
     )
-    lines = errors.build_summary(
+    lines = summary_lines(
         binaries={name: output.format_size(size) for name, size in sizes.items()},
         slug=output.format_size(slug) if slug is not None else None,
         cache=(output.format_size(cache), output.format_size(budget))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .. import errors
 from ..fetch import retry
-from ..platform import output
+from ..platform import output, run
 
 # What rustup prints when a transfer failed, rather than the request itself.
 NETWORK_FAILURES = (
@@ -35,7 +35,7 @@ NETWORK_FAILURES = (
 def stream_rustup(
     command: Sequence[str | Path], env: Mapping[str, str], what: str, heartbeat: str | None = None
 ) -> int:
-    """``output.stream_command`` for rustup, retried on network failures."""
+    """``run.stream_command`` for rustup, retried on network failures."""
     deadline = time.monotonic() + retry.TOTAL_SECONDS
     delay = retry.FIRST_BACKOFF_SECONDS
     seen: list[str] = []
@@ -48,7 +48,7 @@ def stream_rustup(
 
     for attempt in range(1, retry.ATTEMPTS + 1):
         seen.clear()
-        returncode = output.stream_command(command, env=env, consume=watch, heartbeat=heartbeat)
+        returncode = run.stream_command(command, env=env, consume=watch, heartbeat=heartbeat)
         last = attempt == retry.ATTEMPTS or time.monotonic() + delay >= deadline
         if returncode == 0 or not seen or last:
             return returncode

@@ -20,7 +20,7 @@ from ..config.build_config import BuildConfig
 from ..fetch.download import download_verified, fetch_sha256, file_sha256
 from ..fetch.urls import display_url
 from ..layer import Layer, runs
-from ..platform import output
+from ..platform import output, run
 from .environment import rustup_binary, rustup_environment
 from .toolchain import TOOLCHAIN
 
@@ -77,7 +77,7 @@ def fetch_rustup_init(layout: CacheLayout, config: BuildConfig) -> Path:
 
 
 def _rustup_version(layout: CacheLayout, environment: Mapping[str, str]) -> str:
-    completed = output.capture([rustup_binary(layout), "--version"], env=environment)
+    completed = run.capture([rustup_binary(layout), "--version"], env=environment)
     return completed.stdout.strip() or "version unknown"
 
 
@@ -115,12 +115,12 @@ def install_rustup(layout: CacheLayout, config: BuildConfig, base_env: Mapping[s
         "--default-host",
         config.rustup_init_triple,
     ]
-    returncode = output.run_quietly(command, env=environment)
+    returncode = run.run_quietly(command, env=environment)
     if returncode != 0:
         raise errors.rustup_init_failed(returncode)
     # A build must never replace rustup behind the user's back.
     settings = [rustup_binary(layout), "set", "auto-self-update", "disable"]
-    returncode = output.run_quietly(settings, env=environment)
+    returncode = run.run_quietly(settings, env=environment)
     if returncode != 0:
         raise errors.rustup_init_failed(returncode)
     RUSTUP.save(layout, wanted)

@@ -45,7 +45,7 @@ from ..config.rust_version import (
 from ..fetch import download
 from ..fetch.urls import display_url
 from ..layer import Layer
-from ..platform import output
+from ..platform import output, run
 
 LAYER = Layer(
     name="standalone-rust",
@@ -376,7 +376,7 @@ def _run_rustc(prefix: Path) -> tuple[bool, str]:
     """``(True, "rustc 1.95.0 (...)")``, or ``(False, what went wrong)``."""
     rustc = prefix / "bin" / "rustc"
     try:
-        result = output.capture([rustc, "--version"], timeout=RUSTC_TIMEOUT_SECONDS)
+        result = run.capture([rustc, "--version"], timeout=RUSTC_TIMEOUT_SECONDS)
     except FileNotFoundError:
         return False, "bin/rustc is missing"
     except (OSError, subprocess.TimeoutExpired) as problem:

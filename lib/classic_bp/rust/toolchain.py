@@ -18,7 +18,7 @@ from .. import cache, errors
 from ..cache import CacheLayout
 from ..config.build_config import BuildConfig
 from ..layer import Layer, runs
-from ..platform import output, report
+from ..platform import output, report, run
 from .environment import RustInstall, rustup_binary, rustup_environment
 from .network import stream_rustup
 
@@ -79,7 +79,7 @@ def _prune_other_toolchains(layout: CacheLayout, keep: str) -> None:
 
 
 def _rustc_version(directory: Path) -> str:
-    result = output.capture([directory / "bin" / "rustc", "--version"])
+    result = run.capture([directory / "bin" / "rustc", "--version"])
     if result.returncode != 0:
         raise errors.toolchain_install_failed(directory.name, result.returncode)
     return result.stdout.strip()

@@ -19,7 +19,7 @@ from typing import Any
 
 from .. import errors, toml_compat
 from ..config import project as cargo_project
-from ..platform import output
+from ..platform import output, run
 
 # A slow `cargo metadata` means something is wrong (a held lock); fall back.
 METADATA_TIMEOUT_SECONDS = 120
@@ -108,7 +108,7 @@ def _host_target(cargo: Path, environment: Mapping[str, str], counted: bool) -> 
     rustc = Path(environment.get("RUSTC") or cargo.with_name("rustc"))
     for asked in ([rustc, "-vV"], [cargo, "-vV"]):
         try:
-            completed = output.capture(
+            completed = run.capture(
                 asked, env=environment, timeout=METADATA_TIMEOUT_SECONDS, counted=counted
             )
         except (OSError, subprocess.TimeoutExpired):
@@ -140,7 +140,7 @@ def run_cargo_metadata(
 ) -> dict[str, Any]:
     env = {**environment, "CARGO_TERM_COLOR": "never"}
     try:
-        completed = output.capture(
+        completed = run.capture(
             metadata_command(cargo, app_root, target),
             env=env,
             cwd=app_root,

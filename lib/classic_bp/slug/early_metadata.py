@@ -29,7 +29,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..platform import output
+from ..platform import run
 from .dependency_graph import MetadataAnswer, ask_cargo_metadata
 
 
@@ -67,7 +67,7 @@ class MetadataBesideBuild:
             return
         started = time.monotonic()
         self._thread.join()
-        output.account_tool_wait(started)
+        run.account_tool_wait(started)
 
     def answer(self) -> MetadataAnswer | None:
         """cargo metadata's answer; None when it never started or failed.
