@@ -46,7 +46,7 @@ fixtures:
 # The private-tarball form of the buildpack: dist/classic-bp-<version>.tgz with the
 # runtime packages vendored (fetched from PIP_INDEX_URL or PyPI); prints its sha256.
 package:
-	cd lib && $(PYTHON) -m classic_bp.package $(CURDIR)/dist
+	$(PYTHON) scalingo-22-fixtures/tools/package_buildpack.py $(CURDIR)/dist
 
 # Rebuild speed against baselines measured in the same run (see bench.py);
 # writes bench-results/ (Markdown, JSON, PNG). Takes about 15 minutes.

@@ -118,7 +118,7 @@ def stack_python_platform(mirrored_platform: Platform) -> Platform:
 @pytest.fixture(scope="session")
 def tarballs(tmp_path_factory: pytest.TempPathFactory, package_index) -> list[Path]:
     """Two `make package` builds from the same commit, packages from the local index."""
-    from classic_bp import package
+    import package_buildpack as package
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PIP_INDEX_URL", package_index.url)

@@ -3,6 +3,8 @@
 The archive has bin/ at its root (no wrapping folder: platforms extract it
 as the buildpack dir) and lib/vendor/ holding the pinned wheels' contents,
 so a build needs no package index. No tests, fixtures, caches or VCS files.
+Release tooling, so it lives beside the other development tools, outside the
+package that runs on the stacks (lib/classic_bp).
 The same commit always gives the same bytes: sorted entries, fixed owner,
 modes and mtime (the commit's time), gzip header without a timestamp.
 """
@@ -17,11 +19,13 @@ import sys
 import tarfile
 from pathlib import Path
 
-from . import __version__
-from .fetch.bootstrap import COMPLETE_MARKER, packages_dir
-from .fetch.urls import index_url
-
 REPO_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO_ROOT / "lib"))
+
+from classic_bp import __version__  # noqa: E402
+from classic_bp.fetch.bootstrap import COMPLETE_MARKER, packages_dir  # noqa: E402
+from classic_bp.fetch.urls import index_url  # noqa: E402
+
 SHIPPED = ("bin", "lib", "README.md")
 NEVER_SHIPPED = ("__pycache__", ".pyc", "lib/vendor/")
 
