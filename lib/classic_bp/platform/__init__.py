@@ -1,6 +1,8 @@
 """The platform contract: what the buildpack reads from and gives back to it.
 
 The env dir and process environment in, the build log, the build report and
-the release YAML out, and how every command ends (exit codes). Nothing here
-knows about Rust; every other subpackage may use it.
+the release YAML out, running the tools, and how every command ends (exit
+codes). Nothing here knows about Rust; every other folder may use it.
+
+May import: errors and cache only.
 """
