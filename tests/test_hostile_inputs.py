@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 from pathlib import Path
 
 import pytest
@@ -210,12 +211,29 @@ def test_a_nul_byte_in_rustconfig_build_path_is_a_user_error(platform: Platform)
     assert_user_error(result, "--path=serv\\0er", "no package of the app is there")
 
 
-def test_rustconfig_flags_split_as_bash_expands_them(platform: Platform) -> None:
+@pytest.mark.parametrize(
+    ("flags", "words"),
+    [
+        # Inside bash's double quotes a single quote is a plain character, and the
+        # old buildpack expanded $RUST_CARGO_BUILD_FLAGS unquoted: blanks split it.
+        ('"--features \'a"', ["--features", "'a"]),
+        ("'--features  a\tb  -v'", ["--features", "a", "b", "-v"]),
+        ('"--bin \\"x y\\""', ["--bin", '"x', 'y"']),
+    ],
+)
+def test_rustconfig_flags_split_as_bash_expands_them(
+    platform: Platform, flags: str, words: list[str]
+) -> None:
+    """Each word reaches cargo install as bash would have split it: no quote in
+    the value groups words or is dropped, and nothing is run."""
     build_dir = platform.new_build_dir("web-std")
-    (build_dir / "RustConfig").write_text('RUST_CARGO_BUILD_FLAGS="--features \'a"\n')
+    (build_dir / "RustConfig").write_text(f"RUST_CARGO_BUILD_FLAGS={flags}\n")
     platform.set_config(**STOP)
     result = platform.compile(build_dir)
     assert_user_error(result, "BP_RUST_TOOLCHAIN")
+    # shlex.join quotes each word: the log shows exactly where the value was split.
+    expected = shlex.join(["--locked", *words])
+    assert f"RUST_CARGO_BUILD_FLAGS -> BP_CARGO_INSTALL_ARGS={expected}" in result.stdout
 
 
 @pytest.mark.parametrize(
