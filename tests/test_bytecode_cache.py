@@ -81,13 +81,18 @@ def test_a_changed_module_runs_its_new_source(tmp_path: Path) -> None:
     new = clone(tmp_path / "new" / "lib")
     with (new / "classic_bp" / "layer.py").open("a") as module:
         module.write("\nADDED_IN_THIS_VERSION = 42\n")
+    kept = cache / STORE / f"classic_bp/layer.{TAG}.pyc"
+    old_hash = kept.read_bytes()[8:16]
     assert import_in(new, cache, "print(layer.ADDED_IN_THIS_VERSION)").strip() == "42"
-    # The store now holds the new version, checked by hash like the old one.
+    # The store now holds the new version, checked by the hash of its source.
+    new_source = (new / "classic_bp" / "layer.py").read_bytes()
+    assert kept.read_bytes()[8:16] == importlib.util.source_hash(new_source) != old_hash
     again = clone(tmp_path / "again" / "lib")
     shutil.copy(new / "classic_bp" / "layer.py", again / "classic_bp" / "layer.py")
     before = stored(cache)
+    assert f"classic_bp/layer.{TAG}.pyc" in before
     assert import_in(again, cache, "print(layer.ADDED_IN_THIS_VERSION)").strip() == "42"
-    assert stored(cache) == before
+    assert stored(cache) == before  # the new version's bytecode served, not rewritten
 
 
 def test_damaged_bytecode_is_compiled_again(tmp_path: Path) -> None:
