@@ -31,6 +31,18 @@ APPS = REPO_ROOT / "scalingo-22-fixtures" / "apps"
 CARGO = Path.home() / ".cargo" / "bin" / "cargo"
 SCHEMA_BASE = "http://cyclonedx.org/schema/"
 SERDE_JSON_PURL = "pkg:cargo/serde_json@1.0.87"
+# Every registry crate lib-and-bin's Cargo.lock holds: what its SBOM must list.
+LIB_AND_BIN_CRATES = {
+    "itoa@1.0.1",
+    "proc-macro2@1.0.47",
+    "quote@1.0.21",
+    "ryu@1.0.2",
+    "serde@1.0.152",
+    "serde_derive@1.0.152",
+    "serde_json@1.0.87",
+    "syn@1.0.107",
+    "unicode-ident@1.0.0",
+}
 
 
 # --------------------------------------------------------------------------
@@ -94,6 +106,10 @@ def generate(
     return summary, json.loads(destination.read_text(encoding="utf-8"))
 
 
+def listed(document: Mapping[str, Any]) -> set[str]:
+    return {f"{c['name']}@{c['version']}" for c in document["components"]}
+
+
 def by_purl(document: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return {c["purl"]: c for c in document["components"] if "purl" in c}
 
@@ -129,6 +145,7 @@ def test_lib_and_bin_sbom_is_valid_and_complete(lib_and_bin, validators, tmp_pat
     assert summary.used_cargo_metadata is True
     assert summary.path == tmp_path / "out" / "sbom.cdx.json"
     assert summary.component_count == len(document["components"]) == 9
+    assert listed(document) == LIB_AND_BIN_CRATES
     assert document["bomFormat"] == "CycloneDX"
     assert document["serialNumber"].startswith("urn:uuid:")
     tools = document["metadata"]["tools"]["components"]
@@ -171,6 +188,7 @@ def test_lib_and_bin_licenses_are_valid_spdx(lib_and_bin, tmp_path: Path) -> Non
     app, environment = lib_and_bin
     _, document = generate(app, environment, tmp_path / "sbom.json")
     licensing = get_spdx_licensing()
+    assert listed(document) == LIB_AND_BIN_CRATES
     for entry in document["components"]:
         (choice,) = entry["licenses"]
         assert licensing.validate(choice["expression"]).errors == [], entry["name"]
@@ -182,6 +200,7 @@ def test_output_is_deterministic_but_serial_and_time(lib_and_bin, tmp_path: Path
     second = generate(app, environment, tmp_path / "two.json")[1]
 
     assert first["serialNumber"] != second["serialNumber"]
+    assert listed(first) == LIB_AND_BIN_CRATES
     for document in (first, second):
         del document["serialNumber"], document["metadata"]["timestamp"]
     assert first == second
@@ -213,6 +232,7 @@ def test_cargo_lock_fallback_is_valid(
     assert_valid(validators, document)
     assert summary.used_cargo_metadata is False
     assert summary.component_count == 9
+    assert listed(document) == LIB_AND_BIN_CRATES
     serde_json = by_purl(document)[SERDE_JSON_PURL]
     assert serde_json["hashes"][0]["content"] == lock_checksum(app, "serde_json")
     assert "licenses" not in serde_json
@@ -247,6 +267,7 @@ def test_metadata_run_beside_the_build_gives_the_same_document(lib_and_bin, tmp_
 
     assert summary.used_cargo_metadata is True
     beside = json.loads((tmp_path / "beside.json").read_text(encoding="utf-8"))
+    assert listed(beside) == LIB_AND_BIN_CRATES
     assert without_identity(beside) == without_identity(after_the_build)
 
 
@@ -261,6 +282,7 @@ def test_metadata_never_started_beside_the_build_runs_in_the_sbom_step(
     summary = sbom.write_sbom(app, CARGO, environment, tmp_path / "s.json", early.answer())
 
     assert summary.used_cargo_metadata is True
+    assert listed(json.loads((tmp_path / "s.json").read_text())) == LIB_AND_BIN_CRATES
 
 
 def test_a_failure_beside_the_build_is_run_again_after_it(lib_and_bin, tmp_path: Path) -> None:
@@ -274,6 +296,7 @@ def test_a_failure_beside_the_build_is_run_again_after_it(lib_and_bin, tmp_path:
     summary = sbom.write_sbom(app, CARGO, environment, tmp_path / "s.json", early.answer())
 
     assert summary.used_cargo_metadata is True
+    assert listed(json.loads((tmp_path / "s.json").read_text())) == LIB_AND_BIN_CRATES
 
 
 def test_no_lockfile_is_a_build_error(tmp_path: Path) -> None:
