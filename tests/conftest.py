@@ -8,6 +8,7 @@ whole session.
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -108,10 +109,29 @@ def package_index() -> Iterator[object]:
         yield index
 
 
+STACK_PATH = "/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+@pytest.fixture(scope="session")
+def stack_python() -> str:
+    """The machine's own python3, which must lack the buildpack's packages as a
+    stack's does: with click importable, a test that the buildpack fetches or
+    needs none would prove nothing."""
+    probe = subprocess.run(
+        ["python3", "-c", "import click"], env={"PATH": STACK_PATH}, capture_output=True
+    )
+    if probe.returncode == 0:
+        raise MissingPrerequisite(
+            "the system python3 on /usr/bin can import click, unlike a stack's: uninstall"
+            " it from the system Python (python3-click) to run these tests"
+        )
+    return STACK_PATH
+
+
 @pytest.fixture
-def stack_python_platform(mirrored_platform: Platform) -> Platform:
+def stack_python_platform(mirrored_platform: Platform, stack_python: str) -> Platform:
     """Like a stack: a system python3 with none of the buildpack's packages."""
-    mirrored_platform.process_env["PATH"] = "/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin"
+    mirrored_platform.process_env["PATH"] = stack_python
     return mirrored_platform
 
 

@@ -25,11 +25,6 @@ from platform_runner import Platform, terminal_process
 from tests.assertions import assert_succeeded
 
 
-def test_the_stack_python_lacks_the_packages() -> None:
-    probe = subprocess.run(["/usr/bin/python3", "-c", "import click"], capture_output=True)
-    assert probe.returncode != 0, "this test needs a system python3 without click"
-
-
 @pytest.fixture
 def terminal_platform(stack_python_platform: Platform) -> Platform:
     """A stack's python3, and bin/* with their stdout on a terminal."""
