@@ -27,7 +27,7 @@ README_SECTIONS = {
     "invalid_cargo_toml": "README.md#what-the-app-needs",
     "missing_cargo_lock": "README.md#cargolock-is-missing-or-out-of-date",
     "stale_cargo_lock": "README.md#cargolock-is-missing-or-out-of-date",
-    "app_file_outside_app": "README.md#links-and-files",
+    "app_file_outside_app": "docs/reliability.md#links-and-files",
     "no_binary_target": "README.md#what-the-app-needs",
     "no_binary_installed": "README.md#what-the-app-needs",
     "binary_name_clash": "README.md#process-types",
@@ -54,8 +54,8 @@ README_SECTIONS = {
     "toml_beyond_reader": "README.md#from-git-what-a-clone-needs",
     "private_dependency_failed": "README.md#private-dependencies",
     "out_of_memory": "README.md#the-compilation-fails-or-is-killed",
-    "unwritable_build_dir": "README.md#reliability",
-    "runtime_packages_not_stored": "README.md#reliability",
+    "unwritable_build_dir": "docs/reliability.md#an-unusable-cache-or-build-dir",
+    "runtime_packages_not_stored": "docs/reliability.md#an-unusable-cache-or-build-dir",
 }
 
 
