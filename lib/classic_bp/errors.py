@@ -46,7 +46,7 @@ README_SECTIONS = {
     "cargo_failed": "README.md#the-compilation-fails-or-is-killed",
     "tool_install_failed": "README.md#the-compilation-fails-or-is-killed",
     "tests_not_compiled": "README.md#heroku-ci-and-reports",
-    "sccache_unavailable": "README.md#fast-rebuilds",
+    "sccache_unavailable": "docs/caching.md#several-builders-sccache",
     "runtime_packages_missing": "README.md#from-git-what-a-clone-needs",
     "missing_cargo_toml": "README.md#what-the-app-needs",
     "boot_check_failed": "README.md#the-app-builds-but-never-answers",
