@@ -45,7 +45,7 @@ README_SECTIONS = {
     "invalid_rust_archive": "README.md#a-download-fails",
     "cargo_failed": "README.md#the-compilation-fails-or-is-killed",
     "tool_install_failed": "README.md#the-compilation-fails-or-is-killed",
-    "tests_not_compiled": "README.md#heroku-ci-and-reports",
+    "tests_not_compiled": "docs/reports.md#heroku-ci",
     "sccache_unavailable": "docs/caching.md#several-builders-sccache",
     "runtime_packages_missing": "README.md#from-git-what-a-clone-needs",
     "missing_cargo_toml": "README.md#what-the-app-needs",
