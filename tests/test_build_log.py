@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from classic_bp import errors
 from platform_runner import Platform
 from tests.assertions import assert_succeeded
 
@@ -159,12 +160,11 @@ def test_a_real_error_is_red_at_a_terminal_and_ends_with_its_readme_link(tmp_pat
     arguments = [compile_script, str(tmp_path / "missing"), str(tmp_path / "cache")]
     shown = _in_a_pty(arguments, _environment())
     assert "\x1b[1;31m !     The build directory" in shown
-    assert re.search(r"README\.md#\S+\x1b\[0m", shown)
+    assert re.search(r"See the buildpack's \S+\.md#\S+\x1b\[0m", shown)
     plain = subprocess.run(arguments, env=_environment(), capture_output=True, text=True)
     assert plain.returncode == 1 and ESCAPE not in plain.stderr
-    assert (
-        plain.stderr.rstrip().splitlines()[-2].startswith(" !     See the buildpack's README.md#")
-    )
+    link = errors.README_SECTIONS["usage"]  # test_units checks that it resolves
+    assert plain.stderr.rstrip().splitlines()[-2] == f" !     See the buildpack's {link}"
 
 
 def test_a_long_download_prints_its_progress_in_a_log(monkeypatch, capsys) -> None:

@@ -140,24 +140,33 @@ def test_an_unexpected_crash_is_reported_as_an_internal_error(
     assert "KeyError: 'process_types'" in stderr
 
 
-def test_every_error_links_to_a_readme_section_that_exists() -> None:
-    """The catalogue's anchors must follow the README's headings."""
+def test_every_error_links_to_a_section_that_exists() -> None:
+    """Each error's link names a file of the buildpack and one of its headings."""
     import inspect
     import re
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    anchors = {
-        re.sub(r"[^a-z0-9 -]", "", heading.lower()).replace(" ", "-")
-        for heading in re.findall(r"^#+ (.+)$", readme, re.M)
-    }
+    root = Path(__file__).resolve().parents[1]
+
+    def anchors(page: Path) -> set[str]:
+        """GitHub's anchors: lowercase, punctuation but - and _ dropped, spaces to -."""
+        text = re.sub(r"^```.*?^```", "", page.read_text(encoding="utf-8"), flags=re.M | re.S)
+        return {
+            re.sub(r"[^a-z0-9 _-]", "", heading.lower()).replace(" ", "-")
+            for heading in re.findall(r"^#+ (.+)$", text, re.M)
+        }
+
     source = inspect.getsource(errors)
     error_reasons = set(re.findall(r'BuildError\)?\(\s*"(\w+)"', source))
     assert len(error_reasons) > 20
-    assert error_reasons <= set(errors.README_SECTIONS), "an error without a README section"
-    for reason, anchor in errors.README_SECTIONS.items():
-        assert anchor in anchors, f"{reason}: README has no section #{anchor}"
+    assert error_reasons <= set(errors.README_SECTIONS), "an error without a section"
+    for reason, link in errors.README_SECTIONS.items():
+        path, _, anchor = link.partition("#")
+        assert (root / path).is_file(), f"{reason}: {path} is not a file of the buildpack"
+        assert anchor in anchors(root / path), f"{reason}: {path} has no section #{anchor}"
     missing = errors.missing_lockfile(Path("/app"))
-    assert str(missing).endswith("README.md#cargolock-is-missing-or-out-of-date")
+    assert str(missing).endswith(
+        "See the buildpack's README.md#cargolock-is-missing-or-out-of-date"
+    )
     assert isinstance(
         errors.download_failed("https://x", "the server answered HTTP 404", 1, not_found=True),
         errors.DownloadNotFound,

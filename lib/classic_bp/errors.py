@@ -2,8 +2,8 @@
 
 Errors (BuildError) fail the build: modules raise them and only the command
 boundary (platform/guard.py) prints them. Each says what went wrong, where
-(file or variable) and how to fix it, ends with the README section that
-explains it (README_SECTIONS, by anchor), and carries a short
+(file or variable) and how to fix it, ends with the documentation section
+that explains it (README_SECTIONS: README.md or docs/), and carries a short
 machine-readable ``reason`` for build reports. Warnings (BuildWarning) are
 printed and the build goes on; notes are plain sentences shown as
 ``Note: ...``. Callers tell errors apart by type and ``reason``, never by
@@ -19,43 +19,43 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-README = "README.md"
-# The README section that explains each error, by its reason (GitHub anchors).
+# Where each error is explained, by its reason: a file of the buildpack
+# (README.md or a page under docs/) and a GitHub anchor of one of its headings.
 README_SECTIONS = {
-    "usage": "errors",
-    "interrupted": "errors",
-    "invalid_cargo_toml": "what-the-app-needs",
-    "missing_cargo_lock": "cargolock-is-missing-or-out-of-date",
-    "stale_cargo_lock": "cargolock-is-missing-or-out-of-date",
-    "app_file_outside_app": "links-and-files",
-    "no_binary_target": "what-the-app-needs",
-    "no_binary_installed": "what-the-app-needs",
-    "binary_name_clash": "process-types",
-    "invalid_workspace": "configuration",
-    "invalid_toolchain_file": "configuration",
-    "invalid_toolchain": "configuration",
-    "invalid_setting": "configuration",
-    "invalid_cargo_lock": "cargolock-is-missing-or-out-of-date",
-    "download_failed": "a-download-fails",
-    "checksum_mismatch": "a-download-fails",
-    "rustup_init_failed": "a-download-fails",
-    "toolchain_install_failed": "a-download-fails",
-    "unknown_rust_version": "configuration",
-    "invalid_channel_manifest": "a-download-fails",
-    "invalid_rust_archive": "a-download-fails",
-    "cargo_failed": "the-compilation-fails-or-is-killed",
-    "tool_install_failed": "the-compilation-fails-or-is-killed",
-    "tests_not_compiled": "heroku-ci-and-reports",
-    "sccache_unavailable": "fast-rebuilds",
-    "runtime_packages_missing": "from-git-what-a-clone-needs",
-    "missing_cargo_toml": "what-the-app-needs",
-    "boot_check_failed": "the-app-builds-but-never-answers",
-    "runtime_packages_unavailable": "a-download-fails",
-    "toml_beyond_reader": "from-git-what-a-clone-needs",
-    "private_dependency_failed": "private-dependencies",
-    "out_of_memory": "the-compilation-fails-or-is-killed",
-    "unwritable_build_dir": "reliability",
-    "runtime_packages_not_stored": "reliability",
+    "usage": "README.md#errors",
+    "interrupted": "README.md#errors",
+    "invalid_cargo_toml": "README.md#what-the-app-needs",
+    "missing_cargo_lock": "README.md#cargolock-is-missing-or-out-of-date",
+    "stale_cargo_lock": "README.md#cargolock-is-missing-or-out-of-date",
+    "app_file_outside_app": "docs/reliability.md#links-and-files",
+    "no_binary_target": "README.md#what-the-app-needs",
+    "no_binary_installed": "README.md#what-the-app-needs",
+    "binary_name_clash": "README.md#process-types",
+    "invalid_workspace": "docs/configuration.md#variables",
+    "invalid_toolchain_file": "docs/configuration.md#variables",
+    "invalid_toolchain": "docs/configuration.md#variables",
+    "invalid_setting": "docs/configuration.md#variables",
+    "invalid_cargo_lock": "README.md#cargolock-is-missing-or-out-of-date",
+    "download_failed": "README.md#a-download-fails",
+    "checksum_mismatch": "README.md#a-download-fails",
+    "rustup_init_failed": "README.md#a-download-fails",
+    "toolchain_install_failed": "README.md#a-download-fails",
+    "unknown_rust_version": "docs/configuration.md#variables",
+    "invalid_channel_manifest": "README.md#a-download-fails",
+    "invalid_rust_archive": "README.md#a-download-fails",
+    "cargo_failed": "README.md#the-compilation-fails-or-is-killed",
+    "tool_install_failed": "README.md#the-compilation-fails-or-is-killed",
+    "tests_not_compiled": "docs/reports.md#heroku-ci",
+    "sccache_unavailable": "docs/caching.md#several-builders-sccache",
+    "runtime_packages_missing": "README.md#from-git-what-a-clone-needs",
+    "missing_cargo_toml": "README.md#what-the-app-needs",
+    "boot_check_failed": "README.md#the-app-builds-but-never-answers",
+    "runtime_packages_unavailable": "README.md#a-download-fails",
+    "toml_beyond_reader": "README.md#from-git-what-a-clone-needs",
+    "private_dependency_failed": "README.md#private-dependencies",
+    "out_of_memory": "README.md#the-compilation-fails-or-is-killed",
+    "unwritable_build_dir": "docs/reliability.md#an-unusable-cache-or-build-dir",
+    "runtime_packages_not_stored": "docs/reliability.md#an-unusable-cache-or-build-dir",
 }
 
 
@@ -70,7 +70,7 @@ class BuildError(Exception):
         section = README_SECTIONS.get(self.reason)
         if section is None:
             return self.message
-        return f"{self.message}\n\nSee the buildpack's {README}#{section}"
+        return f"{self.message}\n\nSee the buildpack's {section}"
 
 
 def usage_error(usage: str, problem: str = "") -> BuildError:
