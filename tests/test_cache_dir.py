@@ -124,7 +124,7 @@ def test_a_file_the_build_cannot_touch_is_a_clear_error(tmp_path: Path, monkeypa
     monkeypatch.setattr(source_times.os, "utime", refuse)
     with pytest.raises(errors.BuildError) as raised:
         source_times.restore(layout, checkout)
-    assert raised.value.reason == "unwritable_build_dir"
+    assert raised.value.reason is errors.Reason.UNWRITABLE_BUILD_DIR
     assert "src/main.rs cannot be written: Operation not permitted" in str(raised.value)
 
 

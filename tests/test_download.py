@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from classic_bp import errors
+from classic_bp.errors import Reason
 from classic_bp.fetch import download, retry
 
 PAYLOAD = b"rustup-init stand-in\n" * 1000
@@ -107,7 +108,7 @@ def test_not_found_is_not_retried(server: FlakyServer, tmp_path: Path) -> None:
 def test_a_checksum_mismatch_installs_nothing(server: FlakyServer, tmp_path: Path) -> None:
     with pytest.raises(errors.BuildError) as raised:
         download.download_verified(f"{server.url}/file", tmp_path / "file", "0" * 64)
-    assert raised.value.reason == "checksum_mismatch"
+    assert raised.value.reason is Reason.CHECKSUM_MISMATCH
     assert PAYLOAD_SHA in str(raised.value)
     assert list(tmp_path.iterdir()) == []
 
@@ -140,7 +141,7 @@ def test_credentials_are_hidden_from_displayed_urls() -> None:
 def test_a_redirect_loop_is_a_clear_error_not_retried(server: FlakyServer, tmp_path: Path) -> None:
     with pytest.raises(errors.BuildError) as raised:
         download.download_verified(f"{server.url}/loop", tmp_path / "f", PAYLOAD_SHA)
-    assert raised.value.reason == "download_failed"
+    assert raised.value.reason is Reason.DOWNLOAD_FAILED
     assert "redirects in a loop" in str(raised.value)
     assert f"{server.url}/loop" in str(raised.value)
 
@@ -157,7 +158,7 @@ def test_a_stalling_or_dripping_server_fails_within_the_bound(
         download.download_verified(f"{server.url}{path}", tmp_path / "f", PAYLOAD_SHA)
     # Attempts of at most STALL_SECONDS each, or the total limit, plus one backoff.
     assert time.monotonic() - started < retry.TOTAL_SECONDS + 1
-    assert raised.value.reason == "download_failed"
+    assert raised.value.reason is Reason.DOWNLOAD_FAILED
     assert list(tmp_path.iterdir()) == []
 
 

@@ -14,6 +14,7 @@ from classic_bp import errors
 from classic_bp.cargo.private_access import cargo_variables, private_dir, scrub_cargo_home
 from classic_bp.cargo.private_failures import diagnose
 from classic_bp.config.credentials import read_private_access
+from classic_bp.errors import Reason
 from classic_bp.platform.env_dir import AppEnv, Settings
 from classic_bp.platform.redact import Redactor
 from classic_bp.slug.dependency_graph import Crate
@@ -174,7 +175,7 @@ def test_cargo_home_is_scrubbed(tmp_path: Path) -> None:
 )
 def test_cargo_failures_are_recognised(lines: list[str], fragments: list[str]) -> None:
     failure = diagnose(lines, "cargo build", 101)
-    assert failure is not None and failure.reason == "private_dependency_failed"
+    assert failure is not None and failure.reason is Reason.PRIVATE_DEPENDENCY_FAILED
     for fragment in fragments:
         assert fragment in str(failure)
 

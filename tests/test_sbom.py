@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from classic_bp import __version__
+from classic_bp.errors import Reason
 from classic_bp.slug import sbom
 from classic_bp.slug.early_metadata import MetadataBesideBuild
 from classic_bp.toml_compat import loads as toml_loads
@@ -305,7 +306,7 @@ def test_no_lockfile_is_a_build_error(tmp_path: Path) -> None:
     shutil.copy(APPS / "lib-and-bin" / "Cargo.toml", tmp_path / "Cargo.toml")
     with pytest.raises(BuildError) as raised:
         sbom.write_sbom(tmp_path, tmp_path / "no-cargo", {}, tmp_path / "sbom.json")
-    assert raised.value.reason == "missing_cargo_lock"
+    assert raised.value.reason is Reason.MISSING_CARGO_LOCK
 
 
 def test_unreadable_lockfile_is_a_build_error(tmp_path: Path) -> None:
@@ -315,7 +316,7 @@ def test_unreadable_lockfile_is_a_build_error(tmp_path: Path) -> None:
     (tmp_path / "Cargo.lock").write_text("[[package]\n")
     with pytest.raises(BuildError) as raised:
         sbom.write_sbom(tmp_path, tmp_path / "no-cargo", {}, tmp_path / "sbom.json")
-    assert raised.value.reason == "invalid_cargo_lock"
+    assert raised.value.reason is Reason.INVALID_CARGO_LOCK
     assert "Cargo.lock" in raised.value.message
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from classic_bp.config import slug_patterns
-from classic_bp.errors import BuildError
+from classic_bp.errors import BuildError, Reason
 from classic_bp.platform.output import format_size
 from classic_bp.slug import clean as slug
 
@@ -254,7 +254,7 @@ def test_parse_patterns_reads_colon_separated_globs() -> None:
 def test_patterns_reaching_outside_the_app_are_refused(pattern: str, problem: str) -> None:
     with pytest.raises(BuildError) as raised:
         slug_patterns.parse_patterns("BP_EXCLUDE_FILES", f"static/*:{pattern}", "")
-    assert raised.value.reason == "invalid_setting"
+    assert raised.value.reason is Reason.INVALID_SETTING
     message = str(raised.value)
     assert "BP_EXCLUDE_FILES" in message
     assert repr(pattern) in message

@@ -19,6 +19,7 @@ import pytest
 
 from classic_bp import cache, errors
 from classic_bp.cache import CacheLayout
+from classic_bp.errors import Reason
 from classic_bp.rust.standalone import check_spec, install_standalone, resolve_version
 from rustup_mirror import serve_mirror
 
@@ -53,7 +54,7 @@ def test_exact_version_needs_no_request(rustup_mirror) -> None:
 def test_wildcard_without_release_is_a_clear_error(rustup_mirror, spec: str, problem: str) -> None:
     with pytest.raises(errors.BuildError) as caught:
         resolve_version(rustup_mirror.dist_server, spec)
-    assert caught.value.reason == "unknown_rust_version"
+    assert caught.value.reason is Reason.UNKNOWN_RUST_VERSION
     assert f"BP_RUST_VERSION={spec!r}" in str(caught.value)
     assert problem in str(caught.value)
 
@@ -63,7 +64,7 @@ def test_malformed_version_fails_before_any_request(rustup_mirror, spec: str) ->
     rustup_mirror.clear_log()
     with pytest.raises(errors.BuildError) as caught:
         resolve_version(rustup_mirror.dist_server, spec)
-    assert caught.value.reason == "invalid_setting"
+    assert caught.value.reason is Reason.INVALID_SETTING
     assert "BP_RUST_VERSION" in str(caught.value) and "1.95.*" in str(caught.value)
     assert rustup_mirror.requests == []
     with pytest.raises(errors.BuildError, match="BP_RUST_VERSION"):
@@ -146,7 +147,7 @@ def test_corrupted_download_installs_nothing(rustup_mirror, tmp_path: Path) -> N
     layout = CacheLayout(tmp_path / "cache")
     with serve_mirror(tmp_path / "mirror") as server, pytest.raises(errors.BuildError) as caught:
         install_standalone(layout, server.dist_server, REAL, HOST)
-    assert caught.value.reason == "checksum_mismatch"
+    assert caught.value.reason is Reason.CHECKSUM_MISMATCH
     assert f"expected {'0' * 64}" in str(caught.value)
     assert not layout.standalone_rust.exists()
     assert not layout.key_path("standalone-rust").exists()
@@ -242,7 +243,7 @@ def test_file_url_dist_server(tmp_path: Path) -> None:
 def test_unknown_release_names_the_variable(fake_mirror, tmp_path: Path) -> None:
     with pytest.raises(errors.BuildError) as caught:
         install_standalone(CacheLayout(tmp_path / "cache"), fake_mirror.dist_server, "1.2.9", HOST)
-    assert caught.value.reason == "unknown_rust_version"
+    assert caught.value.reason is Reason.UNKNOWN_RUST_VERSION
     assert "BP_RUST_VERSION" in str(caught.value)
     assert f"/dist/rust-1.2.9-{HOST}.tar.xz" in str(caught.value)
 
@@ -300,7 +301,7 @@ def test_unsafe_archive_is_refused(fake_mirror, tmp_path: Path, case: str) -> No
     layout = CacheLayout(tmp_path / "cache")
     with pytest.raises(errors.BuildError) as caught:
         install_standalone(layout, fake_mirror.dist_server, "1.2.3", HOST)
-    assert caught.value.reason == "invalid_rust_archive"
+    assert caught.value.reason is Reason.INVALID_RUST_ARCHIVE
     assert problem in str(caught.value)
     assert not layout.standalone_rust.exists()
     assert list(layout.root.iterdir()) == []
@@ -334,6 +335,6 @@ def test_unsafe_manifest_is_refused(
     layout = CacheLayout(tmp_path / "cache")
     with pytest.raises(errors.BuildError) as caught:
         install_standalone(layout, fake_mirror.dist_server, "1.2.3", HOST)
-    assert caught.value.reason == "invalid_rust_archive"
+    assert caught.value.reason is Reason.INVALID_RUST_ARCHIVE
     assert problem in str(caught.value)
     assert not layout.standalone_rust.exists()

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from classic_bp import toml_compat, toml_subset
+from classic_bp.errors import Reason
 from platform_runner import APPS_DIR
 from toml_reader import tomllib  # tomli under its old name on 3.10
 
@@ -198,7 +199,7 @@ def test_on_310_a_file_beyond_the_reader_with_no_tomli_to_fetch_says_both(
             toml_compat.loads(dated)
         except toml_compat.TOMLDecodeError:
             pytest.fail("the except clause matched")
-    assert raised.value.reason == "toml_beyond_reader"
+    assert raised.value.reason is Reason.TOML_BEYOND_READER
     message = str(raised.value)
     assert "(line 6: a float, a date or a mistake)" in message
     assert "Could not fetch the buildpack's Python packages" in message

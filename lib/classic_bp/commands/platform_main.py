@@ -58,10 +58,10 @@ def compile_app(build_dir: str, cache_dir: str, env_dir: str) -> None:
     except errors.BuildError as problem:
         # failure_detail: the error's first sentence, what a dashboard can show.
         first_line = problem.message.splitlines()[0] if problem.message else None
-        report.save(context.cache_dir, "failed", problem.reason, first_line)
+        report.save(context.cache_dir, "failed", problem.reason.value, first_line)
         raise
     except KeyboardInterrupt:
-        report.save(context.cache_dir, "failed", "interrupted")
+        report.save(context.cache_dir, "failed", errors.Reason.INTERRUPTED.value)
         raise
     except BaseException as problem:
         report.save(context.cache_dir, "failed", "internal_error", type(problem).__name__)
