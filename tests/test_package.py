@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from classic_bp import errors
 from platform_runner import Platform
 from tests.assertions import assert_succeeded
 
@@ -30,6 +31,9 @@ def test_the_tarball_holds_the_buildpack_and_its_packages_only(tarballs: list[Pa
         names = archive.getnames()
         modes = {member.name: member.mode for member in archive.getmembers()}
     assert {"bin/detect", "bin/compile", "bin/release", "lib/boot.py"} <= set(names)
+    # Every page an error message links to is in the archive.
+    linked = {link.partition("#")[0] for link in errors.README_SECTIONS.values()}
+    assert linked <= set(names) and "docs/configuration.md" in linked
     assert modes["bin/compile"] == 0o755
     assert "lib/vendor/click/__init__.py" in names
     assert "lib/vendor/rich/__init__.py" in names

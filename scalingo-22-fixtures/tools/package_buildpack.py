@@ -26,7 +26,8 @@ from classic_bp import __version__  # noqa: E402
 from classic_bp.fetch.bootstrap import COMPLETE_MARKER, packages_dir  # noqa: E402
 from classic_bp.fetch.urls import index_url  # noqa: E402
 
-SHIPPED = ("bin", "lib", "README.md")
+# docs/: the error messages link to its pages as well as to the README.
+SHIPPED = ("bin", "lib", "README.md", "docs")
 NEVER_SHIPPED = ("__pycache__", ".pyc", "lib/vendor/")
 
 

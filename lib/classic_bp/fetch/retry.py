@@ -7,7 +7,7 @@ the last attempt; anything else ends the loop at once.
 
 The same numbers are handed to rustup (RUSTUP_MAX_RETRIES,
 RUSTUP_DOWNLOAD_TIMEOUT) and cargo (CARGO_NET_RETRY, CARGO_HTTP_TIMEOUT,
-CARGO_HTTP_LOW_SPEED_LIMIT) by ``tool_variables``, so the README can state
+CARGO_HTTP_LOW_SPEED_LIMIT) by ``tool_variables``, so docs/reliability.md can state
 one policy: ATTEMPTS attempts, waiting 1, 2, 4 s between them; an attempt
 whose server sends nothing for STALL_SECONDS fails (rustup: a file not
 received within RUSTUP_FILE_SECONDS); one download (all its attempts) gives
@@ -29,7 +29,7 @@ TOTAL_SECONDS = 900
 # CARGO_HTTP_TIMEOUT seconds fails the attempt (a drip never ends otherwise).
 LOW_SPEED_BYTES_PER_SECOND = 10
 # rustup's limit is for a whole file (the rustc component is ~70 MB): its own
-# default, stated so that the README can give the bound.
+# default, stated so that docs/reliability.md can give the bound.
 RUSTUP_FILE_SECONDS = 180
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 

@@ -10,7 +10,7 @@ a NUL byte, not UTF-8, over 128 KiB, or past 1 MiB in all) is skipped for the
 build with a warning naming it and why: one rule for every odd shape, so
 that none ends in an E2BIG, a traceback or a hang. The platform still hands
 it to the app at run time. Which values are secret, and so masked in the
-log, is decided here too (AppEnv.secret_values; README: Secrets).
+log, is decided here too (AppEnv.secret_values; docs/reliability.md, Secrets).
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ class AppEnv:
     skipped: tuple[tuple[str, str], ...] = ()
 
     def secret_values(self) -> list[str]:
-        """Values to mask in the log (README: Secrets): those of variables whose
+        """Values to mask in the log (docs/reliability.md, Secrets): those of variables whose
         name says they are secret, URLs carrying a user or password, and the
         variables listed in BP_MASKED_VARIABLES; never a short or boolean value."""
         listed = set(re.split(r"[\s,]+", self.variables.get(MASKED_VARIABLES, "")))
@@ -186,7 +186,7 @@ def _within_total(variables: dict[str, str], skipped: list[tuple[str, str]]) -> 
 
 
 def read_env_dir(env_dir: Path) -> AppEnv:
-    """Every variable of ENV_DIR the build can use; see README: Config vars."""
+    """Every variable of ENV_DIR the build can use; see docs/reliability.md, Config vars of unusual size or shape."""
     variables: dict[str, str] = {}
     ignored: list[str] = []
     skipped: list[tuple[str, str]] = []

@@ -2,7 +2,7 @@
 
 The app's secret config vars (platform/env_dir.py decides which are secret)
 are added as the build reads them; URL userinfo is masked whoever printed
-it. The rule is the README's (Secrets). Standard library only: the log is
+it. The rule is docs/reliability.md's (Secrets). Standard library only: the log is
 written before the buildpack's packages are importable.
 """
 
@@ -49,7 +49,7 @@ def _forms(value: str) -> set[str]:
 
 @dataclass
 class Redactor:
-    """Masks secrets in log text (the rule: platform/env_dir.py, README: Secrets).
+    """Masks secrets in log text (the rule: platform/env_dir.py, docs/reliability.md, Secrets).
 
     The secret values in every form (``_forms``), longest first so that
     overlaps mask fully; and every URL's password, or its user part when it

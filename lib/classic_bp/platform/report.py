@@ -10,7 +10,7 @@ write their build reports: one flat mapping of snake_case keys to scalars
 (``failure_reason``, ``rust_version``, ``compile_duration``, ``cache_bytes``,
 ``cache_toolchain``), so that a platform's metrics pipeline can read any key
 without knowing this buildpack's structure. REPORT_KEYS names every key the
-README documents; ``<step>_duration`` and ``cache_<layer>`` come from the
+docs/reports.md documents; ``<step>_duration`` and ``cache_<layer>`` come from the
 steps and layers a build ran.
 """
 

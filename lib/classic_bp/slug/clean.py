@@ -12,7 +12,7 @@ after compile. What remains:
   ``BP_EXCLUDE_FILES`` (default: none). Exclusion is applied after inclusion,
   so it always wins.
 
-Pattern rules (the README repeats them for users):
+Pattern rules (docs/configuration.md repeats them for users):
 
 - Patterns are separated by ``:``; blanks around a pattern and empty entries
   (``a::b``) are ignored. A variable that is unset or blank gets the default;
