@@ -186,7 +186,8 @@ def _within_total(variables: dict[str, str], skipped: list[tuple[str, str]]) -> 
 
 
 def read_env_dir(env_dir: Path) -> AppEnv:
-    """Every variable of ENV_DIR the build can use; see docs/reliability.md, Config vars of unusual size or shape."""
+    """Every variable of ENV_DIR the build can use (docs/reliability.md: Config vars
+    of unusual size or shape)."""
     variables: dict[str, str] = {}
     ignored: list[str] = []
     skipped: list[tuple[str, str]] = []
