@@ -14,6 +14,7 @@ import pytest
 
 from classic_bp import errors
 from platform_runner import Platform
+from safe_tar import extract_all
 from tests.assertions import assert_succeeded
 
 # Every test here builds a real Rust app: `make test-fast` leaves them out.
@@ -47,8 +48,7 @@ def test_a_build_from_the_tarball_needs_no_package_index(
     stack_python_platform: Platform, tarballs: list[Path], tmp_path: Path
 ) -> None:
     buildpack = tmp_path / "unpacked-buildpack"
-    with tarfile.open(tarballs[0]) as archive:
-        archive.extractall(buildpack, filter="data")
+    extract_all(tarballs[0], buildpack)
     stack_python_platform.buildpack = buildpack
     stack_python_platform.set_config(PIP_INDEX_URL="http://127.0.0.1:9/simple")  # nothing there
     build_dir, result = stack_python_platform.build("web-std")

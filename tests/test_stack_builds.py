@@ -10,13 +10,13 @@ user, as on Dokku. Each Scalingo stack's own Ubuntu release is one stand-in.
 from __future__ import annotations
 
 import shutil
-import tarfile
 from pathlib import Path
 
 import pytest
 import yaml
 
 from platform_runner import APPS_DIR, copy_buildpack, free_port, http_get, write_env_dir
+from safe_tar import extract_all
 from stack_rootfs import DEFAULT_SUITE, STACK_SUITES, build_rootfs
 from stack_runner import StackRunner
 
@@ -121,8 +121,7 @@ def test_the_tarball_builds_with_no_package_index(
     tmp_path: Path, rustup_mirror, tarballs: list[Path]
 ) -> None:
     buildpack = tmp_path / "buildpack"
-    with tarfile.open(tarballs[0]) as archive:
-        archive.extractall(buildpack, filter="data")
+    extract_all(tarballs[0], buildpack)
     # scalingo-22's own Ubuntu 22.04 and Python 3.10: the vendored packages must run there.
     runner = StackRunner(build_rootfs(STACK_SUITES["scalingo-22"]), buildpack, stack="scalingo-22")
     cache = tmp_path / "cache"
@@ -158,8 +157,7 @@ def test_every_supported_stack_is_accepted_and_an_unknown_one_warned(
 ) -> None:
     workdir = tmp_path
     buildpack = workdir / "buildpack"
-    with tarfile.open(tarballs[0]) as archive:
-        archive.extractall(buildpack, filter="data")
+    extract_all(tarballs[0], buildpack)
     runner = StackRunner(build_rootfs(DEFAULT_SUITE), buildpack, stack=stack)
     cache = workdir / "cache"
     cache.mkdir()

@@ -42,7 +42,6 @@ Standard library only (Python 3.10+; ``tomllib`` when present, 3.11+).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import http.server
 import io
@@ -50,7 +49,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import struct
 import sys
 import tarfile
@@ -67,6 +65,7 @@ import debian_crates
 import toml_reader
 import toml_writer
 from fixture_cache import fixture_cache_dir
+from loopback_http import LoopbackServer, serve_until_killed
 from prerequisites import MissingPrerequisite
 
 # Crates written for this project's tests (a build tool crate), served too.
@@ -738,7 +737,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     # on a kept-alive connection would wait for the client's delayed ACK (tens
     # of ms), which no CDN in front of crates.io makes cargo wait.
     disable_nagle_algorithm = True
-    server: _Server
+    server: RegistryServer
 
     def do_GET(self) -> None:
         """Answer with the file's body."""
@@ -751,7 +750,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _answer(self, send_body: bool) -> None:
         """Resolve the path, then send 200/304, 400 (``..``) or 404."""
         path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
-        token = self.server.registry.token
+        token = self.server.token
         if token is not None and self.headers.get("Authorization") != token:
             self.send_response(401)
             self.send_header("WWW-Authenticate", "Cargo")
@@ -761,7 +760,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if ".." in path.split("/") or "\\" in path or "\0" in path:
             self.send_error(400, "path refused")
             return
-        body = self.server.registry.lookup(path)
+        body = self.server.lookup(path)
         if body is None:
             self.send_error(404, "not found")
             return
@@ -783,77 +782,27 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Record ``(method, path, status)`` instead of printing to stderr."""
         status = code.value if hasattr(code, "value") else int(code) if str(code).isdigit() else 0
-        self.server.registry.record(self.command or "", self.path, status)
+        self.server.record(self.command or "", self.path, status)
 
     def log_message(self, fmt: str, *args: Any) -> None:
         """Stay quiet: test output must not be flooded."""
 
 
-class _Server(http.server.ThreadingHTTPServer):
-    """Threading server whose handlers can reach their RegistryServer."""
+class RegistryServer(LoopbackServer):
+    """A built registry tree on 127.0.0.1 (``url``, ``port``), with a request log."""
 
-    daemon_threads = True
-    registry: RegistryServer
-
-
-class RegistryServer:
-    """A running HTTP server for a built registry tree, with a request log."""
-
-    def __init__(
-        self, root: Path, port: int = 0, host: str = "127.0.0.1", token: str | None = None
-    ) -> None:
+    def __init__(self, root: Path, port: int = 0, token: str | None = None) -> None:
         """``token``: a private registry (``auth-required``): every request
         without ``Authorization: <token>`` is answered 401."""
         self.root = Path(root)
-        self.token = token
-        self.host = host
-        self.port = port
-        self.requests: list[tuple[str, str, int]] = []
-        self._lock = threading.Lock()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle --------------------------------------------------------
-    def start(self) -> RegistryServer:
-        """Bind (port 0 picks a free one) and serve on a daemon thread."""
-        if self._server is not None:
-            return self
         if not (self.root / "index").is_dir():
             raise FileNotFoundError(f"{self.root} is not a built registry")
-        self._server = _Server((self.host, self.port), _Handler)
-        self._server.registry = self
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},  # quick stop()
-            name=f"crates-registry:{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and free the port."""
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = self._thread = None
-
-    def __enter__(self) -> RegistryServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        self.token = token
+        self.requests: list[tuple[str, str, int]] = []
+        self._lock = threading.Lock()
+        super().__init__(_Handler, port, "crates-registry")
 
     # -- addresses --------------------------------------------------------
-    @property
-    def url(self) -> str:
-        """Base URL, e.g. ``http://127.0.0.1:PORT``."""
-        return f"http://{self.host}:{self.port}"
-
     @property
     def index_url(self) -> str:
         """What cargo's ``registry = ...`` needs: ``sparse+http://.../index/``."""
@@ -937,7 +886,7 @@ def build_small_registry(dest: Path, crate_dirs: list[Path]) -> dict[str, str]:
 
 
 def serve_registry(root: Path, port: int = 0) -> RegistryServer:
-    """A RegistryServer for ``root``; use it as a context manager or start() it."""
+    """A RegistryServer for ``root`` (its port bound); use it as a context manager or start() it."""
     return RegistryServer(root, port=port)
 
 
@@ -980,12 +929,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         print(root)
         return 0
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with serve_registry(root, port=args.port) as server:
-        print(server.index_url, flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            stop.wait()
+    server = serve_registry(root, port=args.port)
+    serve_until_killed(server, server.index_url)
     return 0
 
 

@@ -28,7 +28,10 @@ done first. So this script
   ``bench``, those and matplotlib; ``lint`` needs only the venv of ``test``
   (ruff), without the Rust toolchain, the Debian packages or root. A stamp in
   the venv remembers what was installed, so later runs start at once and
-  offline.
+  offline. A venv keeps running the Python it was made with, whatever
+  ``PYTHON`` says: one made by another Python (``make test`` after
+  ``make test PYTHON=/usr/bin/python3``) is made again, with a line saying
+  so, so that the suite runs on the Python it was asked to run on.
 
 A missing prerequisite is one sentence with its fix on stderr, exit 1, never a
 traceback. Standard library only: it runs before the venv exists.
@@ -40,6 +43,7 @@ import argparse
 import hashlib
 import importlib.util
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -63,6 +67,8 @@ RUN_REQUIREMENTS = ["pyyaml>=5.4", "tomli>=2.0; python_version < '3.11'"]
 BENCH_REQUIREMENTS = ["matplotlib>=3.5"]
 STAMP_PREFIX = ".classic-bp-installed-"
 PIP = ("-m", "pip", "install", "--quiet", "--disable-pip-version-check")
+# Which Python a venv runs on, printed by its own python: as running_python() says it.
+WHICH_PYTHON = "import platform, sys; print(platform.python_version(), 'from', sys.base_prefix)"
 
 
 def say(text: str) -> None:
@@ -163,6 +169,20 @@ def venv_python(venv: Path) -> Path:
     return venv / "bin" / "python"
 
 
+def running_python() -> str:
+    """This Python, as ``WHICH_PYTHON`` prints a venv's: its version and installation."""
+    return f"{platform.python_version()} from {sys.base_prefix}"
+
+
+def venv_made_by(venv: Path) -> str | None:
+    """The Python the venv's python runs on, or None when there is none that starts."""
+    python = venv_python(venv)
+    if not python.exists():
+        return None
+    probe = subprocess.run([str(python), "-c", WHICH_PYTHON], capture_output=True, text=True)
+    return probe.stdout.strip() if probe.returncode == 0 else None
+
+
 def venv_works(venv: Path) -> bool:
     """A venv whose python and pip both start (a half-made one does not)."""
     python = venv_python(venv)
@@ -234,7 +254,14 @@ def installed(venv: Path, purpose: str) -> bool:
 
 def ensure_venv(venv: Path, purpose: str) -> Path:
     """The venv's python, with what ``purpose`` needs installed (once)."""
-    if installed(venv, purpose) and venv_works(venv):
+    made_by = venv_made_by(venv)
+    if made_by not in (None, running_python()):
+        say(
+            f"the virtual environment {venv} runs Python {made_by}, not this one:"
+            f" making it again with {sys.executable} (Python {running_python()})"
+        )
+        shutil.rmtree(venv)
+    elif installed(venv, purpose) and venv_works(venv):
         return venv_python(venv)
     if not venv_works(venv):
         create_venv(venv, install_venv_package=purpose != "run")

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from fixture_cache import fixture_cache_dir
+from loopback_http import LoopbackServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LOCK_PATH = REPO_ROOT / "lib" / "runtime-packages.json"
@@ -68,25 +69,23 @@ def _normalized(name: str) -> str:
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    server: _IndexServer
+    server: PackageIndex
 
     def log_message(self, *args: object) -> None:
         pass
 
     def do_GET(self) -> None:
-        expected = self.server.index.authorization
+        expected = self.server.authorization
         if expected is not None and self.headers.get("Authorization") != expected:
-            self.server.index.record(self.path, 401)
+            self.server.record(self.path, 401)
             self.send_response(401)
             self.send_header("WWW-Authenticate", 'Basic realm="index"')
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        time.sleep(self.server.index.delay)
-        status, content_type, body = self.server.index.answer(
-            self.path, self.headers.get("Accept", "")
-        )
-        self.server.index.record(self.path, status)
+        time.sleep(self.server.delay)
+        status, content_type, body = self.server.answer(self.path, self.headers.get("Accept", ""))
+        self.server.record(self.path, status)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -94,12 +93,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-class _IndexServer(http.server.ThreadingHTTPServer):
-    index: PackageIndex
-
-
-class PackageIndex:
-    """Serves ``wheels`` as /simple/<project>/ pages and /files/<filename>.
+class PackageIndex(LoopbackServer):
+    """Serves ``wheels`` as /simple/<project>/ pages and /files/<filename>;
+    ``url`` is the index's (``.../simple``), what pip's ``--index-url`` takes.
 
     ``delay``: seconds each request waits before it is answered (a slow or far
     index); ``answered_at``: when each answer was sent (time.monotonic).
@@ -119,10 +115,8 @@ class PackageIndex:
         self.answered_at: list[float] = []
         self.delay = 0.0
         self._lock = threading.Lock()
-        self._server = _IndexServer(("127.0.0.1", 0), _Handler)
-        self._server.index = self
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/simple"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(_Handler, name="package-index")
+        self.url = f"{self.url}/simple"
 
     def record(self, path: str, status: int) -> None:
         with self._lock:
@@ -169,11 +163,3 @@ class PackageIndex:
         )
         page = f"<!DOCTYPE html><html><body>\n{links}</body></html>\n"
         return 200, "text/html", page.encode()
-
-    def __enter__(self) -> PackageIndex:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()

@@ -24,9 +24,10 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import threading
 import time
 from pathlib import Path
+
+from loopback_http import LoopbackServer
 
 SSHD = "/usr/sbin/sshd"
 GIT_ENV = {
@@ -72,7 +73,7 @@ def library_repository(root: Path, name: str, greeting: str) -> tuple[Path, str]
 
 
 class _CgiHandler(http.server.BaseHTTPRequestHandler):
-    server: _GitServer
+    server: GitHttpServer
 
     def log_message(self, *args: object) -> None:
         pass
@@ -85,8 +86,8 @@ class _CgiHandler(http.server.BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         path, _, query = self.path.partition("?")
-        self.server.owner.requests.append((self.command, path))
-        if self.headers.get("Authorization") != self.server.owner.authorization:
+        self.server.requests.append((self.command, path))
+        if self.headers.get("Authorization") != self.server.authorization:
             self.send_response(401)
             self.send_header("WWW-Authenticate", 'Basic realm="private git"')
             self.send_header("Content-Length", "0")
@@ -96,7 +97,7 @@ class _CgiHandler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         environment = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "GIT_PROJECT_ROOT": str(self.server.owner.root),
+            "GIT_PROJECT_ROOT": str(self.server.root),
             "GIT_HTTP_EXPORT_ALL": "1",
             "REQUEST_METHOD": self.command,
             "PATH_INFO": path,
@@ -130,12 +131,7 @@ class _CgiHandler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
 
-class _GitServer(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    owner: GitHttpServer
-
-
-class GitHttpServer:
+class GitHttpServer(LoopbackServer):
     """Smart HTTP for the bare repositories under ``root``, behind Basic auth."""
 
     def __init__(self, root: Path, user: str, password: str) -> None:
@@ -143,19 +139,7 @@ class GitHttpServer:
         pair = f"{user}:{password}".encode()
         self.authorization = "Basic " + base64.b64encode(pair).decode()
         self.requests: list[tuple[str, str]] = []
-        self._server = _GitServer(("127.0.0.1", 0), _CgiHandler)
-        self._server.owner = self
-        self.port = self._server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> GitHttpServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(_CgiHandler, name="private-git")
 
 
 def keygen(path: Path, comment: str) -> str:

@@ -30,7 +30,6 @@ virtual environment ``make`` creates holds.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime
 import gzip
 import hashlib
@@ -41,7 +40,6 @@ import logging
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tarfile
@@ -58,6 +56,7 @@ import prerequisites
 import toml_reader
 import toml_writer
 from fixture_cache import build_lock, fixture_cache_dir
+from loopback_http import LoopbackServer, serve_until_killed
 from prerequisites import MissingPrerequisite, check_rust_toolchain
 
 log = logging.getLogger("rustup_mirror")
@@ -610,60 +609,16 @@ class _MirrorRequestHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-class _QuietHTTPServer(http.server.ThreadingHTTPServer):
-    daemon_threads = True
+class MirrorServer(LoopbackServer):
+    """An HTTP server for a mirror tree on 127.0.0.1; stop it with ``stop()`` or ``with``."""
 
-    def handle_error(self, request, client_address) -> None:
-        """Clients (rustup, curl) hanging up mid-download are normal in tests."""
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-
-class MirrorServer:
-    """A started HTTP server for a mirror tree; stop it with ``stop()`` or ``with``."""
-
-    def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, root: Path, port: int = 0) -> None:
         self.root = Path(root)
-        self._address = (host, port)
         self._log = RequestLog()
         self.faults = Faults()
-        self._httpd: _QuietHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self.url = self.dist_server = self.update_root = ""
-
-    def start(self) -> MirrorServer:
-        if self._httpd is not None:
-            return self
-        handler = _handler_factory(self.root, self._log, self.faults)
-        self._httpd = _QuietHTTPServer(self._address, handler)
-        host, port = self._httpd.server_address[:2]
-        self.url = f"http://{host}:{port}"
+        super().__init__(_handler_factory(self.root, self._log, self.faults), port, "rustup-mirror")
         self.dist_server = self.url  # rustup appends /dist itself
         self.update_root = f"{self.url}/rustup"
-        # A short poll interval keeps stop() (and so every test teardown) fast.
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            args=(0.05,),
-            name=f"rustup-mirror:{port}",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is None:
-            return
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join()
-        self._httpd = self._thread = None
-
-    def __enter__(self) -> MirrorServer:
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
 
     @property
     def requests(self) -> list[tuple[str, str, int]]:
@@ -731,13 +686,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         print(root)
         return 0
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    with serve_mirror(root, port=args.port) as server:
-        for name, value in server.env().items():
-            print(f"{name}={value}", flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            while True:
-                signal.pause()
+    server = serve_mirror(root, port=args.port)
+    serve_until_killed(server, *(f"{name}={value}" for name, value in server.env().items()))
     return 0
 
 

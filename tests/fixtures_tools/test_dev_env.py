@@ -166,6 +166,51 @@ def test_no_venv_module_is_one_sentence_naming_the_package(
     assert not (tmp_path / "venv").exists()
 
 
+def test_a_venv_another_python_made_is_made_again_then_reused(
+    monkeypatch, tmp_path: Path, capsys
+) -> None:
+    venv = tmp_path / "venv"
+
+    def python_of_venv(made_by: str) -> None:
+        """A stand-in for the venv's python: it says which Python it is, and any
+        other command (pip) succeeds."""
+        python = dev_env.venv_python(venv)
+        python.parent.mkdir(parents=True, exist_ok=True)
+        python.write_text(f"#!/bin/sh\necho '{made_by}'\n")
+        python.chmod(0o755)
+
+    python_of_venv("3.9.2 from /opt/other-python")
+    (venv / f"{dev_env.STAMP_PREFIX}run").write_text(dev_env.stamp_text("run"))
+    made: list[Path] = []
+
+    def create_venv(path: Path, install_venv_package: bool) -> None:
+        made.append(path)
+        python_of_venv(dev_env.running_python())
+
+    monkeypatch.setattr(dev_env, "create_venv", create_venv)
+    assert dev_env.ensure_venv(venv, "run") == dev_env.venv_python(venv)
+    assert made == [venv]
+    said = capsys.readouterr().out.splitlines()[0]
+    assert said == (
+        f"make: the virtual environment {venv} runs Python 3.9.2 from /opt/other-python,"
+        f" not this one: making it again with {sys.executable}"
+        f" (Python {dev_env.running_python()})"
+    )
+    assert dev_env.ensure_venv(venv, "run") == dev_env.venv_python(venv)
+    assert made == [venv]  # this Python's venv, installed: kept as it is
+    assert capsys.readouterr().out == ""
+
+
+def test_a_venv_says_which_python_it_runs_on_as_this_python_says_it(tmp_path: Path) -> None:
+    python = dev_env.venv_python(tmp_path / "venv")
+    python.parent.mkdir(parents=True)
+    python.symlink_to(sys.executable)  # not a venv, but the same interpreter
+    assert dev_env.venv_made_by(tmp_path / "venv") == dev_env.running_python()
+    python.unlink()
+    python.symlink_to(tmp_path / "gone")
+    assert dev_env.venv_made_by(tmp_path / "venv") is None
+
+
 def test_make_passes_pytest_args_and_uses_the_venv() -> None:
     dry_run = subprocess.run(
         ["make", "-n", "test", "PYTEST_ARGS=-x tests/test_detect.py"],
