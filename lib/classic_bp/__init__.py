@@ -1,7 +1,8 @@
 """A classic buildpack for Rust apps (Scalingo, Heroku, Dokku).
 
 Folders and top modules import one way, each only from those below it (each
-folder's docstring says which; test_layers.py holds them to it):
+folder's docstring says which; tests/unit/test_imports_point_down.py holds
+them to it):
 
     commands/                   one module per bin/ command, orders the steps
     slug/    cargo/             the steps after Rust is in (neither imports the other)

@@ -25,9 +25,9 @@ from classic_bp.errors import Reason
 from classic_bp.slug import sbom
 from classic_bp.slug.early_metadata import MetadataBesideBuild
 from classic_bp.toml_compat import loads as toml_loads
+from platform_runner import REPO_ROOT
 from tests.cyclonedx_schema import assert_valid
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 APPS = REPO_ROOT / "scalingo-22-fixtures" / "apps"
 CARGO = Path.home() / ".cargo" / "bin" / "cargo"
 SCHEMA_BASE = "http://cyclonedx.org/schema/"

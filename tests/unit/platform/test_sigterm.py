@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 
 from classic_bp.platform import guard
+from platform_runner import REPO_ROOT
 
-LIB = Path(__file__).resolve().parents[1] / "lib"
+LIB = REPO_ROOT / "lib"
 # A command that streams a child's output, like cargo's, under the command guard.
 BUILDPACK_STAND_IN = """
 import sys

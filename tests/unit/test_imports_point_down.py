@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "lib" / "classic_bp"
+from platform_runner import REPO_ROOT
+
+PACKAGE = REPO_ROOT / "lib" / "classic_bp"
 # Higher imports lower, never the reverse (lib/classic_bp/__init__.py draws it).
 RANKS = {
     "commands": 7,

@@ -1,0 +1,1 @@
+"""classic_bp.rust alone: Rust without rustup, from the standalone installer."""
