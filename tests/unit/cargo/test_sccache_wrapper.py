@@ -4,7 +4,7 @@ cargo's two questions before compiling (rustc's version, its target) go
 straight to rustc, the version question also starting sccache's first
 request in the background; every compilation goes to sccache with cargo's
 arguments untouched, so it is cached as before. The two-builder test with a
-shared Redis is tests/test_sccache.py.
+shared Redis is tests/builds/caching/test_sccache.py.
 """
 
 from __future__ import annotations

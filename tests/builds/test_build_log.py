@@ -20,10 +20,9 @@ from pathlib import Path
 import pytest
 
 from classic_bp import errors
-from platform_runner import Platform
+from platform_runner import REPO_ROOT, Platform
 from tests.assertions import assert_succeeded
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 ESCAPE = "\x1b["
 
 WARM_REBUILD = """\

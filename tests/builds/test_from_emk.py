@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from platform_runner import Platform, free_port, http_get, write_env_dir
+from platform_runner import APPS_DIR, Platform, free_port, http_get, write_env_dir
 from stack_rootfs import build_rootfs
 from stack_runner import StackRunner
 from tests.assertions import assert_succeeded
@@ -103,7 +103,7 @@ def test_a_runtime_tool_runs_from_the_slug_on_the_stack(
         [
             "cp",
             "-r",
-            str(Path(__file__).parents[1] / "scalingo-22-fixtures" / "apps" / "web-std"),
+            str(APPS_DIR / "web-std"),
             str(app),
         ],
         check=True,
