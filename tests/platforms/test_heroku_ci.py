@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import yaml
@@ -11,7 +10,7 @@ import yaml
 from classic_bp.commands.ci_compile import command_for_tests
 from classic_bp.platform import output, report, run
 from classic_bp.platform.report import REPORT_KEYS, STEP_KEYS
-from platform_runner import Platform
+from platform_runner import REPO_ROOT, Platform
 from tests.assertions import assert_succeeded, error_message
 
 
@@ -104,7 +103,7 @@ def test_the_report_describes_the_last_build(mirrored_platform: Platform) -> Non
 
 def assert_flat_snake_case(report: dict) -> None:
     """Heroku's dialect: one level, snake_case keys, scalar values; every key documented."""
-    reports_page = (Path(__file__).resolve().parents[1] / "docs" / "reports.md").read_text("utf-8")
+    reports_page = (REPO_ROOT / "docs" / "reports.md").read_text("utf-8")
     for key, value in report.items():
         assert re.fullmatch(r"[a-z][a-z0-9_]*", key), key
         assert isinstance(value, (str, int, float, bool)), (key, value)
