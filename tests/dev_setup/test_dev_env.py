@@ -2,7 +2,7 @@
 
 dev_env.py (what both commands run first), the demo and the fixture tools
 report a missing prerequisite as one sentence naming the fix, never a
-traceback. The full fresh-machine run is tests/test_fresh_machine.py.
+traceback. The full fresh-machine run is tests/dev_setup/test_fresh_machine.py.
 """
 
 from __future__ import annotations

@@ -132,8 +132,8 @@ def test_make_run_works_on_a_fresh_machine_with_only_the_rust_toolchain(
 # stand-in (built there from Debian 12's crate packages, fetched from the archive)
 # and check that real cargo accepts the test apps' committed Cargo.lock files.
 FRESH_MACHINE_TESTS = (
-    "tests/test_detect.py tests/fixtures_tools/test_dev_env.py"
-    " tests/fixtures_tools/test_debian_crates.py tests/fixtures_tools/test_crates_registry.py"
+    "tests/platforms/test_detect.py tests/dev_setup/test_dev_env.py"
+    " tests/standins/test_debian_crates.py tests/standins/test_crates_registry.py"
 )
 
 
