@@ -162,7 +162,7 @@ def test_a_real_error_is_red_at_a_terminal_and_ends_with_its_readme_link(tmp_pat
     assert re.search(r"See the buildpack's \S+\.md#\S+\x1b\[0m", shown)
     plain = subprocess.run(arguments, env=_environment(), capture_output=True, text=True)
     assert plain.returncode == 1 and ESCAPE not in plain.stderr
-    link = errors.README_SECTIONS["usage"]  # test_units checks that it resolves
+    link = errors.README_SECTIONS["usage"]  # test_error_catalogue checks that it resolves
     assert plain.stderr.rstrip().splitlines()[-2] == f" !     See the buildpack's {link}"
 
 
