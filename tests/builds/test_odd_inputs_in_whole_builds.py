@@ -1,4 +1,6 @@
-"""Real builds of apps that used to slip through (issue 11: items 1, 4, 7, 11, 13, 14).
+"""Odd apps and config vars in whole builds: each builds, or fails with the fix.
+
+The rules tests/inputs/ checks in seconds, here through real builds.
 
 A Cargo.lock out of date with Cargo.toml fails with the fix; the binaries are
 those cargo built, never the app's own bin/ scripts; two packages building

@@ -1,4 +1,4 @@
-"""Private dependencies (issue 10): git over HTTP(S) with tokens, git over SSH,
+"""Private dependencies: git over HTTP(S) with tokens, git over SSH,
 a token-protected cargo registry, and credentials that never leak.
 
 Every server is real and on 127.0.0.1: ``git http-backend`` behind Basic
