@@ -13,7 +13,7 @@ CHECK_PYTHON = $(PYTHON) -c 'import sys; sys.version_info >= (3, 10) or sys.exit
   "This project needs python3 3.10 or newer, and $(PYTHON) is " + sys.version.split()[0] + \
   ": install a newer python3, or name one with make PYTHON=python3.X ...")'
 DEV_ENV = @$(CHECK_PYTHON) && $(PYTHON) scalingo-22-fixtures/tools/dev_env.py
-# More pytest arguments: make test PYTEST_ARGS='-x tests/test_detect.py'
+# More pytest arguments: make test PYTEST_ARGS='-x tests/platforms/test_detect.py'
 PYTEST_ARGS ?=
 
 .PHONY: run test test-fast lint fixtures package bench

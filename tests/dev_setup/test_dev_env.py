@@ -213,13 +213,13 @@ def test_a_venv_says_which_python_it_runs_on_as_this_python_says_it(tmp_path: Pa
 
 def test_make_passes_pytest_args_and_uses_the_venv() -> None:
     dry_run = subprocess.run(
-        ["make", "-n", "test", "PYTEST_ARGS=-x tests/test_detect.py"],
+        ["make", "-n", "test", "PYTEST_ARGS=-x tests/platforms/test_detect.py"],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    assert ".venv/bin/python -m pytest -x tests/test_detect.py" in dry_run
+    assert ".venv/bin/python -m pytest -x tests/platforms/test_detect.py" in dry_run
     assert "dev_env.py test --venv .venv" in dry_run
 
 
