@@ -437,6 +437,41 @@ def members_without_binaries(names: list[str]) -> BuildError:
     )
 
 
+def invalid_feature_name(variable: str, name: str) -> BuildError:
+    return BuildError(
+        "invalid_setting",
+        f"{variable} has {name!r}, which is not a Cargo feature name.\n\n"
+        "List feature names separated by commas or spaces, each a feature of the app's\n"
+        "packages or `package/feature` for a dependency's:\n"
+        f"  {variable}=postgres,tls",
+    )
+
+
+def contradictory_features(all_variable: str, other: str) -> BuildError:
+    return BuildError(
+        "invalid_setting",
+        f"{all_variable}=true turns on every feature, and {other} is set too.\n\n"
+        f"Unset one of them: with {all_variable}=true there is nothing else to choose.",
+    )
+
+
+def unknown_features(
+    source: str, unknown: list[str], available: dict[str, list[str]]
+) -> BuildError:
+    listing = _bullets(
+        f"{package}: {', '.join(features) or 'no features'}"
+        for package, features in available.items()
+    )
+    return BuildError(
+        "invalid_setting",
+        f"{source} names the feature {', '.join(unknown)}, which no package being\n"
+        "built has (cargo would refuse it once Rust is installed).\n\n"
+        f"The features of the packages built:\n{listing}\n"
+        "Use a name from [features] in Cargo.toml (or an optional dependency's name),\n"
+        "or `package/feature` for a feature of a dependency.",
+    )
+
+
 def invalid_tool_spec(spec: str, variable: str = "BP_CARGO_INSTALL_TOOLS") -> BuildError:
     return BuildError(
         "invalid_setting",
@@ -665,6 +700,16 @@ class BuildWarning:
 
     def __str__(self) -> str:
         return self.message
+
+
+def features_overridden(ignored_flags: list[str], chosen: str) -> BuildWarning:
+    return BuildWarning(
+        "features_overridden",
+        f"BP_CARGO_INSTALL_ARGS has {' '.join(ignored_flags)}, and BP_CARGO_FEATURES\n"
+        "(or BP_CARGO_NO_DEFAULT_FEATURES, BP_CARGO_ALL_FEATURES) is set too: the\n"
+        f"BP_CARGO_*FEATURES variables win, those flags are ignored. {chosen}.\n"
+        "Remove the feature flags from BP_CARGO_INSTALL_ARGS to silence this warning.",
+    )
 
 
 def ignored_config_vars(names: Iterable[str]) -> BuildWarning:

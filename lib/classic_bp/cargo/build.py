@@ -92,6 +92,7 @@ def install_command(
         "install",
         *_app_configs(fixed),
         *_user_arguments(fixed, config.install.arguments),
+        *config.features.arguments(),
         "--root",
         str(fixed.install_root),
         "--path",
@@ -124,6 +125,7 @@ def build_command(
         "--manifest-path",
         str(fixed.translate(config.project.root / "Cargo.toml")),
         *arguments,
+        *config.features.arguments(),
         *packages,
         "--target-dir",
         str(target_dir),
@@ -146,7 +148,8 @@ def check_lockfile(
     fails exactly when the lock would change, and reads only the index (run
     offline when every locked crate is cached; when a new crate is not, the
     offline run fails otherwise and the online one decides). Other failures
-    are left to the build, which reports them in full.
+    are left to the build, which reports them in full. No feature flags:
+    Cargo.lock holds every optional dependency whatever the features.
     """
     command = [
         str(cargo),

@@ -130,7 +130,8 @@ def _compile_prepared(context: BuildContext, build: PreparedBuild, started: floa
         write_runtime(context.build_dir, context.buildpack_dir, None, (), build.handed_over())
         output.step(errors.installed_without_compiling(rust.version, _elapsed(started)))
         return
-    early = MetadataBesideBuild(rust.cargo, environment) if config.write_sbom else None
+    features = config.features.arguments()
+    early = MetadataBesideBuild(rust.cargo, environment, features) if config.write_sbom else None
     app = build_step(
         config,
         build.layout,
@@ -143,7 +144,7 @@ def _compile_prepared(context: BuildContext, build: PreparedBuild, started: floa
         early,
     )
     if config.write_sbom:
-        sbom_step(context.build_dir, config.project.root, rust.cargo, environment, early)
+        sbom_step(context.build_dir, config.project.root, rust.cargo, environment, early, features)
     write_runtime(
         context.build_dir,
         context.buildpack_dir,
