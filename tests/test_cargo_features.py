@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from classic_bp.cargo import offline
 from platform_runner import Platform
 from tests.assertions import assert_failed_cleanly, assert_succeeded, assert_user_error
 
@@ -171,3 +172,23 @@ def test_a_feature_cargo_refuses_still_fails_cleanly(mirrored_platform: Platform
     mirrored_platform.set_config(BP_CARGO_FEATURES="shout/no-such-feature")
     _build_dir, result = mirrored_platform.build(APP)
     assert_failed_cleanly(result, "failed (exit code 101)")
+
+
+def test_the_record_of_crates_a_build_did_without_is_kept_per_feature_selection(
+    tmp_path: Path,
+) -> None:
+    lockfile = tmp_path / "Cargo.lock"
+    lockfile.write_text(
+        'version = 4\n\n[[package]]\nname = "itoa"\nversion = "1.0.0"\n'
+        'source = "registry+https://github.com/rust-lang/crates.io-index"\n'
+    )
+    cargo_home = tmp_path / "cargo"
+    cargo_home.mkdir()
+    offline.remember_unneeded(lockfile, cargo_home, ["--no-default-features"])
+    assert offline.can_run_offline(lockfile, cargo_home, ["--no-default-features"])
+    # Another selection may need the crate that one did without: go online at once.
+    assert not offline.can_run_offline(lockfile, cargo_home, [])
+    # An older buildpack's record, a plain list, was made without feature flags.
+    (cargo_home / offline.RECORD_NAME).write_text('["itoa-1.0.0.crate"]\n')
+    assert offline.can_run_offline(lockfile, cargo_home, [])
+    assert not offline.can_run_offline(lockfile, cargo_home, ["--features", "x"])

@@ -354,7 +354,8 @@ def compile_app(
         commands = [build_command(cargo, fixed, target_dir, config)]
     cargo_home = Path(environment.get("CARGO_HOME", ""))
     lockfile = config.project.lockfile
-    offline = config.install.locked and can_run_offline(lockfile, cargo_home)
+    features = config.features.arguments()
+    offline = config.install.locked and can_run_offline(lockfile, cargo_home, features)
     with fixed.app_in_place():  # from here until cargo is done: app paths through `fixed`
         _run_commands(
             config, fixed, cargo, commands, target_dir, environment, units, offline, early
@@ -363,7 +364,7 @@ def compile_app(
         # the run is abandoned (it reads, never writes) and its answer unused.
         if early is not None:
             early.wait()
-    remember_unneeded(lockfile, cargo_home)
+    remember_unneeded(lockfile, cargo_home, features)
     pruned = prune_stale_units(target_dir, units)
     for name in INSTALL_TRACKING_FILES:
         (build_dir / name).unlink(missing_ok=True)
