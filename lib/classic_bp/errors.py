@@ -56,6 +56,8 @@ README_SECTIONS = {
     "out_of_memory": "the-compilation-fails-or-is-killed",
     "unwritable_build_dir": "reliability",
     "runtime_packages_not_stored": "reliability",
+    "hook_failed": "the-compilation-fails-or-is-killed",
+    "invalid_hook": "what-the-app-needs",
 }
 
 
@@ -683,6 +685,50 @@ def boot_check_failed(command: str, problem: str, seconds: float) -> BuildError:
         "Rocket reads ROCKET_ADDRESS and ROCKET_PORT, which the default web process sets.\n"
         "If the app needs more time or a service to start, raise BP_BOOT_CHECK_TIMEOUT or\n"
         "unset BP_BOOT_CHECK.",
+    )
+
+
+HOOK_TIMES = (
+    "The buildpack runs bin/pre_compile after Rust is installed and before cargo, and\n"
+    "bin/post_compile after the binaries are installed and before the sources are\n"
+    "removed: in the build dir, with cargo on PATH and the app's config vars set."
+)
+
+
+def hook_failed(hook: str, returncode: int, signal_name: str | None) -> BuildError:
+    if signal_name is None:
+        how = f"failed (exit code {returncode})"
+    else:
+        memory = " (out of memory, most likely)" if signal_name == "SIGKILL" else ""
+        how = f"was stopped by {signal_name}{memory}"
+    return BuildError(
+        "hook_failed",
+        f"The app's {hook} hook {how}; its output is above.\n\n"
+        f"{HOOK_TIMES}\n"
+        f"Fix what it reported, or rename {hook} to stop the build from running it.\n"
+        f"To try it locally, run it from the app's root: BUILD_DIR=$PWD {hook}",
+    )
+
+
+def hook_not_started(hook: str, problem: str, shebang: str | None = None) -> BuildError:
+    if shebang is None:
+        fix = "A hook is run as a program: start it with a #! line such as\n#!/usr/bin/env bash"
+    else:
+        fix = (
+            f"Its first line is {shebang}: the interpreter it names must exist on the\n"
+            "stack, and the file must have Unix (LF) line endings, not Windows (CRLF) ones."
+        )
+    return BuildError(
+        "hook_failed", f"The app's {hook} hook could not be started: {problem}.\n\n{fix}"
+    )
+
+
+def hook_not_a_file(hook: str) -> BuildError:
+    return BuildError(
+        "invalid_hook",
+        f"The app has {hook}, but it is not a file, so it cannot run as a build hook.\n\n"
+        f"{HOOK_TIMES}\n"
+        f"Make {hook} a script (or a link to one inside the app), or rename it.",
     )
 
 

@@ -40,6 +40,11 @@ def command_for_tests(
 
 
 def run_test_compile(context: BuildContext, process_env: Mapping[str, str]) -> None:
+    """The app's bin/pre_compile runs here too (prepare_build), since the tests
+    are compiled from what it writes. bin/post_compile does not: it runs once
+    the binaries are installed, to make the slug's assets (it may run them),
+    and test-compile installs no binary and makes no slug. (heroku-buildpack-
+    python's test-compile is its compile, binaries and all: there, both run.)"""
     with private_build(CacheLayout(context.cache_dir).cargo_home) as private:
         _test_compile(context, prepare_build(context, process_env, private))
 

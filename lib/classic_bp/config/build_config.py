@@ -15,10 +15,12 @@ from urllib.parse import urlsplit
 from .. import app_files, errors
 from ..fetch.urls import display_url
 from ..platform.env_dir import FALSE_VALUES, TRUE_VALUES, Settings
+from ..platform.hooks import Hook
 from ..platform.stack import cpu_arch
 from . import emk_layout, features, slug_patterns, toolchain_request
 from .credentials import PrivateAccess, read_private_access
 from .features import FeatureSelection
+from .hooks import find_hooks
 from .install_args import ARGS_VARIABLE, MEMBERS_VARIABLE, InstallPlan, plan_install
 from .project import CargoProject, load_project
 from .rust_version import VERSION_VARIABLE as RUST_VERSION_VARIABLE
@@ -85,6 +87,11 @@ class BuildConfig:
     features: FeatureSelection = field(default_factory=FeatureSelection)
     # Credentials for private git dependencies (config/credentials.py).
     private_access: PrivateAccess = field(default_factory=PrivateAccess)
+    # The app's bin/pre_compile and bin/post_compile (config/hooks.py).
+    hooks: tuple[Hook, ...] = ()
+
+    def hook(self, name: str) -> Hook | None:
+        return next((hook for hook in self.hooks if hook.name == name), None)
 
     @property
     def rustup_init_triple(self) -> str:
@@ -311,5 +318,6 @@ def load_config(
         sccache_path=_setting(settings, "BP_SCCACHE_PATH"),
         notes=tuple(notes),
         warnings=(features_warning,) if features_warning else (),
+        hooks=find_hooks(build_dir),
         features=chosen_features,
     )

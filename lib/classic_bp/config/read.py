@@ -68,6 +68,8 @@ def _describe_config(config: BuildConfig, settings: Settings, build_dir: Path) -
     if len(config.install.packages) != len(project.binary_packages()):
         names = ", ".join(package.name for package in config.install.packages)
         output.detail(f"Installing only: {names}")
+    if config.hooks:
+        output.detail(f"Build hooks: {', '.join(hook.shown for hook in config.hooks)}")
     for note in config.notes:
         output.detail(f"Note: {note}")
     for warning in config.warnings:
