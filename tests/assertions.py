@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import time
+
 from platform_runner import Result
 
 STEP = "-----> "
@@ -41,3 +44,15 @@ def assert_platform_output(result: Result) -> None:
         assert line.startswith((STEP, INDENT)) or line == "", repr(line)
     for line in result.stderr.splitlines():
         assert line.startswith(" !"), repr(line)
+
+
+def group_is_gone(group: int, within: float = 15.0) -> bool:
+    """Every process of a build's process group has exited (within ``within`` s)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False

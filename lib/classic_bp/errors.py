@@ -62,6 +62,8 @@ class Reason(str, Enum):
     OUT_OF_MEMORY = "out_of_memory"
     UNWRITABLE_BUILD_DIR = "unwritable_build_dir"
     RUNTIME_PACKAGES_NOT_STORED = "runtime_packages_not_stored"
+    HOOK_FAILED = "hook_failed"
+    INVALID_HOOK = "invalid_hook"
 
     def __str__(self) -> str:  # the value, on every Python (3.12 changed str-mixins)
         return self.value
@@ -104,6 +106,8 @@ README_SECTIONS: dict[Reason, str] = {
     Reason.OUT_OF_MEMORY: "README.md#the-compilation-fails-or-is-killed",
     Reason.UNWRITABLE_BUILD_DIR: "docs/reliability.md#an-unusable-cache-or-build-dir",
     Reason.RUNTIME_PACKAGES_NOT_STORED: "docs/reliability.md#an-unusable-cache-or-build-dir",
+    Reason.HOOK_FAILED: "docs/configuration.md#build-hooks",
+    Reason.INVALID_HOOK: "docs/configuration.md#build-hooks",
 }
 
 
@@ -489,6 +493,41 @@ def members_without_binaries(names: list[str]) -> BuildError:
     )
 
 
+def invalid_feature_name(variable: str, name: str) -> BuildError:
+    return BuildError(
+        Reason.INVALID_SETTING,
+        f"{variable} has {name!r}, which is not a Cargo feature name.\n\n"
+        "List feature names separated by commas or spaces, each a feature of the app's\n"
+        "packages or `package/feature` for a dependency's:\n"
+        f"  {variable}=postgres,tls",
+    )
+
+
+def contradictory_features(all_variable: str, other: str) -> BuildError:
+    return BuildError(
+        Reason.INVALID_SETTING,
+        f"{all_variable}=true turns on every feature, and {other} is set too.\n\n"
+        f"Unset one of them: with {all_variable}=true there is nothing else to choose.",
+    )
+
+
+def unknown_features(
+    source: str, unknown: list[str], available: dict[str, list[str]]
+) -> BuildError:
+    listing = _bullets(
+        f"{package}: {', '.join(features) or 'no features'}"
+        for package, features in available.items()
+    )
+    return BuildError(
+        Reason.INVALID_SETTING,
+        f"{source} names the feature {', '.join(unknown)}, which no package being\n"
+        "built has (cargo would refuse it once Rust is installed).\n\n"
+        f"The features of the packages built:\n{listing}\n"
+        "Use a name from [features] in Cargo.toml (or an optional dependency's name),\n"
+        "or `package/feature` for a feature of a dependency.",
+    )
+
+
 def invalid_tool_spec(spec: str, variable: str = "BP_CARGO_INSTALL_TOOLS") -> BuildError:
     return BuildError(
         Reason.INVALID_SETTING,
@@ -703,6 +742,50 @@ def boot_check_failed(command: str, problem: str, seconds: float) -> BuildError:
     )
 
 
+HOOK_TIMES = (
+    "The buildpack runs bin/pre_compile after Rust is installed and before cargo, and\n"
+    "bin/post_compile after the binaries are installed and before the sources are\n"
+    "removed: in the build dir, with cargo on PATH and the app's config vars set."
+)
+
+
+def hook_failed(hook: str, returncode: int, signal_name: str | None) -> BuildError:
+    if signal_name is None:
+        how = f"failed (exit code {returncode})"
+    else:
+        memory = " (out of memory, most likely)" if signal_name == "SIGKILL" else ""
+        how = f"was stopped by {signal_name}{memory}"
+    return BuildError(
+        Reason.HOOK_FAILED,
+        f"The app's {hook} hook {how}; its output is above.\n\n"
+        f"{HOOK_TIMES}\n"
+        f"Fix what it reported, or rename {hook} to stop the build from running it.\n"
+        f"To try it locally, run it from the app's root: BUILD_DIR=$PWD {hook}",
+    )
+
+
+def hook_not_started(hook: str, problem: str, shebang: str | None = None) -> BuildError:
+    if shebang is None:
+        fix = "A hook is run as a program: start it with a #! line such as\n#!/usr/bin/env bash"
+    else:
+        fix = (
+            f"Its first line is {shebang}: the interpreter it names must exist on the\n"
+            "stack, and the file must have Unix (LF) line endings, not Windows (CRLF) ones."
+        )
+    return BuildError(
+        Reason.HOOK_FAILED, f"The app's {hook} hook could not be started: {problem}.\n\n{fix}"
+    )
+
+
+def hook_not_a_file(hook: str) -> BuildError:
+    return BuildError(
+        Reason.INVALID_HOOK,
+        f"The app has {hook}, but it is not a file, so it cannot run as a build hook.\n\n"
+        f"{HOOK_TIMES}\n"
+        f"Make {hook} a script (or a link to one inside the app), or rename it.",
+    )
+
+
 # --------------------------------------------------------------------------
 # Warnings: the build goes on, but the user should act.
 # --------------------------------------------------------------------------
@@ -717,6 +800,16 @@ class BuildWarning:
 
     def __str__(self) -> str:
         return self.message
+
+
+def features_overridden(ignored_flags: list[str], chosen: str) -> BuildWarning:
+    return BuildWarning(
+        "features_overridden",
+        f"BP_CARGO_INSTALL_ARGS has {' '.join(ignored_flags)}, and BP_CARGO_FEATURES\n"
+        "(or BP_CARGO_NO_DEFAULT_FEATURES, BP_CARGO_ALL_FEATURES) is set too: the\n"
+        f"BP_CARGO_*FEATURES variables win, those flags are ignored. {chosen}.\n"
+        "Remove the feature flags from BP_CARGO_INSTALL_ARGS to silence this warning.",
+    )
 
 
 def ignored_config_vars(names: Iterable[str]) -> BuildWarning:

@@ -15,6 +15,7 @@ import select
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -53,6 +54,14 @@ def copy_buildpack(destination: Path) -> Path:
             ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
         )
     return destination
+
+
+def checkout_file(source: str, destination: str) -> None:
+    """One file as git checks it out: its contents, a new mtime, and the executable
+    bit (the only mode git keeps: an app's bin/pre_compile hook has it)."""
+    shutil.copyfile(source, destination)
+    if os.stat(source).st_mode & stat.S_IXUSR:
+        os.chmod(destination, 0o755)
 
 
 @dataclass
@@ -97,7 +106,7 @@ class Platform:
             APPS_DIR / app,
             build_dir,
             ignore=shutil.ignore_patterns("target"),
-            copy_function=shutil.copyfile,  # like git: contents only, mtimes are now
+            copy_function=checkout_file,
         )
         return build_dir
 

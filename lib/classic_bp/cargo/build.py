@@ -92,6 +92,7 @@ def install_command(
         "install",
         *_app_configs(fixed),
         *_user_arguments(fixed, config.install.arguments),
+        *config.features.arguments(),
         "--root",
         str(fixed.install_root),
         "--path",
@@ -124,6 +125,7 @@ def build_command(
         "--manifest-path",
         str(fixed.translate(config.project.root / "Cargo.toml")),
         *arguments,
+        *config.features.arguments(),
         *packages,
         "--target-dir",
         str(target_dir),
@@ -146,7 +148,8 @@ def check_lockfile(
     fails exactly when the lock would change, and reads only the index (run
     offline when every locked crate is cached; when a new crate is not, the
     offline run fails otherwise and the online one decides). Other failures
-    are left to the build, which reports them in full.
+    are left to the build, which reports them in full. No feature flags:
+    Cargo.lock holds every optional dependency whatever the features.
     """
     command = [
         str(cargo),
@@ -351,7 +354,8 @@ def compile_app(
         commands = [build_command(cargo, fixed, target_dir, config)]
     cargo_home = Path(environment.get("CARGO_HOME", ""))
     lockfile = config.project.lockfile
-    offline = config.install.locked and can_run_offline(lockfile, cargo_home)
+    features = config.features.arguments()
+    offline = config.install.locked and can_run_offline(lockfile, cargo_home, features)
     with fixed.app_in_place():  # from here until cargo is done: app paths through `fixed`
         _run_commands(
             config, fixed, cargo, commands, target_dir, environment, units, offline, early
@@ -360,7 +364,7 @@ def compile_app(
         # the run is abandoned (it reads, never writes) and its answer unused.
         if early is not None:
             early.wait()
-    remember_unneeded(lockfile, cargo_home)
+    remember_unneeded(lockfile, cargo_home, features)
     pruned = prune_stale_units(target_dir, units)
     for name in INSTALL_TRACKING_FILES:
         (build_dir / name).unlink(missing_ok=True)

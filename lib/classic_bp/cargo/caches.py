@@ -38,13 +38,32 @@ TARGET_DIR = Layer(
 
 
 def restore_caches(
-    layout: CacheLayout, config: BuildConfig, rust: RustInstall, build_dir: Path
-) -> source_times.Checkout:
+    layout: CacheLayout,
+    config: BuildConfig,
+    rust: RustInstall,
+    build_dir: Path,
+    compare_sources: bool = True,
+) -> source_times.Checkout | None:
+    """cargo's home and target dir, then the source times (None when
+    ``compare_sources`` is false: compare_sources_step does it later)."""
     with output.timed_step("Restoring cargo's cache", "cache_restore"):
         prepare_cargo_home(layout, config)
         prepare_target_dir(layout, config, rust)
-        sources = source_times.restore(layout, build_dir)
-        _describe_restore(sources)
+        return _restore_sources(layout, build_dir) if compare_sources else None
+
+
+def compare_sources_step(layout: CacheLayout, build_dir: Path) -> source_times.Checkout:
+    """The source times as a step of its own, after a pre_compile hook: what the
+    hook wrote into the app must be part of what is compared with the last build
+    (a hook adding a file a proc macro reads would otherwise leave that crate's
+    old timestamps, and its old artifact, in place)."""
+    with output.timed_step("Comparing the app's files with the last build", "cache_restore"):
+        return _restore_sources(layout, build_dir)
+
+
+def _restore_sources(layout: CacheLayout, build_dir: Path) -> source_times.Checkout:
+    sources = source_times.restore(layout, build_dir)
+    _describe_restore(sources)
     return sources
 
 

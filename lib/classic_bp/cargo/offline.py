@@ -14,11 +14,18 @@ home: a build may run offline when every locked crate it lacks is one a
 successful build of this cache did without. A newly locked crate (a bump)
 is missing and not recorded, so that build goes online at once. Should an
 offline run still need the network, the caller runs cargo again online.
+
+Cache invalidation: the record is keyed on the build's feature flags
+(config/features.py): a crate one selection did without (an optional
+dependency) may be one another selection needs. A record of other features
+(or of an older buildpack, a plain list: made with no feature flags) counts
+as empty, so that build goes online at once rather than fail offline first.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from .. import toml_compat
@@ -47,26 +54,33 @@ def _cached(cargo_home: Path) -> set[str]:
     return {entry.name for entry in (cargo_home / "registry" / "cache").glob("*/*.crate")}
 
 
-def _unneeded(cargo_home: Path) -> set[str]:
+def _unneeded(cargo_home: Path, features: Sequence[str]) -> set[str]:
+    """The crates a build with these feature flags did without (none when unknown)."""
     try:
-        names = json.loads((cargo_home / RECORD_NAME).read_text(encoding="utf-8"))
+        record = json.loads((cargo_home / RECORD_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return set()
+    if isinstance(record, list):  # an older buildpack's: made without feature flags
+        record = {"features": [], "crates": record}
+    if not isinstance(record, dict) or record.get("features") != list(features):
+        return set()
+    names = record.get("crates")
     return {name for name in names if isinstance(name, str)} if isinstance(names, list) else set()
 
 
-def can_run_offline(lockfile: Path, cargo_home: Path) -> bool:
+def can_run_offline(lockfile: Path, cargo_home: Path, features: Sequence[str] = ()) -> bool:
     locked = _locked(lockfile)
     if locked is None:
         return False
     missing = locked - _cached(cargo_home)
-    return missing <= _unneeded(cargo_home)
+    return missing <= _unneeded(cargo_home, features)
 
 
-def remember_unneeded(lockfile: Path, cargo_home: Path) -> None:
-    """After a successful build: the locked crates it did not download."""
+def remember_unneeded(lockfile: Path, cargo_home: Path, features: Sequence[str] = ()) -> None:
+    """After a successful build: the locked crates it did not download, with its
+    feature flags."""
     locked = _locked(lockfile)
     if locked is None or not cargo_home.is_dir():
         return
-    unneeded = sorted(locked - _cached(cargo_home))
-    (cargo_home / RECORD_NAME).write_text(json.dumps(unneeded) + "\n", encoding="utf-8")
+    record = {"features": list(features), "crates": sorted(locked - _cached(cargo_home))}
+    (cargo_home / RECORD_NAME).write_text(json.dumps(record) + "\n", encoding="utf-8")

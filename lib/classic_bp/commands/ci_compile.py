@@ -11,7 +11,7 @@ tests' result.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from .. import errors
 from ..cache import CacheLayout
@@ -24,16 +24,27 @@ from .ci_test import TEST_ENV_PATH
 from .compile import BuildContext, PreparedBuild, prepare_build
 
 
-def command_for_tests(runner: str, target_dir: str, workspace: bool, locked: bool) -> list[str]:
-    """What bin/test runs; test-compile runs the same with ``--no-run`` (cargo test)."""
+def command_for_tests(
+    runner: str, target_dir: str, workspace: bool, locked: bool, features: Sequence[str] = ()
+) -> list[str]:
+    """What bin/test runs; test-compile runs the same with ``--no-run`` (cargo test).
+
+    ``features``: the build's feature flags (config/features.py), the same for
+    both, so that bin/test finds every test compiled."""
     command = ["cargo", "nextest", "run"] if runner == "nextest" else ["cargo", "test"]
     command += ["--target-dir", target_dir]
     command += ["--workspace"] if workspace else []
     command += ["--locked"] if locked else []
+    command += features
     return command
 
 
 def run_test_compile(context: BuildContext, process_env: Mapping[str, str]) -> None:
+    """The app's bin/pre_compile runs here too (prepare_build), since the tests
+    are compiled from what it writes. bin/post_compile does not: it runs once
+    the binaries are installed, to make the slug's assets (it may run them),
+    and test-compile installs no binary and makes no slug. (heroku-buildpack-
+    python's test-compile is its compile, binaries and all: there, both run.)"""
     with private_build(CacheLayout(context.cache_dir).cargo_home) as private:
         _test_compile(context, prepare_build(context, process_env, private))
 
@@ -44,7 +55,8 @@ def _test_compile(context: BuildContext, build: PreparedBuild) -> None:
     target_dir = str(build.target_dir)
     workspace = config.project.is_workspace
     with output.timed_step("Compiling the tests", "test_compile"):
-        tests = command_for_tests("cargo", target_dir, workspace, config.install.locked)
+        features = config.features.arguments()
+        tests = command_for_tests("cargo", target_dir, workspace, config.install.locked, features)
         command = [str(build.rust.cargo), "test", "--no-run", *tests[2:]]
         watch = OutputWatch()
         try:
@@ -61,7 +73,9 @@ def _test_compile(context: BuildContext, build: PreparedBuild) -> None:
     cached_target = str(build.layout.target_dir)
     record = {
         "runner": runner,
-        "command": command_for_tests(runner, cached_target, workspace, config.install.locked),
+        "command": command_for_tests(
+            runner, cached_target, workspace, config.install.locked, config.features.arguments()
+        ),
         "environment": {name: handed_over[name] for name in HANDED_OVER if name in handed_over},
     }
     path = context.build_dir / TEST_ENV_PATH

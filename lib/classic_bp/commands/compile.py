@@ -22,7 +22,7 @@ from .. import errors
 from ..cache import CacheLayout
 from ..cargo import fixed_path, sccache, source_times
 from ..cargo.build import build_step
-from ..cargo.caches import restore_caches
+from ..cargo.caches import compare_sources_step, restore_caches
 from ..cargo.fixed_path import FixedPath
 from ..cargo.private_access import cargo_variables, private_build
 from ..cargo.tools import tools_step
@@ -31,6 +31,7 @@ from ..config.read import read_configuration
 from ..fetch.bootstrap import wait_for_packages
 from ..layer import open_cache
 from ..platform import output, stack
+from ..platform.hooks import POST_COMPILE, PRE_COMPILE, hook_environment, run_hook
 from ..platform.summary import print_summary
 from ..rust.environment import RustInstall, cargo_environment
 from ..rust.install import install_rust
@@ -66,6 +67,13 @@ class PreparedBuild:
     sources: source_times.Checkout
     sccache: sccache.Sccache | None = None
 
+    def run_hook(self, name: str, context: BuildContext) -> None:
+        """The app's hook of that name, if it has one (platform/hooks.py), with what
+        cargo sees: Rust, the tools and the app's config vars."""
+        hook = self.config.hook(name)
+        if hook is not None:
+            run_hook(hook, _hook_environment(context, self.environment), context.build_dir)
+
     def handed_over(self) -> dict[str, str]:
         """The environment later buildpacks and bin/test are pointed at: cargo's home
         in the cache, where it is after the build (with sccache it lives in the
@@ -96,8 +104,15 @@ def prepare_build(
     wait_for_packages()
     environment = cargo_environment(base_env, layout, rust, context.build_dir)
     environment = cargo_variables(config.private_access, private, environment, context.build_dir)
-    sources = restore_caches(layout, config, rust, context.build_dir)
+    pre_compile = config.hook(PRE_COMPILE)
+    sources = restore_caches(layout, config, rust, context.build_dir, pre_compile is None)
     tools_step(layout, config.tools, rust, environment, context.build_dir)
+    if pre_compile is not None:
+        # With cargo, the tools and cargo's home ready; before the app's files are
+        # compared with the last build's, so that what the hook writes counts.
+        run_hook(pre_compile, _hook_environment(context, environment), context.build_dir)
+    if sources is None:
+        sources = compare_sources_step(layout, context.build_dir)
     # Last: from here on the caller's try/finally puts cargo's home back and
     # gives up the fixed path.
     fixed = fixed_path.claim_for_build(context.build_dir, move_app=config.sccache_enabled)
@@ -128,9 +143,11 @@ def _compile_prepared(context: BuildContext, build: PreparedBuild, started: floa
     config, rust, environment = build.config, build.rust, build.environment
     if config.skip_build:
         write_runtime(context.build_dir, context.buildpack_dir, None, (), build.handed_over())
+        build.run_hook(POST_COMPILE, context)
         output.step(errors.installed_without_compiling(rust.version, _elapsed(started)))
         return
-    early = MetadataBesideBuild(rust.cargo, environment) if config.write_sbom else None
+    features = config.features.arguments()
+    early = MetadataBesideBuild(rust.cargo, environment, features) if config.write_sbom else None
     app = build_step(
         config,
         build.layout,
@@ -143,7 +160,7 @@ def _compile_prepared(context: BuildContext, build: PreparedBuild, started: floa
         early,
     )
     if config.write_sbom:
-        sbom_step(context.build_dir, config.project.root, rust.cargo, environment, early)
+        sbom_step(context.build_dir, config.project.root, rust.cargo, environment, early, features)
     write_runtime(
         context.build_dir,
         context.buildpack_dir,
@@ -152,6 +169,8 @@ def _compile_prepared(context: BuildContext, build: PreparedBuild, started: floa
         build.handed_over(),
         target_links=config.emk_layout is not None,
     )
+    # The binaries are in bin/, the sources still here: the hook may make assets of both.
+    build.run_hook(POST_COMPILE, context)
     include = (*config.include_files, *app.kept_links)
     clean_step(context.build_dir, include, config.exclude_files)
     if config.boot_check:
@@ -161,6 +180,12 @@ def _compile_prepared(context: BuildContext, build: PreparedBuild, started: floa
     build.finish()
     output.step(errors.build_succeeded(app.binaries, rust.version, _elapsed(started)))
     print_summary(context.build_dir, app.binaries)
+
+
+def _hook_environment(context: BuildContext, environment: Mapping[str, str]) -> dict[str, str]:
+    return hook_environment(
+        environment, context.build_dir, context.cache_dir, context.env_dir, context.stack
+    )
 
 
 def _elapsed(started: float) -> str:

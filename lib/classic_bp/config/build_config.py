@@ -15,9 +15,12 @@ from urllib.parse import urlsplit
 from .. import app_files, errors
 from ..fetch.urls import display_url
 from ..platform.env_dir import FALSE_VALUES, TRUE_VALUES, Settings
+from ..platform.hooks import Hook
 from ..platform.stack import cpu_arch
-from . import emk_layout, slug_patterns, toolchain_request
+from . import emk_layout, features, slug_patterns, toolchain_request
 from .credentials import PrivateAccess, read_private_access
+from .features import FeatureSelection
+from .hooks import find_hooks
 from .install_args import ARGS_VARIABLE, MEMBERS_VARIABLE, InstallPlan, plan_install
 from .project import CargoProject, load_project
 from .rust_version import VERSION_VARIABLE as RUST_VERSION_VARIABLE
@@ -78,8 +81,17 @@ class BuildConfig:
     boot_check: bool = False
     boot_check_timeout: float = 30.0
     notes: tuple[str, ...] = ()
+    # Shown by the configuration step on stderr; the build goes on.
+    warnings: tuple[errors.BuildWarning, ...] = ()
+    # The Cargo features of every cargo command on the app (config/features.py).
+    features: FeatureSelection = field(default_factory=FeatureSelection)
     # Credentials for private git dependencies (config/credentials.py).
     private_access: PrivateAccess = field(default_factory=PrivateAccess)
+    # The app's bin/pre_compile and bin/post_compile (config/hooks.py).
+    hooks: tuple[Hook, ...] = ()
+
+    def hook(self, name: str) -> Hook | None:
+        return next((hook for hook in self.hooks if hook.name == name), None)
 
     @property
     def rustup_init_triple(self) -> str:
@@ -110,14 +122,33 @@ def _seconds(settings: Settings, name: str, default: float) -> float:
 
 
 def _flag(settings: Settings, name: str, default: bool = False) -> bool:
+    value = _optional_flag(settings, name)
+    return default if value is None else value
+
+
+def _optional_flag(settings: Settings, name: str) -> bool | None:
+    """True or false when the variable is set, None when it is not."""
     value = _setting(settings, name)
     if value is None:
-        return default
+        return None
     if value.lower() in TRUE_VALUES:
         return True
     if value.lower() in FALSE_VALUES:
         return False
     raise errors.invalid_choice(name, value, ("true", "false"))
+
+
+def _features(
+    settings: Settings, install: InstallPlan
+) -> tuple[FeatureSelection, errors.BuildWarning | None]:
+    variables = features.from_variables(
+        _setting(settings, features.FEATURES_VARIABLE),
+        _optional_flag(settings, features.NO_DEFAULT_VARIABLE),
+        _optional_flag(settings, features.ALL_FEATURES_VARIABLE),
+    )
+    chosen, warning = features.choose(variables, install.features, list(install.feature_flags))
+    features.check_known(chosen, install.packages)
+    return chosen, warning
 
 
 LIBCS = ("gnu", "musl")
@@ -235,6 +266,7 @@ def load_config(
         notes.append(errors.note_not_locked(ARGS_VARIABLE))
     elif not project.lockfile.is_file():
         raise errors.missing_lockfile(project.root)
+    chosen_features, features_warning = _features(settings, install)
     if _flag(settings, "BP_CARGO_TINI_DISABLED"):
         notes.append(errors.note_tini_disabled())
     profile, profile_note = _profile(settings)
@@ -285,4 +317,7 @@ def load_config(
         boot_check_timeout=_seconds(settings, "BP_BOOT_CHECK_TIMEOUT", DEFAULT_BOOT_CHECK_TIMEOUT),
         sccache_path=_setting(settings, "BP_SCCACHE_PATH"),
         notes=tuple(notes),
+        warnings=(features_warning,) if features_warning else (),
+        hooks=find_hooks(build_dir),
+        features=chosen_features,
     )

@@ -6,17 +6,20 @@ The value of BP_CARGO_INSTALL_ARGS is split into words the way a shell would
 ``--color`` (the log is not a terminal) and ``--target-dir`` (artifacts live
 in the cache), so those are refused with an explanation rather than dropped
 in silence. ``--path`` picks one member and cannot be combined with
-BP_CARGO_WORKSPACE_MEMBERS, which picks members by package name.
+BP_CARGO_WORKSPACE_MEMBERS, which picks members by package name. The feature
+flags are taken out into a FeatureSelection (features.py), so that they reach
+every cargo command on the app, not only this one.
 """
 
 from __future__ import annotations
 
 import os
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import errors
+from .features import FeatureSelection, take_feature_flags
 from .project import CargoProject, Package
 
 ARGS_VARIABLE = "BP_CARGO_INSTALL_ARGS"
@@ -33,11 +36,16 @@ LOCKING_FLAGS = ("--locked", "--frozen")
 
 @dataclass(frozen=True)
 class InstallPlan:
-    """The user's extra arguments and the packages to install, one cargo call each."""
+    """The user's extra arguments and the packages to install, one cargo call each.
+
+    ``arguments`` never hold feature flags: those are in ``features``, with
+    ``feature_flags`` the words the user wrote for them."""
 
     arguments: tuple[str, ...]
     packages: tuple[Package, ...]
     from_user: bool
+    features: FeatureSelection = field(default_factory=FeatureSelection)
+    feature_flags: tuple[str, ...] = ()
 
     @property
     def locked(self) -> bool:
@@ -108,6 +116,7 @@ def plan_install(
     words = split_arguments(ARGS_VARIABLE, args_value) if args_value else list(DEFAULT_ARGS)
     refuse_owned_flags(ARGS_VARIABLE, words)
     words, path = _extract_path(words)
+    words, feature_flags, features = take_feature_flags(words)
     if path is not None and members_value:
         raise errors.path_with_workspace_members()
     if path is not None:
@@ -119,7 +128,7 @@ def plan_install(
     without_binaries = [package.name for package in packages if not package.binaries]
     if without_binaries:
         raise errors.members_without_binaries(without_binaries)
-    return InstallPlan(tuple(words), packages, from_user=bool(args_value))
+    return InstallPlan(tuple(words), packages, bool(args_value), features, tuple(feature_flags))
 
 
 def relative(package: Package, root: Path) -> str:

@@ -22,6 +22,8 @@ class Package:
     binaries: tuple[str, ...]
     default_run: str | None
     dependencies: frozenset[str] = frozenset()
+    # What `--features` may name: [features] and the optional dependencies' own.
+    features: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ def _package(manifest: dict[str, Any], package_dir: Path, path: Path) -> Package
         binaries=_binaries(manifest, package_dir, path),
         default_run=default_run if isinstance(default_run, str) else None,
         dependencies=_dependency_names(manifest.get("dependencies", {})),
+        features=_features(manifest),
     )
 
 
@@ -122,6 +125,40 @@ def _dependency_names(table: object) -> frozenset[str]:
         renamed = spec.get("package") if isinstance(spec, dict) else None
         names.add(renamed if isinstance(renamed, str) else key)
     return frozenset(names)
+
+
+def _dependency_tables(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every table of dependencies that may be optional: normal and build, also per target."""
+    targets = manifest.get("target")
+    scopes = [manifest, *(targets.values() if isinstance(targets, dict) else ())]
+    return [
+        table
+        for scope in scopes
+        if isinstance(scope, dict)
+        for key in ("dependencies", "build-dependencies", "build_dependencies")
+        if isinstance(table := scope.get(key), dict)
+    ]
+
+
+def _features(manifest: dict[str, Any]) -> frozenset[str]:
+    """The feature names cargo accepts for this package: those of ``[features]``, and
+    each optional dependency's implicit one, unless a feature names it as ``dep:``."""
+    declared = manifest.get("features")
+    declared = declared if isinstance(declared, dict) else {}
+    hidden = {
+        entry[len("dep:") :]
+        for entries in declared.values()
+        if isinstance(entries, list)
+        for entry in entries
+        if isinstance(entry, str) and entry.startswith("dep:")
+    }
+    optional = {
+        name
+        for table in _dependency_tables(manifest)
+        for name, spec in table.items()
+        if isinstance(spec, dict) and spec.get("optional") is True
+    }
+    return frozenset(declared) | frozenset(optional - hidden)
 
 
 def _member_dirs(root: Path, workspace: dict[str, Any], manifest_path: Path) -> list[Path]:

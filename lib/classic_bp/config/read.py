@@ -63,11 +63,17 @@ def _describe_config(config: BuildConfig, settings: Settings, build_dir: Path) -
         output.detail(config.profile_note)
     if config.install.from_user:
         output.detail(f"cargo install arguments: {' '.join(config.install.arguments) or '(none)'}")
+    if not config.features.is_default:
+        output.detail(config.features.describe())
     if len(config.install.packages) != len(project.binary_packages()):
         names = ", ".join(package.name for package in config.install.packages)
         output.detail(f"Installing only: {names}")
+    if config.hooks:
+        output.detail(f"Build hooks: {', '.join(hook.shown for hook in config.hooks)}")
     for note in config.notes:
         output.detail(f"Note: {note}")
+    for warning in config.warnings:
+        output.warning(warning)
 
 
 def _describe_migration(migration: rustconfig.Migration) -> None:

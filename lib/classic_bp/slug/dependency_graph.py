@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -119,9 +119,13 @@ def _host_target(cargo: Path, environment: Mapping[str, str], counted: bool) -> 
     return None
 
 
-def metadata_command(cargo: Path, app_root: Path, target: str | None) -> list[str]:
+def metadata_command(
+    cargo: Path, app_root: Path, target: str | None, features: Sequence[str] = ()
+) -> list[str]:
+    """``features``: the build's feature flags (config/features.py), so that the
+    graph holds the optional dependencies the binaries were built with, and no other."""
     command = [str(cargo), "metadata", "--format-version", "1", "--locked", "--offline"]
-    command += ["--manifest-path", str(app_root / "Cargo.toml")]
+    command += ["--manifest-path", str(app_root / "Cargo.toml"), *features]
     if target:
         command += ["--filter-platform", target]
     return command
@@ -137,11 +141,12 @@ def run_cargo_metadata(
     environment: Mapping[str, str],
     target: str | None,
     counted: bool = True,
+    features: Sequence[str] = (),
 ) -> dict[str, Any]:
     env = {**environment, "CARGO_TERM_COLOR": "never"}
     try:
         completed = run.capture(
-            metadata_command(cargo, app_root, target),
+            metadata_command(cargo, app_root, target, features),
             env=env,
             cwd=app_root,
             timeout=METADATA_TIMEOUT_SECONDS,
@@ -312,12 +317,16 @@ class MetadataAnswer:
 
 
 def ask_cargo_metadata(
-    cargo: Path, app_root: Path, environment: Mapping[str, str], counted: bool = True
+    cargo: Path,
+    app_root: Path,
+    environment: Mapping[str, str],
+    counted: bool = True,
+    features: Sequence[str] = (),
 ) -> MetadataAnswer:
     """cargo's host (or CARGO_BUILD_TARGET), then cargo metadata filtered to it."""
     target = _host_target(cargo, environment, counted)
     try:
-        metadata = run_cargo_metadata(cargo, app_root, environment, target, counted)
+        metadata = run_cargo_metadata(cargo, app_root, environment, target, counted, features)
     except MetadataUnavailable as problem:
         return MetadataAnswer(target, None, str(problem))
     return MetadataAnswer(target, metadata)
@@ -328,14 +337,15 @@ def dependency_graph(
     cargo: Path,
     environment: Mapping[str, str],
     answer: MetadataAnswer | None = None,
+    features: Sequence[str] = (),
 ) -> DependencyGraph:
     """From cargo metadata when it answers, else from Cargo.lock (said in the log).
 
     ``answer``: cargo metadata's, when it already ran (beside cargo's build:
-    early_metadata.py); otherwise it runs now."""
+    early_metadata.py); otherwise it runs now, with ``features``."""
     lock = read_lockfile(app_root)
     if answer is None:
-        answer = ask_cargo_metadata(cargo, app_root, environment)
+        answer = ask_cargo_metadata(cargo, app_root, environment, features=features)
     if answer.metadata is None:
         output.warning(errors.sbom_from_lockfile(answer.problem or "no answer"))
         return graph_from_lockfile(app_root, lock, "cargo metadata failed")

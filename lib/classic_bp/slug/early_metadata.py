@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..platform import run
@@ -36,9 +36,13 @@ from .dependency_graph import MetadataAnswer, ask_cargo_metadata
 class MetadataBesideBuild:
     """One cargo metadata run in a thread, started once, awaited before use."""
 
-    def __init__(self, cargo: Path, environment: Mapping[str, str]) -> None:
+    def __init__(
+        self, cargo: Path, environment: Mapping[str, str], features: Sequence[str] = ()
+    ) -> None:
+        """``features``: the build's feature flags, as cargo's build is given them."""
         self._cargo = cargo
         self._environment = dict(environment)
+        self.features = tuple(features)
         self._thread: threading.Thread | None = None
         self._answer: MetadataAnswer | None = None
         # The folder cargo metadata was given: the fixed path while cargo runs.
@@ -56,7 +60,7 @@ class MetadataBesideBuild:
         assert self._app_root is not None
         try:
             self._answer = ask_cargo_metadata(
-                self._cargo, self._app_root, self._environment, counted=False
+                self._cargo, self._app_root, self._environment, False, self.features
             )
         except Exception as problem:  # reported like any failed cargo metadata
             self._answer = MetadataAnswer(None, None, f"could not run cargo metadata: {problem}")

@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
@@ -209,10 +209,12 @@ def write_sbom(
     environment: Mapping[str, str],
     destination: Path,
     answer: MetadataAnswer | None = None,
+    features: Sequence[str] = (),
 ) -> SbomSummary:
     """Write the app's CycloneDX JSON SBOM to ``destination`` (``answer``: cargo
-    metadata's, when it ran beside the build)."""
-    graph = dependency_graph(app_root, cargo, environment, answer)
+    metadata's, when it ran beside the build; ``features``: the build's feature
+    flags, for cargo metadata run now)."""
+    graph = dependency_graph(app_root, cargo, environment, answer, features)
     document = build_document(graph, uuid.uuid4(), _now())
     _write_atomically(destination, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     return SbomSummary(
@@ -231,15 +233,18 @@ def sbom_step(
     cargo: Path,
     environment: Mapping[str, str],
     early: MetadataBesideBuild | None = None,
+    features: Sequence[str] = (),
 ) -> None:
     """A CycloneDX SBOM in the slug; a failure here never fails a build that compiled.
 
     ``app_root`` holds Cargo.toml: the build dir, or RustConfig's BUILD_PATH in it.
-    ``early``: cargo metadata run beside the build (early_metadata.py)."""
+    ``early``: cargo metadata run beside the build (early_metadata.py).
+    ``features``: the build's feature flags (config/features.py)."""
     with output.timed_step("Writing the SBOM", "sbom"):
         try:
             answer = early.answer() if early is not None else None
-            summary = write_sbom(app_root, cargo, environment, build_dir / SBOM_PATH, answer)
+            destination = build_dir / SBOM_PATH
+            summary = write_sbom(app_root, cargo, environment, destination, answer, features)
         except errors.BuildError as problem:
             output.warning(errors.sbom_not_written(problem))
             return

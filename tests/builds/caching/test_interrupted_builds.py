@@ -32,6 +32,7 @@ from pathlib import Path
 import pytest
 
 from platform_runner import Platform
+from tests.assertions import group_is_gone
 
 # Every test here builds a real Rust app: `make test-fast` leaves them out.
 pytestmark = pytest.mark.slow
@@ -147,17 +148,6 @@ def listing(folder: Path) -> set[str]:
 def last_step(log: str) -> str:
     headers = [line[len(STEP) :] for line in log.splitlines() if line.startswith(STEP)]
     return headers[-1] if headers else ""
-
-
-def group_is_gone(group: int, within: float = 15.0) -> bool:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(group, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.fixture
