@@ -223,13 +223,34 @@ class DownloadNotFound(BuildError):
     """
 
 
+def _attempts(count: int) -> str:
+    return f"{count} attempt{'s' if count != 1 else ''}"
+
+
 def download_failed(url: str, problem: str, attempts: int, not_found: bool = False) -> BuildError:
     return (DownloadNotFound if not_found else BuildError)(
         "download_failed",
         f"Could not download {url}\n\n"
-        f"{problem} (after {attempts} attempt{'s' if attempts != 1 else ''}).\n\n"
+        f"{problem} (after {_attempts(attempts)}).\n\n"
         "If the builder can only reach a mirror, point the buildpack at it with\n"
         "RUSTUP_DIST_SERVER and RUSTUP_UPDATE_ROOT; otherwise try the build again.",
+    )
+
+
+def toolchain_download_failed(
+    url: str, server: str, problem: str, attempts: int, stall_seconds: float
+) -> BuildError:
+    """A file rustup needed, which the buildpack's relay (fetch/relay.py) could not get."""
+    return BuildError(
+        "download_failed",
+        f"Could not download a file of the Rust toolchain from {server}\n"
+        f"(RUSTUP_DIST_SERVER): {url.rsplit('/', 1)[-1]}\n\n"
+        f"  {problem}, after {_attempts(attempts)}\n"
+        f"  {url}\n\n"
+        "Try the build again: the files downloaded in full stay in the cache. If it\n"
+        "keeps happening, the server fails or stalls: point RUSTUP_DIST_SERVER at\n"
+        "another mirror, or, for a slow link, raise BP_DOWNLOAD_STALL_TIMEOUT\n"
+        f"(now {stall_seconds:g} s without a byte).",
     )
 
 
@@ -809,6 +830,13 @@ def note_retrying(what: str, attempt: int, attempts: int, delay: float) -> str:
     return (
         f"{what} failed on a network error (attempt {attempt} of {attempts});"
         f" trying again in {delay:.0f} s."
+    )
+
+
+def note_stalled(what: str, seconds: float, received: str) -> str:
+    return (
+        f"{what} stalled: no byte for {seconds:.0f} s ({received} received);"
+        " asking again for the rest."
     )
 
 

@@ -77,6 +77,8 @@ class BuildConfig:
     sccache_path: str | None = None
     boot_check: bool = False
     boot_check_timeout: float = 30.0
+    # A toolchain download fails once no new byte came for this long (fetch/relay.py).
+    download_stall_seconds: float = 60.0
     notes: tuple[str, ...] = ()
     # Credentials for private git dependencies (config/credentials.py).
     private_access: PrivateAccess = field(default_factory=PrivateAccess)
@@ -94,6 +96,7 @@ def _setting(settings: Settings, name: str) -> str | None:
 
 
 DEFAULT_BOOT_CHECK_TIMEOUT = 30.0
+DEFAULT_DOWNLOAD_STALL_TIMEOUT = 60.0
 
 
 def _seconds(settings: Settings, name: str, default: float) -> float:
@@ -284,5 +287,8 @@ def load_config(
         boot_check=_flag(settings, "BP_BOOT_CHECK"),
         boot_check_timeout=_seconds(settings, "BP_BOOT_CHECK_TIMEOUT", DEFAULT_BOOT_CHECK_TIMEOUT),
         sccache_path=_setting(settings, "BP_SCCACHE_PATH"),
+        download_stall_seconds=_seconds(
+            settings, "BP_DOWNLOAD_STALL_TIMEOUT", DEFAULT_DOWNLOAD_STALL_TIMEOUT
+        ),
         notes=tuple(notes),
     )
