@@ -720,6 +720,11 @@ class MirrorServer:
         """Answer ``status`` to the next ``count`` requests whose path contains ``match``."""
         self.faults.add(count, status, match)
 
+    def fail_each_path(self, count: int, status: int = 503, match: str = "") -> None:
+        """Answer ``status`` to the first ``count`` requests of each path containing
+        ``match`` (a flaky CDN), then serve it."""
+        self.faults.add(count, status, match, per_path=True)
+
     def stall_next(self, count: int, after_bytes: int, match: str = "") -> None:
         """Answer the next ``count`` requests whose path contains ``match`` with the
         file's headers (its full Content-Length) and ``after_bytes`` of its body,
