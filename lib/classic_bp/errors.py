@@ -56,6 +56,7 @@ README_SECTIONS = {
     "out_of_memory": "the-compilation-fails-or-is-killed",
     "unwritable_build_dir": "reliability",
     "runtime_packages_not_stored": "reliability",
+    "unusable_env_dir": "config-vars-of-unusual-size-or-shape",
 }
 
 
@@ -348,6 +349,19 @@ def unwritable_build_dir(path: Path, problem: str) -> BuildError:
         "The buildpack writes the app's binaries and its runtime files there. This is\n"
         "a problem of the platform (a read-only or foreign-owned checkout), not of the\n"
         "app: run the build with a build dir the build's user can write.",
+    )
+
+
+def unusable_env_dir(path: Path, problem: str) -> BuildError:
+    return BuildError(
+        "unusable_env_dir",
+        f"The env dir {path} (ENV_DIR, the app's config vars)\n"
+        f"cannot be used: {problem}.\n\n"
+        "Without it the build would ignore every config var (RUSTUP_DIST_SERVER, the\n"
+        "BP_* settings, RUSTFLAGS...) and build something other than what the app asks\n"
+        "for. This is a problem of the platform (or of the command that runs the\n"
+        "buildpack), not of the app: pass a directory holding one file per config var,\n"
+        "or no ENV_DIR at all when the app has none.",
     )
 
 
