@@ -57,6 +57,7 @@ README_SECTIONS = {
     "unwritable_build_dir": "reliability",
     "runtime_packages_not_stored": "reliability",
     "unusable_env_dir": "config-vars-of-unusual-size-or-shape",
+    "registry_unreachable": "a-download-fails",
 }
 
 
@@ -296,6 +297,23 @@ def cargo_failed(command: str, returncode: int) -> BuildError:
         f"`{command}` failed (exit code {returncode}); cargo's output is above.\n\n"
         "Reproduce it locally with `cargo install --locked --path .` and fix the\n"
         "reported problem. The cache is intact: the next build resumes from it.",
+    )
+
+
+def registry_unreachable(
+    command: str, returncode: int, url: str, cause: str, dependency: str | None
+) -> BuildError:
+    among = f" (`{dependency}` among them)" if dependency else ""
+    return BuildError(
+        "registry_unreachable",
+        f"The crates registry could not be reached, so cargo failed (exit code {returncode}):\n"
+        f"  {command}\n"
+        "cargo's output is above.\n\n"
+        f"  {url}\n  {cause}\n\n"
+        f"The build needs crates that the cache does not hold yet{among}, so it\n"
+        "needs the registry (BP_CARGO_REGISTRY_MIRROR when set, else crates.io). Check\n"
+        "that it is up and reachable from the builder, then build again: the crates\n"
+        "downloaded before stay in the cache.",
     )
 
 
