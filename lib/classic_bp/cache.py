@@ -123,6 +123,9 @@ def reasons_to_discard(
 
     ``labels`` names the fields users care about; other differences are
     reported generically. An empty list means the cache can be reused.
+    Only the wanted fields count: a field this version does not know (a newer
+    buildpack's, in a cache of the same layout version) says nothing about
+    what this version relies on, and is dropped when the key is written again.
     """
     if stored is None:
         return []
@@ -130,7 +133,7 @@ def reasons_to_discard(
         return ["its cache record is unreadable"]
     assert isinstance(stored, dict)
     reasons = []
-    for field in sorted(set(stored) | set(wanted)):
+    for field in sorted(wanted):
         old, new = stored.get(field), wanted.get(field)
         if old != new:
             label = labels.get(field, field.replace("_", " "))

@@ -64,6 +64,8 @@ class Reason(str, Enum):
     RUNTIME_PACKAGES_NOT_STORED = "runtime_packages_not_stored"
     HOOK_FAILED = "hook_failed"
     INVALID_HOOK = "invalid_hook"
+    UNUSABLE_ENV_DIR = "unusable_env_dir"
+    REGISTRY_UNREACHABLE = "registry_unreachable"
 
     def __str__(self) -> str:  # the value, on every Python (3.12 changed str-mixins)
         return self.value
@@ -108,6 +110,8 @@ README_SECTIONS: dict[Reason, str] = {
     Reason.RUNTIME_PACKAGES_NOT_STORED: "docs/reliability.md#an-unusable-cache-or-build-dir",
     Reason.HOOK_FAILED: "docs/configuration.md#build-hooks",
     Reason.INVALID_HOOK: "docs/configuration.md#build-hooks",
+    Reason.UNUSABLE_ENV_DIR: "docs/reliability.md#config-vars-of-unusual-size-or-shape",
+    Reason.REGISTRY_UNREACHABLE: "README.md#a-download-fails",
 }
 
 
@@ -279,13 +283,34 @@ class DownloadNotFound(BuildError):
     """
 
 
+def _attempts(count: int) -> str:
+    return f"{count} attempt{'s' if count != 1 else ''}"
+
+
 def download_failed(url: str, problem: str, attempts: int, not_found: bool = False) -> BuildError:
     return (DownloadNotFound if not_found else BuildError)(
         Reason.DOWNLOAD_FAILED,
         f"Could not download {url}\n\n"
-        f"{problem} (after {attempts} attempt{'s' if attempts != 1 else ''}).\n\n"
+        f"{problem} (after {_attempts(attempts)}).\n\n"
         "If the builder can only reach a mirror, point the buildpack at it with\n"
         "RUSTUP_DIST_SERVER and RUSTUP_UPDATE_ROOT; otherwise try the build again.",
+    )
+
+
+def toolchain_download_failed(
+    url: str, server: str, problem: str, attempts: int, stall_seconds: float
+) -> BuildError:
+    """A file rustup needed, which the buildpack's relay (fetch/relay.py) could not get."""
+    return BuildError(
+        Reason.DOWNLOAD_FAILED,
+        f"Could not download a file of the Rust toolchain from {server}\n"
+        f"(RUSTUP_DIST_SERVER): {url.rsplit('/', 1)[-1]}\n\n"
+        f"  {problem}, after {_attempts(attempts)}\n"
+        f"  {url}\n\n"
+        "Try the build again: the files downloaded in full stay in the cache. If it\n"
+        "keeps happening, the server fails or stalls: point RUSTUP_DIST_SERVER at\n"
+        "another mirror, or, for a slow link, raise BP_DOWNLOAD_STALL_TIMEOUT\n"
+        f"(now {stall_seconds:g} s without a byte).",
     )
 
 
@@ -330,6 +355,23 @@ def cargo_failed(command: str, returncode: int) -> BuildError:
         f"`{command}` failed (exit code {returncode}); cargo's output is above.\n\n"
         "Reproduce it locally with `cargo install --locked --path .` and fix the\n"
         "reported problem. The cache is intact: the next build resumes from it.",
+    )
+
+
+def registry_unreachable(
+    command: str, returncode: int, url: str, cause: str, dependency: str | None
+) -> BuildError:
+    among = f" (`{dependency}` among them)" if dependency else ""
+    return BuildError(
+        Reason.REGISTRY_UNREACHABLE,
+        f"The crates registry could not be reached, so cargo failed (exit code {returncode}):\n"
+        f"  {command}\n"
+        "cargo's output is above.\n\n"
+        f"  {url}\n  {cause}\n\n"
+        f"The build needs crates that the cache does not hold yet{among}, so it\n"
+        "needs the registry (BP_CARGO_REGISTRY_MIRROR when set, else crates.io). Check\n"
+        "that it is up and reachable from the builder, then build again: the crates\n"
+        "downloaded before stay in the cache.",
     )
 
 
@@ -383,6 +425,19 @@ def unwritable_build_dir(path: Path, problem: str) -> BuildError:
         "The buildpack writes the app's binaries and its runtime files there. This is\n"
         "a problem of the platform (a read-only or foreign-owned checkout), not of the\n"
         "app: run the build with a build dir the build's user can write.",
+    )
+
+
+def unusable_env_dir(path: Path, problem: str) -> BuildError:
+    return BuildError(
+        Reason.UNUSABLE_ENV_DIR,
+        f"The env dir {path} (ENV_DIR, the app's config vars)\n"
+        f"cannot be used: {problem}.\n\n"
+        "Without it the build would ignore every config var (RUSTUP_DIST_SERVER, the\n"
+        "BP_* settings, RUSTFLAGS...) and build something other than what the app asks\n"
+        "for. This is a problem of the platform (or of the command that runs the\n"
+        "buildpack), not of the app: pass a directory holding one file per config var,\n"
+        "or no ENV_DIR at all when the app has none.",
     )
 
 
@@ -954,6 +1009,13 @@ def note_retrying(what: str, attempt: int, attempts: int, delay: float) -> str:
     return (
         f"{what} failed on a network error (attempt {attempt} of {attempts});"
         f" trying again in {delay:.0f} s."
+    )
+
+
+def note_stalled(what: str, seconds: float, received: str) -> str:
+    return (
+        f"{what} stalled: no byte for {seconds:.0f} s ({received} received);"
+        " asking again for the rest."
     )
 
 

@@ -76,6 +76,8 @@ MIRROR_FORMAT = 3
 STAMP_NAME = ".mirror-complete.json"
 GZIP_LEVEL = 1
 COPY_CHUNK = 1 << 20
+# How long a stalled answer (Faults) stays silent at most, if nobody clears it.
+STALL_HOLD_SECONDS = 600
 
 
 def default_mirror_dir() -> Path:
@@ -545,30 +547,60 @@ class RequestLog:
             self._times.clear()
 
 
+@dataclass
+class Fault:
+    """What the mirror does to a matching request instead of serving it plainly."""
+
+    status: int | None = None  # an error answer instead of the file
+    delay: float = 0.0  # seconds before answering
+    stall_after: int | None = None  # bytes of the body sent before going silent
+
+
 class Faults:
-    """Failures to inject, for tests of the buildpack's retries and kills: the
-    next ``count`` requests whose path contains ``match`` wait ``delay``
-    seconds, then get ``status`` (or, when it is None, the file)."""
+    """Failures to inject, for tests of the buildpack's retries and kills.
+
+    ``add``: the next ``count`` requests whose path contains ``match`` get the
+    fault; with ``per_path``, the first ``count`` requests of each such path.
+    A stalled answer stays silent until ``clear`` (or the server stops).
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._pending: list[list] = []
+        self._pending: list[tuple[list[int], str, Fault, dict[str, int] | None]] = []
+        self.released = threading.Event()
 
-    def add(self, count: int, status: int | None, match: str, delay: float = 0.0) -> None:
+    def add(
+        self,
+        count: int,
+        status: int | None,
+        match: str,
+        delay: float = 0.0,
+        stall_after: int | None = None,
+        per_path: bool = False,
+    ) -> None:
         with self._lock:
-            self._pending.append([count, status, match, delay])
+            fault = Fault(status, delay, stall_after)
+            self._pending.append(([count], match, fault, {} if per_path else None))
 
     def clear(self) -> None:
         with self._lock:
             self._pending.clear()
+        self.released.set()  # wakes every stalled answer
+        self.released.clear()
 
-    def take(self, path: str) -> tuple[int | None, float]:
+    def take(self, path: str) -> Fault:
         with self._lock:
-            for fault in self._pending:
-                if fault[0] > 0 and fault[2] in path:
-                    fault[0] -= 1
-                    return fault[1], fault[3]
-        return None, 0.0
+            for left, match, fault, seen in self._pending:
+                if match not in path:
+                    continue
+                if seen is not None:
+                    if seen.get(path, 0) < left[0]:
+                        seen[path] = seen.get(path, 0) + 1
+                        return fault
+                elif left[0] > 0:
+                    left[0] -= 1
+                    return fault
+        return Fault()
 
 
 class _MirrorRequestHandler(http.server.SimpleHTTPRequestHandler):
@@ -577,13 +609,15 @@ class _MirrorRequestHandler(http.server.SimpleHTTPRequestHandler):
     def __init__(self, *args, request_log: RequestLog, faults: Faults, **kwargs) -> None:
         self._request_log = request_log  # set first: the base __init__ handles the request
         self._faults = faults
+        self._stall_after: int | None = None
         super().__init__(*args, **kwargs)
 
     def send_head(self):
-        injected, delay = self._faults.take(self.path)
-        time.sleep(delay)
-        if injected is not None:
-            self.send_error(injected)
+        fault = self._faults.take(self.path)
+        time.sleep(fault.delay)
+        self._stall_after = fault.stall_after
+        if fault.status is not None:
+            self.send_error(fault.status)
             return None
         url_path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
         if ".." in url_path.split("/"):
@@ -597,6 +631,15 @@ class _MirrorRequestHandler(http.server.SimpleHTTPRequestHandler):
     def list_directory(self, path):
         self.send_error(404)
         return None
+
+    def copyfile(self, source, outputfile) -> None:
+        """The whole file, or (a stall fault) its first bytes, then silence."""
+        if self._stall_after is None:
+            super().copyfile(source, outputfile)
+            return
+        outputfile.write(source.read(self._stall_after))
+        outputfile.flush()
+        self._faults.released.wait(STALL_HOLD_SECONDS)
 
     def log_request(self, code="-", size="-") -> None:
         try:
@@ -631,6 +674,17 @@ class MirrorServer(LoopbackServer):
     def fail_next(self, count: int, status: int = 503, match: str = "") -> None:
         """Answer ``status`` to the next ``count`` requests whose path contains ``match``."""
         self.faults.add(count, status, match)
+
+    def fail_each_path(self, count: int, status: int = 503, match: str = "") -> None:
+        """Answer ``status`` to the first ``count`` requests of each path containing
+        ``match`` (a flaky CDN), then serve it."""
+        self.faults.add(count, status, match, per_path=True)
+
+    def stall_next(self, count: int, after_bytes: int, match: str = "") -> None:
+        """Answer the next ``count`` requests whose path contains ``match`` with the
+        file's headers (its full Content-Length) and ``after_bytes`` of its body,
+        then nothing (a wedged proxy) until ``faults.clear()``."""
+        self.faults.add(count, None, match, stall_after=after_bytes)
 
     def delay_next(self, count: int, seconds: float, match: str = "") -> None:
         """Answer the next ``count`` requests whose path contains ``match`` late."""

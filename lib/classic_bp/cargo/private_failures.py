@@ -25,6 +25,7 @@ from ..config.credentials import (
 )
 from ..fetch.urls import display_url
 from ..platform.redact import redact
+from . import registry_failures
 
 KEPT_LINES = 400
 DEPENDENCY = re.compile(r"(?:failed to load source for dependency|failed to get) `(?P<name>[^`]+)`")
@@ -108,9 +109,13 @@ class OutputWatch:
         return self._inner(line) if self._inner is not None else False
 
     def failure(self, command: str, returncode: int) -> errors.BuildError:
-        """The error to raise for a cargo command that exited ``returncode``."""
-        return diagnose(list(self.lines), command, returncode) or errors.cargo_failed(
-            command, returncode
+        """The error to raise for a cargo command that exited ``returncode``: a
+        private dependency refused, a registry out of reach, or cargo's own."""
+        lines = list(self.lines)
+        return (
+            diagnose(lines, command, returncode)
+            or registry_failures.diagnose(lines, command, returncode)
+            or errors.cargo_failed(command, returncode)
         )
 
 

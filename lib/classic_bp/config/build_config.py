@@ -80,6 +80,8 @@ class BuildConfig:
     sccache_path: str | None = None
     boot_check: bool = False
     boot_check_timeout: float = 30.0
+    # A toolchain download fails once no new byte came for this long (fetch/relay.py).
+    download_stall_seconds: float = 60.0
     notes: tuple[str, ...] = ()
     # Shown by the configuration step on stderr; the build goes on.
     warnings: tuple[errors.BuildWarning, ...] = ()
@@ -106,6 +108,7 @@ def _setting(settings: Settings, name: str) -> str | None:
 
 
 DEFAULT_BOOT_CHECK_TIMEOUT = 30.0
+DEFAULT_DOWNLOAD_STALL_TIMEOUT = 60.0
 
 
 def _seconds(settings: Settings, name: str, default: float) -> float:
@@ -316,6 +319,9 @@ def load_config(
         boot_check=_flag(settings, "BP_BOOT_CHECK"),
         boot_check_timeout=_seconds(settings, "BP_BOOT_CHECK_TIMEOUT", DEFAULT_BOOT_CHECK_TIMEOUT),
         sccache_path=_setting(settings, "BP_SCCACHE_PATH"),
+        download_stall_seconds=_seconds(
+            settings, "BP_DOWNLOAD_STALL_TIMEOUT", DEFAULT_DOWNLOAD_STALL_TIMEOUT
+        ),
         notes=tuple(notes),
         warnings=(features_warning,) if features_warning else (),
         hooks=find_hooks(build_dir),

@@ -5,13 +5,14 @@ A failure worth another attempt (a timeout, a refused connection, HTTP 429
 or 5xx) is raised as ``Transient`` carrying the error to report if it was
 the last attempt; anything else ends the loop at once.
 
-The same numbers are handed to rustup (RUSTUP_MAX_RETRIES,
-RUSTUP_DOWNLOAD_TIMEOUT) and cargo (CARGO_NET_RETRY, CARGO_HTTP_TIMEOUT,
-CARGO_HTTP_LOW_SPEED_LIMIT) by ``tool_variables``, so docs/reliability.md can state
-one policy: ATTEMPTS attempts, waiting 1, 2, 4 s between them; an attempt
-whose server sends nothing for STALL_SECONDS fails (rustup: a file not
-received within RUSTUP_FILE_SECONDS); one download (all its attempts) gives
-up after TOTAL_SECONDS.
+The same numbers are handed to rustup (RUSTUP_MAX_RETRIES) and cargo
+(CARGO_NET_RETRY, CARGO_HTTP_TIMEOUT, CARGO_HTTP_LOW_SPEED_LIMIT) by
+``tool_variables``, so docs/reliability.md can state one policy: ATTEMPTS attempts,
+waiting 1, 2, 4 s between them; an attempt whose server sends nothing for
+STALL_SECONDS fails; one download (all its attempts) gives up after
+TOTAL_SECONDS. rustup's own downloads go through the relay (relay.py), which
+applies these attempts and back-off to each file, and bounds a stall by
+progress (BP_DOWNLOAD_STALL_TIMEOUT) rather than by a total time.
 """
 
 from __future__ import annotations
@@ -28,9 +29,6 @@ TOTAL_SECONDS = 900
 # cargo's own rule for a slow transfer: under this many bytes a second for
 # CARGO_HTTP_TIMEOUT seconds fails the attempt (a drip never ends otherwise).
 LOW_SPEED_BYTES_PER_SECOND = 10
-# rustup's limit is for a whole file (the rustc component is ~70 MB): its own
-# default, stated so that docs/reliability.md can give the bound.
-RUSTUP_FILE_SECONDS = 180
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 T = TypeVar("T")
@@ -89,7 +87,6 @@ def tool_variables(environment: dict[str, str]) -> dict[str, str]:
     """The policy for rustup and cargo; a value the app sets itself wins."""
     policy = {
         "RUSTUP_MAX_RETRIES": str(ATTEMPTS - 1),
-        "RUSTUP_DOWNLOAD_TIMEOUT": str(RUSTUP_FILE_SECONDS),
         "CARGO_NET_RETRY": str(ATTEMPTS - 1),
         "CARGO_HTTP_TIMEOUT": str(STALL_SECONDS),
         "CARGO_HTTP_LOW_SPEED_LIMIT": str(LOW_SPEED_BYTES_PER_SECOND),

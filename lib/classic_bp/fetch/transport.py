@@ -11,13 +11,15 @@ buildpack's own packages are there: they are fetched beside it
 ``get`` makes one attempt; the callers wrap it in the one retry policy
 (retry.py) and word its failures their way. Connecting may take
 CONNECT_SECONDS; after that, every wait for the server (TLS, the headers,
-each block of the body) may take STALL_SECONDS. Credentials in a URL
+each block of the body) may take STALL_SECONDS, or the caller's own
+``stall_seconds`` (the toolchain's relay, relay.py). Credentials in a URL
 (``https://user:password@host/...``) are sent as a Basic ``Authorization``
 header to that URL's host only, never along a redirect.
 """
 
 from __future__ import annotations
 
+import functools
 import http.client
 import urllib.error
 import urllib.request
@@ -54,12 +56,15 @@ class Failed(Exception):
 
 @dataclass
 class Response:
-    """A 200 answer being read: ``blocks`` checks the download's time limit between reads."""
+    """A 200 (or, to a Range request, 206) answer being read: ``blocks`` checks
+    the download's time limit between reads."""
 
     url: str
     headers: Message
     _stream: object
     _deadline: float
+    _stall_seconds: float
+    status: int = 200
 
     @property
     def length(self) -> int | None:
@@ -76,41 +81,41 @@ class Response:
                 retry.check_deadline(self._deadline)
                 yield block
         except (TimeoutError, OSError, http.client.HTTPException) as problem:
-            raise _unreachable(problem) from None
+            raise _unreachable(problem, self._stall_seconds) from None
 
     def read(self) -> bytes:
         return b"".join(self.blocks())
 
 
-def _stalling(connection_class: type) -> type:
-    """``connection_class`` connecting within CONNECT_SECONDS (urllib's timeout),
-    then waiting at most STALL_SECONDS for each answer."""
+def _stalling(connection_class: type, stall_seconds: float) -> type:
+    """``connection_class`` connecting within urllib's timeout, then waiting at
+    most ``stall_seconds`` for each answer."""
 
     class Connection(connection_class):
         def connect(self) -> None:
             super().connect()
-            self.sock.settimeout(retry.STALL_SECONDS)
+            self.sock.settimeout(stall_seconds)
 
     return Connection
 
 
-class _HTTPHandler(urllib.request.HTTPHandler):
-    def do_open(self, http_class, request, **kwargs):  # type: ignore[override]
-        return super().do_open(_stalling(http_class), request, **kwargs)
+@functools.cache
+def _opener(stall_seconds: float) -> urllib.request.OpenerDirector:
+    class HTTPHandler(urllib.request.HTTPHandler):
+        def do_open(self, http_class, request, **kwargs):  # type: ignore[override]
+            return super().do_open(_stalling(http_class, stall_seconds), request, **kwargs)
+
+    class HTTPSHandler(urllib.request.HTTPSHandler):
+        def do_open(self, http_class, request, **kwargs):  # type: ignore[override]
+            return super().do_open(_stalling(http_class, stall_seconds), request, **kwargs)
+
+    return urllib.request.build_opener(HTTPHandler, HTTPSHandler)
 
 
-class _HTTPSHandler(urllib.request.HTTPSHandler):
-    def do_open(self, http_class, request, **kwargs):  # type: ignore[override]
-        return super().do_open(_stalling(http_class), request, **kwargs)
-
-
-_opener = urllib.request.build_opener(_HTTPHandler, _HTTPSHandler)
-
-
-def _unreachable(problem: BaseException) -> Failed:
+def _unreachable(problem: BaseException, stall_seconds: float) -> Failed:
     reason = getattr(problem, "reason", problem)
     if isinstance(reason, TimeoutError) or isinstance(problem, TimeoutError):
-        return Failed(f"the server sent nothing for {retry.STALL_SECONDS} s", timed_out=True)
+        return Failed(f"the server sent nothing for {stall_seconds:g} s", timed_out=True)
     return Failed(f"the server could not be reached ({reason})")
 
 
@@ -120,11 +125,17 @@ def get(
     deadline: float,
     headers: dict[str, str] | None = None,
     authorization: str | None = None,
+    stall_seconds: float | None = None,
 ) -> Iterator[Response]:
-    """One GET of ``url`` (http, https or file); raises ``Failed`` unless it answers 200.
+    """One GET of ``url`` (http, https or file); raises ``Failed`` unless it answers 200
+    (or 206, to a Range header).
 
     ``authorization``: a header value for ``url``'s host, when the URL carries
-    no credentials of its own (a package index's, for the files it links to)."""
+    no credentials of its own (a package index's, for the files it links to).
+    ``stall_seconds``: how long the server may stay silent, instead of
+    STALL_SECONDS (connecting never takes longer either)."""
+    stall = retry.STALL_SECONDS if stall_seconds is None else stall_seconds
+    connect = min(retry.CONNECT_SECONDS, stall)
     if urlsplit(url).scheme == "file":
         path = Path(urllib.request.url2pathname(urlsplit(url).path))
         if not path.is_file():
@@ -135,13 +146,15 @@ def get(
     if authorization is not None:
         request.add_unredirected_header("Authorization", authorization)
     try:
-        answer = _opener.open(request, timeout=retry.CONNECT_SECONDS)
+        answer = _opener(stall).open(request, timeout=connect)
     except urllib.error.HTTPError as problem:
         problem.close()
         if 300 <= problem.code < 400:
             raise Failed("the server redirects in a loop", status=problem.code) from None
         raise Failed(f"the server answered HTTP {problem.code}", status=problem.code) from None
     except (urllib.error.URLError, OSError, http.client.HTTPException) as problem:
-        raise _unreachable(problem) from None
+        raise _unreachable(problem, stall) from None
     with answer:
-        yield Response(answer.geturl(), answer.headers, answer, deadline)
+        yield Response(
+            answer.geturl(), answer.headers, answer, deadline, stall, answer.status or 200
+        )

@@ -10,7 +10,9 @@ a NUL byte, not UTF-8, over 128 KiB, or past 1 MiB in all) is skipped for the
 build with a warning naming it and why: one rule for every odd shape, so
 that none ends in an E2BIG, a traceback or a hang. The platform still hands
 it to the app at run time. Which values are secret, and so masked in the
-log, is decided here too (AppEnv.secret_values; docs/reliability.md, Secrets).
+log, is decided here too (AppEnv.secret_values; docs/reliability.md, Secrets). An
+ENV_DIR that is there but is no readable directory fails the build, naming
+it: the build would otherwise go on without the app's settings.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
+from .. import errors
 from .redact import PUBLIC_USERS, URL_USERINFO
 
 # How every boolean setting (BP_* variables, the old RustConfig) is spelled.
@@ -185,17 +188,30 @@ def _within_total(variables: dict[str, str], skipped: list[tuple[str, str]]) -> 
         skipped.append((name, "the config vars together are over 1 MiB; this is the largest"))
 
 
+def _entries(env_dir: Path) -> list[Path]:
+    """ENV_DIR's entries; none when there is no ENV_DIR (no config vars, or a
+    platform that passes none). One that is there but cannot be listed fails
+    the build: taken for empty, it would drop every config var without a word."""
+    try:
+        return sorted(env_dir.iterdir())
+    except FileNotFoundError:
+        if env_dir.is_symlink():
+            raise errors.unusable_env_dir(env_dir, "it is a link to nothing") from None
+        return []
+    except NotADirectoryError:
+        raise errors.unusable_env_dir(env_dir, "it is not a directory") from None
+    except OSError as problem:
+        reason = f"it cannot be read ({problem.strerror or problem})"
+        raise errors.unusable_env_dir(env_dir, reason) from None
+
+
 def read_env_dir(env_dir: Path) -> AppEnv:
     """Every variable of ENV_DIR the build can use (docs/reliability.md: Config vars
     of unusual size or shape)."""
     variables: dict[str, str] = {}
     ignored: list[str] = []
     skipped: list[tuple[str, str]] = []
-    try:
-        entries = sorted(env_dir.iterdir()) if env_dir.is_dir() else []
-    except OSError:
-        entries = []
-    for entry in entries:
+    for entry in _entries(env_dir):
         if entry.name.startswith("."):
             continue  # the platform's own files (a mounted volume's ..data)
         if not VALID_NAME.match(entry.name):

@@ -1,58 +1,66 @@
-"""rustup commands run again when they fail on a network error.
+"""rustup's downloads, each through the buildpack's relay (fetch/relay.py).
 
-rustup retries a component download itself (RUSTUP_MAX_RETRIES), but not
-the channel manifest and its ``.sha256``: a mirror answering one 503 there
-would fail the build at rustup's first request. So the whole command is run
-again, under the buildpack's one retry policy (fetch/retry.py: attempts,
-backoff, total time), when its output shows a download failure, and only
-then: an unknown toolchain fails at once. Rerunning is safe: rustup installs
-into a temporary folder and renames it into place when complete.
+rustup is pointed at the relay on 127.0.0.1 (RUSTUP_DIST_SERVER), which
+fetches every file from the real server under the buildpack's retry policy,
+resuming a cut or stalled file where it stopped and failing it once no new
+byte came for BP_DOWNLOAD_STALL_TIMEOUT. So rustup runs once: a file that
+failed for good fails the build with the relay's error, naming the file and
+the server. A ``file://`` server needs no network, and no relay.
+
+rustup prints the relay's URL in its errors: the log shows the real server
+instead (without its credentials).
 """
 
 from __future__ import annotations
 
-import time
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .. import errors
-from ..fetch import retry
+from ..fetch.relay import relaying
+from ..fetch.urls import display_url
 from ..platform import output, run
-
-# What rustup prints when a transfer failed, rather than the request itself.
-NETWORK_FAILURES = (
-    "could not download file",
-    "error during download",
-    "failed to download",
-    "http request returned an unsuccessful status code: 5",
-    "http request returned an unsuccessful status code: 429",
-    "timed out",
-    "connection refused",
-    "connection reset",
-)
 
 
 def stream_rustup(
-    command: Sequence[str | Path], env: Mapping[str, str], what: str, heartbeat: str | None = None
-) -> int:
-    """``run.stream_command`` for rustup, retried on network failures."""
-    deadline = time.monotonic() + retry.TOTAL_SECONDS
-    delay = retry.FIRST_BACKOFF_SECONDS
-    seen: list[str] = []
+    command: Sequence[str | Path],
+    env: Mapping[str, str],
+    server: str,
+    stall_seconds: float,
+    heartbeat: str | None = None,
+) -> tuple[int, errors.BuildError | None]:
+    """``run.stream_command`` for a rustup command that downloads from ``server``:
+    its exit code, and the download that failed it, if one did."""
+    if urlsplit(server).scheme not in ("http", "https"):
+        return run.stream_command(command, env=env, heartbeat=heartbeat), None
+    with relaying(server, stall_seconds) as relay:
+        shown = display_url(server)
 
-    def watch(line: str) -> bool:
-        lowered = line.lower()
-        if any(failure in lowered for failure in NETWORK_FAILURES):
-            seen.append(line)
-        return False
+        def show(line: str) -> bool:
+            output.detail_line(line.replace(relay.url, shown))
+            return True
 
-    for attempt in range(1, retry.ATTEMPTS + 1):
-        seen.clear()
-        returncode = run.stream_command(command, env=env, consume=watch, heartbeat=heartbeat)
-        last = attempt == retry.ATTEMPTS or time.monotonic() + delay >= deadline
-        if returncode == 0 or not seen or last:
-            return returncode
-        output.detail(f"Note: {errors.note_retrying(what, attempt, retry.ATTEMPTS, delay)}")
-        time.sleep(delay)
-        delay *= 2
-    raise AssertionError("unreachable")
+        returncode = run.stream_command(
+            command, env=_through(env, relay.url, stall_seconds), consume=show, heartbeat=heartbeat
+        )
+        if returncode != 0 and relay.crash is not None:
+            raise relay.crash
+        return returncode, relay.failure
+
+
+def _through(env: Mapping[str, str], relay_url: str, stall_seconds: float) -> dict[str, str]:
+    """rustup's environment with the relay as its server: never through an HTTP
+    proxy (the relay uses it), and patient enough that the relay, which bounds
+    every silence itself, always answers first."""
+    loopback = "127.0.0.1"
+    environment = dict(env)
+    for name in ("no_proxy", "NO_PROXY"):
+        existing = environment.get(name)
+        environment[name] = f"{existing},{loopback}" if existing else loopback
+    environment.update(
+        RUSTUP_DIST_SERVER=relay_url,
+        RUSTUP_DOWNLOAD_TIMEOUT=str(math.ceil(stall_seconds) * 2 + 30),
+    )
+    return environment

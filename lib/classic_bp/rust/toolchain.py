@@ -51,7 +51,9 @@ def _wanted_key(config: BuildConfig) -> dict[str, object]:
     }
 
 
-def _rustup_install(config: BuildConfig, layout: CacheLayout, env: Mapping[str, str]) -> int:
+def _rustup_install(
+    config: BuildConfig, layout: CacheLayout, env: Mapping[str, str]
+) -> tuple[int, errors.BuildError | None]:
     command: list[str | Path] = [
         rustup_binary(layout),
         "toolchain",
@@ -65,8 +67,13 @@ def _rustup_install(config: BuildConfig, layout: CacheLayout, env: Mapping[str, 
         command += ["--component", component]
     for target in config.toolchain.targets:
         command += ["--target", target]
-    what = f"rustup toolchain install {config.toolchain.channel}"
-    return stream_rustup(command, env, what, heartbeat="Still installing the toolchain")
+    return stream_rustup(
+        command,
+        env,
+        config.dist_server,
+        config.download_stall_seconds,
+        heartbeat="Still installing the toolchain",
+    )
 
 
 def _prune_other_toolchains(layout: CacheLayout, keep: str) -> None:
@@ -129,10 +136,13 @@ def install_toolchain(
         if cached:
             output.detail(f"Checking for updates of {request.channel}")
         TOOLCHAIN.discard(layout)
-        returncode = _rustup_install(config, layout, rustup_environment(base_env, layout, config))
+        environment = rustup_environment(base_env, layout, config)
+        returncode, download_failure = _rustup_install(config, layout, environment)
         if returncode != 0:
             if not cached:
-                raise errors.toolchain_install_failed(request.channel, returncode)
+                raise download_failure or errors.toolchain_install_failed(
+                    request.channel, returncode
+                )
             output.warning(errors.toolchain_update_unchecked(request.channel, returncode))
         TOOLCHAIN.save(layout, wanted)
     _prune_other_toolchains(layout, keep=name)
