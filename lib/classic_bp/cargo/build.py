@@ -22,9 +22,9 @@ from ..config.project import Package
 from ..platform import output, report, run
 from ..rust.environment import INSTALL_TRACKING_FILES
 from . import jobs, source_times
+from .failures import OutputWatch
 from .fixed_path import FixedPath
 from .offline import can_run_offline, remember_unneeded
-from .private_failures import OutputWatch
 from .pruning import CargoUnits, PruneReport, prune_stale_units, report_cache_size
 from .tools import ship_runtime_tools
 

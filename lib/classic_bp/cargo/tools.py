@@ -27,8 +27,8 @@ from ..config.tools import ToolsPlan
 from ..layer import Layer
 from ..platform import output, run
 from ..rust.environment import INSTALL_RECORD, INSTALL_TRACKING_FILES, RustInstall
+from .failures import OutputWatch
 from .fixed_path import app_config_file
-from .private_failures import OutputWatch
 
 LAYER = Layer(
     name="tools",

@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from .. import errors
 from ..cache import CacheLayout
 from ..cargo import source_times
+from ..cargo.failures import OutputWatch
 from ..cargo.private_access import private_build
-from ..cargo.private_failures import OutputWatch
 from ..platform import output, run
 from ..rust.environment import HANDED_OVER
 from .ci_test import TEST_ENV_PATH

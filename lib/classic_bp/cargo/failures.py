@@ -1,0 +1,40 @@
+"""Why a cargo command failed, read from the lines it printed.
+
+cargo exits 101 whatever went wrong; the reason is in the lines that cargo,
+rustc, build scripts and git printed before, and their words are not always
+enough to act on. So the last lines of every cargo run are kept (bounded),
+and when cargo fails each diagnosis reads them in turn: a private dependency
+that could not be fetched (private_failures.py). The first that recognises
+its case gives the buildpack's own error; otherwise it is cargo's own
+failure, its output above.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+
+from .. import errors
+from . import private_failures
+
+KEPT_LINES = 400
+
+
+class OutputWatch:
+    """A ``consume`` callback for run.stream_command that keeps the last lines."""
+
+    def __init__(self, inner: Callable[[str], bool] | None = None) -> None:
+        self.lines: deque[str] = deque(maxlen=KEPT_LINES)
+        self._inner = inner
+
+    def __call__(self, line: str) -> bool:
+        if not line.startswith("{"):
+            self.lines.append(line)
+        return self._inner(line) if self._inner is not None else False
+
+    def failure(self, command: str, returncode: int) -> errors.BuildError:
+        """The error to raise for a cargo command that exited ``returncode``."""
+        lines = list(self.lines)
+        return private_failures.diagnose(lines, command, returncode) or errors.cargo_failed(
+            command, returncode
+        )
