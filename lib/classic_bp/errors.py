@@ -931,6 +931,44 @@ def note_emk_layout(reason: str, include_from_user: bool) -> str:
     )
 
 
+def note_sqlx_offline_forced(found: str) -> str:
+    return (
+        f"sqlx's offline query data: {found}\n"
+        "Compiling with SQLX_OFFLINE=true: sqlx's query macros never connect to a database"
+    )
+
+
+def note_sqlx_offline_from_app(found: str, value: str) -> str:
+    return f"sqlx's offline query data: {found}\nSQLX_OFFLINE={value} is the app's own: kept"
+
+
+def note_sqlx_offline_not_forced(found: str, variable: str) -> str:
+    return (
+        f"sqlx's offline query data: {found}\n"
+        f"With {variable}=true, SQLX_OFFLINE is left unset: the query macros use DATABASE_URL"
+    )
+
+
+def note_database_url_given(variable: str, url_set: bool) -> str:
+    if not url_set:
+        return f"{variable}=true, but DATABASE_URL is not set: cargo gets none"
+    return f"{variable}=true: cargo gets DATABASE_URL; the builder must reach the database"
+
+
+def note_database_url_withheld(variable: str) -> str:
+    return (
+        "DATABASE_URL is not given to cargo or build scripts: the build never connects\n"
+        f"to the app's database ({variable}=true gives it)"
+    )
+
+
+def note_sqlx_online_without_url(value: str | None, variable: str) -> str:
+    return (
+        f"SQLX_OFFLINE={value}, but cargo gets DATABASE_URL only with {variable}=true:\n"
+        "sqlx's query macros can use offline query data only"
+    )
+
+
 def note_profile_alias(value: str, alias: str) -> str:
     return f"BP_RUST_PROFILE={value} is read as {alias!r}, rustup's name for it"
 

@@ -88,7 +88,8 @@ def prepare_build(
     stack.announce(context.stack)
     settings, config = read_configuration(context.build_dir, context.env_dir, process_env)
     layout = open_cache(context.cache_dir)
-    base_env = settings.build_environment()
+    # cargo, build scripts and every tool: without DATABASE_URL (config/database.py).
+    base_env = config.database.compile_environment(settings.build_environment())
     sccache_fetch = sccache.start_fetch(layout, config, context.env_dir)
     rust = install_rust(layout, config, base_env)
     # The buildpack's packages, fetched beside Rust on a cold build from a git
@@ -156,7 +157,11 @@ def _compile_prepared(context: BuildContext, build: PreparedBuild, started: floa
     clean_step(context.build_dir, include, config.exclude_files)
     if config.boot_check:
         boot_check_step(
-            context.build_dir, config.project, app.binaries, environment, config.boot_check_timeout
+            context.build_dir,
+            config.project,
+            app.binaries,
+            config.database.app_environment(environment),  # the app's own DATABASE_URL
+            config.boot_check_timeout,
         )
     build.finish()
     output.step(errors.build_succeeded(app.binaries, rust.version, _elapsed(started)))

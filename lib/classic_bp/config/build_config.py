@@ -18,6 +18,8 @@ from ..platform.env_dir import FALSE_VALUES, TRUE_VALUES, Settings
 from ..platform.stack import cpu_arch
 from . import emk_layout, slug_patterns, toolchain_request
 from .credentials import PrivateAccess, read_private_access
+from .database import ENABLED_VARIABLE as DATABASE_URL_ENABLED_VARIABLE
+from .database import DatabaseAtBuild, plan_database
 from .install_args import ARGS_VARIABLE, MEMBERS_VARIABLE, InstallPlan, plan_install
 from .project import CargoProject, load_project
 from .rust_version import VERSION_VARIABLE as RUST_VERSION_VARIABLE
@@ -80,6 +82,8 @@ class BuildConfig:
     notes: tuple[str, ...] = ()
     # Credentials for private git dependencies (config/credentials.py).
     private_access: PrivateAccess = field(default_factory=PrivateAccess)
+    # DATABASE_URL and SQLX_OFFLINE in cargo's environment (config/database.py).
+    database: DatabaseAtBuild = field(default_factory=DatabaseAtBuild)
 
     @property
     def rustup_init_triple(self) -> str:
@@ -261,6 +265,9 @@ def load_config(
             _setting(settings, RUNTIME_TOOLS_VARIABLE),
         ),
         private_access=read_private_access(settings),
+        database=plan_database(
+            build_dir, project, settings, _flag(settings, DATABASE_URL_ENABLED_VARIABLE)
+        ),
         emk_layout=emk_reason,
         include_from_user=bool((settings.get(slug_patterns.INCLUDE_VARIABLE) or "").strip()),
         include_files=slug_patterns.parse_patterns(

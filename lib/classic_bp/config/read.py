@@ -68,6 +68,8 @@ def _describe_config(config: BuildConfig, settings: Settings, build_dir: Path) -
         output.detail(f"Installing only: {names}")
     for note in config.notes:
         output.detail(f"Note: {note}")
+    for line in config.database.log_lines():
+        output.detail(line)
 
 
 def _describe_migration(migration: rustconfig.Migration) -> None:
