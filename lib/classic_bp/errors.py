@@ -62,6 +62,7 @@ class Reason(str, Enum):
     OUT_OF_MEMORY = "out_of_memory"
     UNWRITABLE_BUILD_DIR = "unwritable_build_dir"
     RUNTIME_PACKAGES_NOT_STORED = "runtime_packages_not_stored"
+    SQLX_QUERIES_UNCHECKED = "sqlx_queries_unchecked"
 
     def __str__(self) -> str:  # the value, on every Python (3.12 changed str-mixins)
         return self.value
@@ -104,6 +105,7 @@ README_SECTIONS: dict[Reason, str] = {
     Reason.OUT_OF_MEMORY: "README.md#the-compilation-fails-or-is-killed",
     Reason.UNWRITABLE_BUILD_DIR: "docs/reliability.md#an-unusable-cache-or-build-dir",
     Reason.RUNTIME_PACKAGES_NOT_STORED: "docs/reliability.md#an-unusable-cache-or-build-dir",
+    Reason.SQLX_QUERIES_UNCHECKED: "README.md#sqlxs-query-macros-fail",
 }
 
 
@@ -555,6 +557,87 @@ def private_dependency_failed(
         f"`{command}` failed (exit code {returncode}): it could not fetch\n"
         f"{subject}{where}: {what}\n\n"
         f"Check {checks}\n(see the README's section on private dependencies).",
+    )
+
+
+# How `cargo sqlx prepare` is run, for every sqlx error below.
+_SQLX_PREPARE = (
+    "Run `cargo sqlx prepare` against your development database, and commit what it writes:\n"
+    "  cargo sqlx prepare                (in a package)\n"
+    "  cargo sqlx prepare --workspace    (at the root of a workspace)\n"
+    "  git add .sqlx && git commit -m 'sqlx offline query data'\n"
+    "(sqlx 0.6 writes sqlx-data.json instead: commit that.)"
+)
+_DATABASE_URL_OPT_IN = (
+    "To check the queries against a live database at build time instead, set\n"
+    "BP_CARGO_DATABASE_URL_ENABLED=true: cargo then gets DATABASE_URL, and the\n"
+    "builder must reach that database."
+)
+
+
+def _queries(count: int, where: str | None) -> str:
+    """``a query (at src/db.rs:9:5)``, ``3 queries (the first at ...)``."""
+    if count == 1:
+        return f"a query (at {where})" if where else "a query"
+    return f"{count} queries (the first at {where})" if where else f"{count} queries"
+
+
+def sqlx_offline_data_missing(
+    command: str, returncode: int, count: int, where: str | None
+) -> BuildError:
+    return BuildError(
+        Reason.SQLX_QUERIES_UNCHECKED,
+        f"`{command}` failed (exit code {returncode}): sqlx's query macros found no\n"
+        f"offline query data for {_queries(count, where)}.\n\n"
+        "A build never gives the app's DATABASE_URL to the compiler, so the macros\n"
+        "check queries against the offline data committed in .sqlx/.\n\n"
+        f"{_SQLX_PREPARE}\n"
+        "With it committed, the build compiles with SQLX_OFFLINE=true.\n\n"
+        f"{_DATABASE_URL_OPT_IN}",
+    )
+
+
+def sqlx_query_not_in_offline_data(
+    command: str, returncode: int, count: int, where: str | None
+) -> BuildError:
+    return BuildError(
+        Reason.SQLX_QUERIES_UNCHECKED,
+        f"`{command}` failed (exit code {returncode}): the build compiled with\n"
+        f"SQLX_OFFLINE=true, and sqlx's offline query data has no entry for\n"
+        f"{_queries(count, where)}: queries were added or changed since\n"
+        "`cargo sqlx prepare` last ran (or the data is not committed where the macros\n"
+        "look: .sqlx/ at the package's root or the workspace's).\n\n"
+        f"{_SQLX_PREPARE}",
+    )
+
+
+def sqlx_offline_feature_missing(
+    command: str, returncode: int, count: int, where: str | None
+) -> BuildError:
+    return BuildError(
+        Reason.SQLX_QUERIES_UNCHECKED,
+        f"`{command}` failed (exit code {returncode}): SQLX_OFFLINE=true is set, and\n"
+        "sqlx 0.6 reads its offline query data (sqlx-data.json) only with its\n"
+        f"`offline` feature, for {_queries(count, where)}.\n\n"
+        "Enable it in Cargo.toml, commit Cargo.toml and Cargo.lock, and push again:\n"
+        '  sqlx = { version = "0.6", features = ["offline", ...] }\n'
+        "(sqlx 0.7 and later always read their offline data, from .sqlx/.)",
+    )
+
+
+def sqlx_database_unreachable(
+    command: str, returncode: int, problem: str, where: str | None
+) -> BuildError:
+    at = f" (at {where})" if where else ""
+    return BuildError(
+        Reason.SQLX_QUERIES_UNCHECKED,
+        f"`{command}` failed (exit code {returncode}): sqlx's query macros tried to\n"
+        f"connect to a database at compile time{at}, and could not: {problem}\n\n"
+        "The build gives DATABASE_URL to the compiler only with\n"
+        "BP_CARGO_DATABASE_URL_ENABLED=true; otherwise the URL came from the app's own\n"
+        ".env file, which the macros read. Commit offline query data instead: the\n"
+        "build then compiles with SQLX_OFFLINE=true and never connects.\n\n"
+        f"{_SQLX_PREPARE}",
     )
 
 

@@ -4,7 +4,8 @@ cargo exits 101 whatever went wrong; the reason is in the lines that cargo,
 rustc, build scripts and git printed before, and their words are not always
 enough to act on. So the last lines of every cargo run are kept (bounded),
 and when cargo fails each diagnosis reads them in turn: a private dependency
-that could not be fetched (private_failures.py). The first that recognises
+that could not be fetched (private_failures.py), sqlx's query macros
+without their offline data (sqlx_failures.py). The first that recognises
 its case gives the buildpack's own error; otherwise it is cargo's own
 failure, its output above.
 """
@@ -15,7 +16,7 @@ from collections import deque
 from collections.abc import Callable
 
 from .. import errors
-from . import private_failures
+from . import private_failures, sqlx_failures
 
 KEPT_LINES = 400
 
@@ -35,6 +36,8 @@ class OutputWatch:
     def failure(self, command: str, returncode: int) -> errors.BuildError:
         """The error to raise for a cargo command that exited ``returncode``."""
         lines = list(self.lines)
-        return private_failures.diagnose(lines, command, returncode) or errors.cargo_failed(
-            command, returncode
+        return (
+            private_failures.diagnose(lines, command, returncode)
+            or sqlx_failures.diagnose(lines, command, returncode)
+            or errors.cargo_failed(command, returncode)
         )
