@@ -63,6 +63,7 @@ class Reason(str, Enum):
     UNWRITABLE_BUILD_DIR = "unwritable_build_dir"
     RUNTIME_PACKAGES_NOT_STORED = "runtime_packages_not_stored"
     SQLX_QUERIES_UNCHECKED = "sqlx_queries_unchecked"
+    SYSTEM_LIBRARY_MISSING = "system_library_missing"
 
     def __str__(self) -> str:  # the value, on every Python (3.12 changed str-mixins)
         return self.value
@@ -106,6 +107,7 @@ README_SECTIONS: dict[Reason, str] = {
     Reason.UNWRITABLE_BUILD_DIR: "docs/reliability.md#an-unusable-cache-or-build-dir",
     Reason.RUNTIME_PACKAGES_NOT_STORED: "docs/reliability.md#an-unusable-cache-or-build-dir",
     Reason.SQLX_QUERIES_UNCHECKED: "README.md#sqlxs-query-macros-fail",
+    Reason.SYSTEM_LIBRARY_MISSING: "README.md#a-system-library-is-missing",
 }
 
 
@@ -558,6 +560,110 @@ def private_dependency_failed(
         f"{subject}{where}: {what}\n\n"
         f"Check {checks}\n(see the README's section on private dependencies).",
     )
+
+
+@dataclass(frozen=True)
+class MissingLibrary:
+    """A system library a build script or the linker did not find (cargo/library_failures.py)."""
+
+    name: str  # as pkg-config or the linker named it: libsodium, pq
+    looker: str  # "pkg-config", "openssl-sys" or "the linker"
+    crate: str | None  # the crate whose build script failed, or whose link did
+    package: str | None  # its Ubuntu -dev package, when the buildpack knows it
+    carried: bool  # the stack's image carries that package
+
+    def found_missing(self) -> str:
+        if self.looker == "the linker":
+            what = f"the linker found no lib{self.name.lstrip(':')}.so (-l{self.name})"
+            return what + (f", linking `{self.crate}`" if self.crate else "")
+        if self.looker == "pkg-config":
+            what = f"pkg-config found no {self.name}.pc"
+        else:
+            what = f"{self.looker} found no {self.name} installation"
+        return what + (f", for the crate `{self.crate}`" if self.crate else "")
+
+
+# How to add an Aptfile's packages on each platform, before this buildpack.
+_APT_BUILDPACK = {
+    "scalingo": (
+        "On Scalingo: a .buildpacks file at the app's root lists\n"
+        "  https://github.com/Scalingo/apt-buildpack\n"
+        "  then this buildpack's URL\n"
+        "  (https://doc.scalingo.com/platform/deployment/buildpacks/apt)"
+    ),
+    "heroku": "On Heroku: heroku buildpacks:add --index 1 heroku-community/apt",
+    "dokku": (
+        "On Dokku: a .buildpacks file at the app's root lists\n"
+        "  https://github.com/heroku/heroku-buildpack-apt\n"
+        "  then this buildpack's URL (and BUILDPACK_URL unset)"
+    ),
+}
+
+
+def _apt_platforms(stack: str | None) -> list[str]:
+    """Scalingo's way on its stacks; Heroku's and Dokku's (herokuish) on heroku-*."""
+    family = (stack or "").partition("-")[0]
+    if family == "scalingo":
+        return [_APT_BUILDPACK["scalingo"]]
+    if family == "heroku":
+        return [_APT_BUILDPACK["heroku"], _APT_BUILDPACK["dokku"]]
+    return list(_APT_BUILDPACK.values())
+
+
+def _library_lines(library: MissingLibrary, stack: str, ubuntu: str | None) -> str:
+    found = f"  - {library.name}: {library.found_missing()}."
+    if library.package is None:
+        release = f"Ubuntu {ubuntu}" if ubuntu else "the stack's Ubuntu release"
+        return (
+            f"{found}\n    The buildpack does not know its Ubuntu package: search the contents of\n"
+            f"    {release} on https://packages.ubuntu.com for lib{library.name.lstrip(':')}.so\n"
+            f"    (or {library.name}.pc); it is usually in a lib<name>-dev package."
+        )
+    if library.carried:
+        return f"{found}\n    Its package, {library.package}, is one {stack} carries: see below."
+    return f"{found}\n    Its package, {library.package}, is not among what {stack} carries."
+
+
+def system_library_missing(
+    command: str,
+    returncode: int,
+    missing: list[MissingLibrary],
+    stack: str | None,
+    ubuntu: str | None,
+) -> BuildError:
+    """``ubuntu``: the stack's Ubuntu release, when known."""
+    shown_stack = stack or "this stack"
+    details = "\n".join(_library_lines(library, shown_stack, ubuntu) for library in missing)
+    to_add = [library for library in missing if not library.carried]
+    subject = "A system library" if len(missing) == 1 else "System libraries"
+    text = (
+        f"`{command}` failed (exit code {returncode}): {subject.lower()} the app needs\n"
+        f"{'is' if len(missing) == 1 else 'are'} not on the builder.\n\n{details}\n\n"
+    )
+    if to_add:
+        packages = [library.package or "<its -dev package>" for library in to_add]
+        them = "it" if len(packages) == 1 else "them"
+        text += (
+            f"Add {'the package' if len(packages) == 1 else 'the packages'} with an apt"
+            " buildpack that runs before this one, and\n"
+            f"an Aptfile at the app's root that lists {them} (one package a line):\n"
+            + "".join(f"  {package}\n" for package in dict.fromkeys(packages))
+            + "\n".join(_apt_platforms(stack))
+            + "\nThe apt buildpack unpacks the packages into .apt/ (the slug keeps it) and\n"
+            "points the build and the app at them.\n\n"
+            "Or, when the crate can build the library itself, enable that feature\n"
+            "(often `vendored` or `bundled`) instead."
+        )
+    if len(to_add) < len(missing):
+        text += "\n\n" if to_add else ""
+        text += (
+            "A library the stack carries should have been found: check that the build\n"
+            "targets the stack itself (another --target, musl say, needs the crate's\n"
+            "`vendored` or `bundled` feature), and that no config var points the crate\n"
+            "or pkg-config elsewhere (PKG_CONFIG_PATH, PKG_CONFIG_LIBDIR, OPENSSL_DIR,\n"
+            "PQ_LIB_DIR...)."
+        )
+    return BuildError(Reason.SYSTEM_LIBRARY_MISSING, text)
 
 
 # How `cargo sqlx prepare` is run, for every sqlx error below.

@@ -253,7 +253,7 @@ def _stream_cargo(
     """One cargo run (offline first when it can be): None, or its output and exit code."""
     if offline:
         output.detail("Every crate this build needs is in the cache: no registry request")
-        watch = OutputWatch(consume)
+        watch = OutputWatch(consume, environment.get("STACK"))
         returncode = run.stream_command(
             [*command, "--offline"], env=environment, cwd=fixed.root, consume=watch
         )
@@ -264,7 +264,7 @@ def _stream_cargo(
         if refused or not any("offline" in line for line in watch.lines):
             return watch, returncode
         output.detail("cargo needs the network after all: running it again online")
-    watch = OutputWatch(consume)
+    watch = OutputWatch(consume, environment.get("STACK"))
     returncode = run.stream_command(command, env=environment, cwd=fixed.root, consume=watch)
     return (watch, returncode) if returncode != 0 else None
 

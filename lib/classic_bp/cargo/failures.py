@@ -5,9 +5,10 @@ rustc, build scripts and git printed before, and their words are not always
 enough to act on. So the last lines of every cargo run are kept (bounded),
 and when cargo fails each diagnosis reads them in turn: a private dependency
 that could not be fetched (private_failures.py), sqlx's query macros
-without their offline data (sqlx_failures.py). The first that recognises
-its case gives the buildpack's own error; otherwise it is cargo's own
-failure, its output above.
+without their offline data (sqlx_failures.py), a system library that a
+build script or the linker could not find (library_failures.py). The first
+that recognises its case gives the buildpack's own error; otherwise it is
+cargo's own failure, its output above.
 """
 
 from __future__ import annotations
@@ -16,17 +17,24 @@ from collections import deque
 from collections.abc import Callable
 
 from .. import errors
-from . import private_failures, sqlx_failures
+from . import library_failures, private_failures, sqlx_failures
 
 KEPT_LINES = 400
 
 
 class OutputWatch:
-    """A ``consume`` callback for run.stream_command that keeps the last lines."""
+    """A ``consume`` callback for run.stream_command that keeps the last lines.
 
-    def __init__(self, inner: Callable[[str], bool] | None = None) -> None:
+    ``stack``: the platform's STACK, so that a missing system library is told
+    apart from one the stack carries.
+    """
+
+    def __init__(
+        self, inner: Callable[[str], bool] | None = None, stack: str | None = None
+    ) -> None:
         self.lines: deque[str] = deque(maxlen=KEPT_LINES)
         self._inner = inner
+        self.stack = stack
 
     def __call__(self, line: str) -> bool:
         if not line.startswith("{"):
@@ -39,5 +47,6 @@ class OutputWatch:
         return (
             private_failures.diagnose(lines, command, returncode)
             or sqlx_failures.diagnose(lines, command, returncode)
+            or library_failures.diagnose(lines, command, returncode, self.stack)
             or errors.cargo_failed(command, returncode)
         )

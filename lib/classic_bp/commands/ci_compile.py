@@ -46,7 +46,7 @@ def _test_compile(context: BuildContext, build: PreparedBuild) -> None:
     with output.timed_step("Compiling the tests", "test_compile"):
         tests = command_for_tests("cargo", target_dir, workspace, config.install.locked)
         command = [str(build.rust.cargo), "test", "--no-run", *tests[2:]]
-        watch = OutputWatch()
+        watch = OutputWatch(stack=build.environment.get("STACK"))
         try:
             returncode = run.stream_command(
                 command, env=build.environment, cwd=context.build_dir, consume=watch
