@@ -205,6 +205,14 @@ def test_a_library_named_outside_the_failure_is_not_the_cause() -> None:
     assert watch.failure(COMMAND, 101).reason is errors.Reason.CARGO_FAILED
 
 
+def test_a_probe_that_fell_back_is_not_the_failed_build_scripts_cause() -> None:
+    lines = [
+        "warning: libgit2-sys@0.16.2: Package libgit2 was not found in the pkg-config search path.",
+        *build_script_failed("ring", 'error occurred: Command "cc" failed: exit status 1'),
+    ]
+    assert diagnose(lines, COMMAND, 101, "scalingo-22") is None
+
+
 def test_the_watch_of_a_failed_run_knows_its_stack() -> None:
     watch = OutputWatch(stack="scalingo-22")
     for line in link_failed("api", "rust-lld: error: unable to find library -lpq"):

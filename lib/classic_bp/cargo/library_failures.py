@@ -35,8 +35,9 @@ LINKER = re.compile(
     r"(?:cannot find|unable to find library) -l(?P<name>[^\s:'\"]+|:[^\s'\"]+)"
     r"|mold: fatal: library not found: (?P<mold>[^\s'\"]+)"
 )
-# What failed: a build script, or the link of a crate. A library named
-# elsewhere (a build script's probe that fell back, a warning) is not the cause.
+# What failed: a build script, or the link of a crate. Only what it printed
+# counts: a library named elsewhere (the warning of a build script whose
+# probe fell back to a bundled copy) is not the cause.
 BUILD_SCRIPT = re.compile(r"failed to run custom build command for `(?P<crate>\S+) v")
 LINK_FAILED = re.compile(r"error: linking with `[^`]+` failed")
 LINKING = re.compile(r"could not compile `(?P<crate>[^`]+)`")
@@ -45,8 +46,12 @@ LINKING = re.compile(r"could not compile `(?P<crate>[^`]+)`")
 Found = tuple[str, str, "str | None"]  # the library's name, who looked, the crate
 
 
-def _first(pattern: re.Pattern[str], lines: list[str]) -> str | None:
-    return next((m["crate"] for line in lines if (m := pattern.search(line))), None)
+def _after(pattern: re.Pattern[str], lines: list[str]) -> tuple[re.Match[str], list[str]] | None:
+    """The first line that matches, and the lines from there on."""
+    for index, line in enumerate(lines):
+        if match := pattern.search(line):
+            return match, lines[index:]
+    return None
 
 
 def _named_by_a_build_script(line: str, build_script: str) -> Found | None:
@@ -63,14 +68,15 @@ def _missing(lines: list[str]) -> list[Found]:
     """Each library named, once, in order: by the build script that failed,
     then by the linker whose link failed."""
     found: dict[str, Found] = {}
-    build_script = _first(BUILD_SCRIPT, lines)
-    if build_script is not None:
-        for line in lines:
-            if named := _named_by_a_build_script(line, build_script):
+    if failed := _after(BUILD_SCRIPT, lines):
+        match, printed = failed
+        for line in printed:
+            if named := _named_by_a_build_script(line, match["crate"]):
                 found.setdefault(named[0], named)
-    if any(LINK_FAILED.search(line) for line in lines):
-        linking = _first(LINKING, lines)
-        for line in lines:
+    if failed := _after(LINK_FAILED, lines):
+        _, printed = failed
+        linking = next((m["crate"] for line in printed if (m := LINKING.search(line))), None)
+        for line in printed:
             if match := LINKER.search(line):
                 name = match["name"] or match["mold"]
                 found.setdefault(name, (name, "the linker", linking))
