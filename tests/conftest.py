@@ -174,3 +174,98 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield f"redis://127.0.0.1:{port}"
     process.terminate()
     process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL server on 127.0.0.1 (Debian's `postgresql`), for apps that
+    use a database: a fresh cluster in a temporary folder, a superuser with a
+    password (scram-sha-256 over TCP), stopped and removed after the session.
+
+    PostgreSQL refuses to run as root, so as root the cluster belongs to the
+    `postgres` user (`nobody` without it). Its folder is made outside pytest's
+    base temp, whose folders (mode 0700) that user cannot enter.
+    """
+    import os
+    import pwd
+    import secrets
+    import signal
+    import socket
+    import tempfile
+    import time
+
+    servers = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/postgres"),
+        key=lambda path: int(path.parts[-3]) if path.parts[-3].isdigit() else 0,
+    )
+    if not servers:
+        pytest.fail("PostgreSQL is missing: apt-get install postgresql (`make test` does)")
+    bin_dir = servers[-1].parent
+    user: str | None = None
+    if os.geteuid() == 0:
+        user = "postgres"
+        try:
+            pwd.getpwnam(user)
+        except KeyError:
+            user = "nobody"
+    workdir = Path(tempfile.mkdtemp(prefix="classic-bp-postgres-"))
+    if user is not None:
+        account = pwd.getpwnam(user)
+        os.chown(workdir, account.pw_uid, account.pw_gid)
+    as_user = {"user": user} if user is not None else {}
+    password = secrets.token_hex(12)
+    (workdir / "password").write_text(password)
+    (workdir / "sockets").mkdir()
+    if user is not None:
+        for path in (workdir / "password", workdir / "sockets"):
+            os.chown(path, account.pw_uid, account.pw_gid)
+    initdb = [
+        str(bin_dir / "initdb"),
+        f"--pgdata={workdir / 'data'}",
+        "--username=classic_bp",
+        f"--pwfile={workdir / 'password'}",
+        "--auth-host=scram-sha-256",
+        "--auth-local=peer",
+        "--encoding=UTF8",
+        "--locale=C",
+        "--no-sync",  # a throwaway cluster: no fsync of its files
+    ]
+    created = subprocess.run(initdb, capture_output=True, text=True, cwd=workdir, **as_user)
+    if created.returncode != 0:
+        pytest.fail(f"initdb failed:\n{created.stdout}{created.stderr}")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = (workdir / "server.log").open("wb")
+    server = [
+        str(bin_dir / "postgres"),
+        "-D",
+        str(workdir / "data"),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-k",
+        str(workdir / "sockets"),
+        "-c",
+        "fsync=off",
+    ]
+    process = subprocess.Popen(server, stdout=log, stderr=log, cwd=workdir, **as_user)
+    ready = [str(bin_dir / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(port)]
+    deadline = time.monotonic() + 30
+    while subprocess.run(ready).returncode != 0:
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"PostgreSQL did not start:\n{(workdir / 'server.log').read_text()}")
+        time.sleep(0.1)
+    try:
+        yield f"postgres://classic_bp:{password}@127.0.0.1:{port}/postgres"
+    finally:
+        process.send_signal(signal.SIGINT)  # a fast shutdown: no wait for clients
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+        shutil.rmtree(workdir, ignore_errors=True)

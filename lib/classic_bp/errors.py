@@ -66,6 +66,8 @@ class Reason(str, Enum):
     INVALID_HOOK = "invalid_hook"
     UNUSABLE_ENV_DIR = "unusable_env_dir"
     REGISTRY_UNREACHABLE = "registry_unreachable"
+    SQLX_QUERIES_UNCHECKED = "sqlx_queries_unchecked"
+    SYSTEM_LIBRARY_MISSING = "system_library_missing"
 
     def __str__(self) -> str:  # the value, on every Python (3.12 changed str-mixins)
         return self.value
@@ -112,6 +114,8 @@ README_SECTIONS: dict[Reason, str] = {
     Reason.INVALID_HOOK: "docs/configuration.md#build-hooks",
     Reason.UNUSABLE_ENV_DIR: "docs/reliability.md#config-vars-of-unusual-size-or-shape",
     Reason.REGISTRY_UNREACHABLE: "README.md#a-download-fails",
+    Reason.SQLX_QUERIES_UNCHECKED: "README.md#sqlxs-query-macros-fail",
+    Reason.SYSTEM_LIBRARY_MISSING: "README.md#a-system-library-is-missing",
 }
 
 
@@ -652,6 +656,191 @@ def private_dependency_failed(
     )
 
 
+@dataclass(frozen=True)
+class MissingLibrary:
+    """A system library a build script or the linker did not find (cargo/library_failures.py)."""
+
+    name: str  # as pkg-config or the linker named it: libsodium, pq
+    looker: str  # "pkg-config", "openssl-sys" or "the linker"
+    crate: str | None  # the crate whose build script failed, or whose link did
+    package: str | None  # its Ubuntu -dev package, when the buildpack knows it
+    carried: bool  # the stack's image carries that package
+
+    def found_missing(self) -> str:
+        if self.looker == "the linker":
+            what = f"the linker found no lib{self.name.lstrip(':')}.so (-l{self.name})"
+            return what + (f", linking `{self.crate}`" if self.crate else "")
+        if self.looker == "pkg-config":
+            what = f"pkg-config found no {self.name}.pc"
+        else:
+            what = f"{self.looker} found no {self.name} installation"
+        return what + (f", for the crate `{self.crate}`" if self.crate else "")
+
+
+# How to add an Aptfile's packages on each platform, before this buildpack.
+_APT_BUILDPACK = {
+    "scalingo": (
+        "On Scalingo: a .buildpacks file at the app's root lists\n"
+        "  https://github.com/Scalingo/apt-buildpack\n"
+        "  then this buildpack's URL\n"
+        "  (https://doc.scalingo.com/platform/deployment/buildpacks/apt)"
+    ),
+    "heroku": "On Heroku: heroku buildpacks:add --index 1 heroku-community/apt",
+    "dokku": (
+        "On Dokku: a .buildpacks file at the app's root lists\n"
+        "  https://github.com/heroku/heroku-buildpack-apt\n"
+        "  then this buildpack's URL (and BUILDPACK_URL unset)"
+    ),
+}
+
+
+def _apt_platforms(stack: str | None) -> list[str]:
+    """Scalingo's way on its stacks; Heroku's and Dokku's (herokuish) on heroku-*."""
+    family = (stack or "").partition("-")[0]
+    if family == "scalingo":
+        return [_APT_BUILDPACK["scalingo"]]
+    if family == "heroku":
+        return [_APT_BUILDPACK["heroku"], _APT_BUILDPACK["dokku"]]
+    return list(_APT_BUILDPACK.values())
+
+
+def _library_lines(library: MissingLibrary, stack: str, ubuntu: str | None) -> str:
+    found = f"  - {library.name}: {library.found_missing()}."
+    if library.package is None:
+        release = f"Ubuntu {ubuntu}" if ubuntu else "the stack's Ubuntu release"
+        return (
+            f"{found}\n    The buildpack does not know its Ubuntu package: search the contents of\n"
+            f"    {release} on https://packages.ubuntu.com for lib{library.name.lstrip(':')}.so\n"
+            f"    (or {library.name}.pc); it is usually in a lib<name>-dev package."
+        )
+    if library.carried:
+        return f"{found}\n    Its package, {library.package}, is one {stack} carries: see below."
+    return f"{found}\n    Its package, {library.package}, is not among what {stack} carries."
+
+
+def system_library_missing(
+    command: str,
+    returncode: int,
+    missing: list[MissingLibrary],
+    stack: str | None,
+    ubuntu: str | None,
+) -> BuildError:
+    """``ubuntu``: the stack's Ubuntu release, when known."""
+    shown_stack = stack or "this stack"
+    details = "\n".join(_library_lines(library, shown_stack, ubuntu) for library in missing)
+    to_add = [library for library in missing if not library.carried]
+    subject = "A system library" if len(missing) == 1 else "System libraries"
+    text = (
+        f"`{command}` failed (exit code {returncode}): {subject.lower()} the app needs\n"
+        f"{'is' if len(missing) == 1 else 'are'} not on the builder.\n\n{details}\n\n"
+    )
+    if to_add:
+        packages = [library.package or "<its -dev package>" for library in to_add]
+        them = "it" if len(packages) == 1 else "them"
+        text += (
+            f"Add {'the package' if len(packages) == 1 else 'the packages'} with an apt"
+            " buildpack that runs before this one, and\n"
+            f"an Aptfile at the app's root that lists {them} (one package a line):\n"
+            + "".join(f"  {package}\n" for package in dict.fromkeys(packages))
+            + "\n".join(_apt_platforms(stack))
+            + "\nThe apt buildpack unpacks the packages into .apt/ (the slug keeps it) and\n"
+            "points the build and the app at them.\n\n"
+            "Or, when the crate can build the library itself, enable that feature\n"
+            "(often `vendored` or `bundled`) instead."
+        )
+    if len(to_add) < len(missing):
+        text += "\n\n" if to_add else ""
+        text += (
+            "A library the stack carries should have been found: check that the build\n"
+            "targets the stack itself (another --target, musl say, needs the crate's\n"
+            "`vendored` or `bundled` feature), and that no config var points the crate\n"
+            "or pkg-config elsewhere (PKG_CONFIG_PATH, PKG_CONFIG_LIBDIR, OPENSSL_DIR,\n"
+            "PQ_LIB_DIR...)."
+        )
+    return BuildError(Reason.SYSTEM_LIBRARY_MISSING, text)
+
+
+# How `cargo sqlx prepare` is run, for every sqlx error below.
+_SQLX_PREPARE = (
+    "Run `cargo sqlx prepare` against your development database, and commit what it writes:\n"
+    "  cargo sqlx prepare                (in a package)\n"
+    "  cargo sqlx prepare --workspace    (at the root of a workspace)\n"
+    "  git add .sqlx && git commit -m 'sqlx offline query data'\n"
+    "(sqlx 0.6 writes sqlx-data.json instead: commit that.)"
+)
+_DATABASE_URL_OPT_IN = (
+    "To check the queries against a live database at build time instead, set\n"
+    "BP_CARGO_DATABASE_URL_ENABLED=true: cargo then gets DATABASE_URL, and the\n"
+    "builder must reach that database."
+)
+
+
+def _queries(count: int, where: str | None) -> str:
+    """``a query (at src/db.rs:9:5)``, ``3 queries (the first at ...)``."""
+    if count == 1:
+        return f"a query (at {where})" if where else "a query"
+    return f"{count} queries (the first at {where})" if where else f"{count} queries"
+
+
+def sqlx_offline_data_missing(
+    command: str, returncode: int, count: int, where: str | None
+) -> BuildError:
+    return BuildError(
+        Reason.SQLX_QUERIES_UNCHECKED,
+        f"`{command}` failed (exit code {returncode}): sqlx's query macros found no\n"
+        f"offline query data for {_queries(count, where)}.\n\n"
+        "A build never gives the app's DATABASE_URL to the compiler, so the macros\n"
+        "check queries against the offline data committed in .sqlx/.\n\n"
+        f"{_SQLX_PREPARE}\n"
+        "With it committed, the build compiles with SQLX_OFFLINE=true.\n\n"
+        f"{_DATABASE_URL_OPT_IN}",
+    )
+
+
+def sqlx_query_not_in_offline_data(
+    command: str, returncode: int, count: int, where: str | None
+) -> BuildError:
+    return BuildError(
+        Reason.SQLX_QUERIES_UNCHECKED,
+        f"`{command}` failed (exit code {returncode}): the build compiled with\n"
+        f"SQLX_OFFLINE=true, and sqlx's offline query data has no entry for\n"
+        f"{_queries(count, where)}: queries were added or changed since\n"
+        "`cargo sqlx prepare` last ran (or the data is not committed where the macros\n"
+        "look: .sqlx/ at the package's root or the workspace's).\n\n"
+        f"{_SQLX_PREPARE}",
+    )
+
+
+def sqlx_offline_feature_missing(
+    command: str, returncode: int, count: int, where: str | None
+) -> BuildError:
+    return BuildError(
+        Reason.SQLX_QUERIES_UNCHECKED,
+        f"`{command}` failed (exit code {returncode}): SQLX_OFFLINE=true is set, and\n"
+        "sqlx 0.6 reads its offline query data (sqlx-data.json) only with its\n"
+        f"`offline` feature, for {_queries(count, where)}.\n\n"
+        "Enable it in Cargo.toml, commit Cargo.toml and Cargo.lock, and push again:\n"
+        '  sqlx = { version = "0.6", features = ["offline", ...] }\n'
+        "(sqlx 0.7 and later always read their offline data, from .sqlx/.)",
+    )
+
+
+def sqlx_database_unreachable(
+    command: str, returncode: int, problem: str, where: str | None
+) -> BuildError:
+    at = f" (at {where})" if where else ""
+    return BuildError(
+        Reason.SQLX_QUERIES_UNCHECKED,
+        f"`{command}` failed (exit code {returncode}): sqlx's query macros tried to\n"
+        f"connect to a database at compile time{at}, and could not: {problem}\n\n"
+        "The build gives DATABASE_URL to the compiler only with\n"
+        "BP_CARGO_DATABASE_URL_ENABLED=true; otherwise the URL came from the app's own\n"
+        ".env file, which the macros read. Commit offline query data instead: the\n"
+        "build then compiles with SQLX_OFFLINE=true and never connects.\n\n"
+        f"{_SQLX_PREPARE}",
+    )
+
+
 def invalid_file_pattern(variable: str, pattern: str, problem: str) -> BuildError:
     return BuildError(
         Reason.INVALID_SETTING,
@@ -1083,6 +1272,44 @@ def note_emk_layout(reason: str, include_from_user: bool) -> str:
         "slug keeps its shape: the binaries are also at target/release/ (links to bin/),\n"
         f"and the slug keeps {keeps}. Procfile commands such as\n"
         "./target/release/<binary> work unchanged; see the README to move on."
+    )
+
+
+def note_sqlx_offline_forced(found: str) -> str:
+    return (
+        f"sqlx's offline query data: {found}\n"
+        "Compiling with SQLX_OFFLINE=true: sqlx's query macros never connect to a database"
+    )
+
+
+def note_sqlx_offline_from_app(found: str, value: str) -> str:
+    return f"sqlx's offline query data: {found}\nSQLX_OFFLINE={value} is the app's own: kept"
+
+
+def note_sqlx_offline_not_forced(found: str, variable: str) -> str:
+    return (
+        f"sqlx's offline query data: {found}\n"
+        f"With {variable}=true, SQLX_OFFLINE is left unset: the query macros use DATABASE_URL"
+    )
+
+
+def note_database_url_given(variable: str, url_set: bool) -> str:
+    if not url_set:
+        return f"{variable}=true, but DATABASE_URL is not set: cargo gets none"
+    return f"{variable}=true: cargo gets DATABASE_URL; the builder must reach the database"
+
+
+def note_database_url_withheld(variable: str) -> str:
+    return (
+        "DATABASE_URL is not given to cargo or build scripts: the build never connects\n"
+        f"to the app's database ({variable}=true gives it)"
+    )
+
+
+def note_sqlx_online_without_url(value: str | None, variable: str) -> str:
+    return (
+        f"SQLX_OFFLINE={value}, but cargo gets DATABASE_URL only with {variable}=true:\n"
+        "sqlx's query macros can use offline query data only"
     )
 
 

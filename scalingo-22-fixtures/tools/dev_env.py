@@ -16,7 +16,8 @@ done first. So this script
   the local rustup mirror is made from, a C compiler for cargo's linking);
 - for ``test`` (which needs root for the stack stand-ins): installs the
   Debian packages the suite needs (debootstrap, redis-server, git and
-  openssh-server for the private git servers); for ``bench``, the same
+  openssh-server for the private git servers, postgresql, and the -dev
+  packages the stacks carry); for ``bench``, the same
   without debootstrap when root, and otherwise prints the command that does it.
   The crate sources the crates.io stand-in is built from are no apt package:
   debian_crates.py fetches Debian 12's from the Debian archive when a test
@@ -101,7 +102,9 @@ def test_packages() -> list[str]:
     """What the suite needs from apt: the stack stand-ins (debootstrap, and the
     keys the Debian 12 one is checked with, which Ubuntu lacks), sccache's
     backend, the private git servers (git http-backend, sshd and the ssh
-    client); the same names on Debian and Ubuntu."""
+    client), the database of the apps that use one (postgresql), and what
+    the stacks carry for -sys crates (libpq-dev, libssl-dev, pkg-config);
+    the same names on Debian and Ubuntu."""
     return [
         "debootstrap",
         "redis-server",
@@ -109,6 +112,10 @@ def test_packages() -> list[str]:
         "openssh-server",
         "openssh-client",
         "debian-archive-keyring",
+        "postgresql",
+        "libpq-dev",
+        "libssl-dev",
+        "pkg-config",
     ]
 
 

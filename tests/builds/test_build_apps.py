@@ -112,11 +112,12 @@ def test_a_compile_error_fails_the_build_with_cargos_message(online_platform: Pl
 def test_app_config_vars_reach_build_scripts_but_never_the_log(
     online_platform: Platform,
 ) -> None:
-    secret = "postgres://app:hunter2-very-secret@db.internal:5432/app"
-    online_platform.set_config(DATABASE_URL=secret)
+    # (Not DATABASE_URL: the one config var build scripts never get, test_database_url_at_build.)
+    secret = "redis://app:hunter2-very-secret@cache.internal:6379/0"
+    online_platform.set_config(REDIS_URL=secret)
     _build_dir, result = online_platform.build("secret-echo")
     assert_succeeded(result)
-    assert "DATABASE_URL seen by the build script: [redacted]" in result.stdout
+    assert "REDIS_URL seen by the build script: [redacted]" in result.stdout
     assert "hunter2" not in result.log
 
 

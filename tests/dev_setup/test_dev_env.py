@@ -137,7 +137,7 @@ def test_make_test_as_root_installs_only_the_missing_packages(monkeypatch) -> No
     ]
 
 
-def test_the_suite_installs_debootstrap_redis_sshd_keys_and_no_crate_package() -> None:
+def test_the_suite_installs_its_servers_the_stacks_dev_packages_and_no_crate_package() -> None:
     # The crate sources are fetched from the Debian archive (debian_crates.py), so
     # what apt installs has the same names on Debian 12 and Ubuntu 22.04/24.04.
     assert dev_env.test_packages() == [
@@ -147,6 +147,10 @@ def test_the_suite_installs_debootstrap_redis_sshd_keys_and_no_crate_package() -
         "openssh-server",
         "openssh-client",
         "debian-archive-keyring",
+        "postgresql",  # conftest.postgres_url
+        "libpq-dev",  # pq-sys, openssl-sys: the -dev packages the stacks carry
+        "libssl-dev",
+        "pkg-config",
     ]
 
 

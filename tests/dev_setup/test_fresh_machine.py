@@ -16,8 +16,10 @@ crates.io stand-in the same way on Debian 12 and Ubuntu 24.04.
 The chroot shares the host's network: pip and the buildpack fetch their
 packages from PyPI (or PIP_INDEX_URL), and the loopback mirrors work inside.
 It is a machine on the host's network, so it trusts what the host trusts
-(/etc/ssl/certs, read-only: behind a TLS-inspecting proxy, the proxy's CA is
-only there) and gets the host's proxy and pip index settings.
+(the host's CA bundle, copied into the machine's own /etc/ssl/certs: behind a
+TLS-inspecting proxy, the proxy's CA is only there; a copy, since packages
+such as ssl-cert, which postgresql needs, write into that folder) and gets
+the host's proxy and pip index settings.
 """
 
 from __future__ import annotations
@@ -54,6 +56,10 @@ ANSWER = re.compile(
 )
 
 
+# Where the host's certificates are mounted (read-only) in the machine.
+HOST_CERTS = "/etc/ssl/host-certs"
+
+
 def committed_head(destination: Path) -> tuple[Path, str]:
     """A bundle of this checkout's HEAD (what `git clone` of it gets) and its commit."""
     bundle = destination / "project.bundle"
@@ -85,6 +91,7 @@ def make_in_a_fresh_machine(
     bundle, commit = committed_head(source)
     script = (
         "set -e\n"
+        f"cp {HOST_CERTS}/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt\n"
         f"git -c advice.detachedHead=false clone -q /source/{bundle.name} /root/project\n"
         "cd /root/project\n"
         'echo "commit $(git rev-parse HEAD)"\n'
@@ -101,7 +108,7 @@ def make_in_a_fresh_machine(
         ro_mounts={
             "/root/.rustup": rust_toolchain().parents[1],
             "/root/.cargo/bin": rustup_binary().parent,
-            "/etc/ssl/certs": Path("/etc/ssl/certs"),
+            HOST_CERTS: Path("/etc/ssl/certs"),
         },
         timeout=1800,
     )

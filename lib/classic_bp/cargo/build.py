@@ -22,9 +22,9 @@ from ..config.project import Package
 from ..platform import output, report, run
 from ..rust.environment import INSTALL_TRACKING_FILES
 from . import jobs, source_times
+from .failures import OutputWatch
 from .fixed_path import FixedPath
 from .offline import can_run_offline, remember_unneeded
-from .private_failures import OutputWatch
 from .pruning import CargoUnits, PruneReport, prune_stale_units, report_cache_size
 from .tools import ship_runtime_tools
 
@@ -256,7 +256,7 @@ def _stream_cargo(
     """One cargo run (offline first when it can be): None, or its output and exit code."""
     if offline:
         output.detail("Every crate this build needs is in the cache: no registry request")
-        watch = OutputWatch(consume)
+        watch = OutputWatch(consume, environment.get("STACK"))
         returncode = run.stream_command(
             [*command, "--offline"], env=environment, cwd=fixed.root, consume=watch
         )
@@ -267,7 +267,7 @@ def _stream_cargo(
         if refused or not any("offline" in line for line in watch.lines):
             return watch, returncode
         output.detail("cargo needs the network after all: running it again online")
-    watch = OutputWatch(consume)
+    watch = OutputWatch(consume, environment.get("STACK"))
     returncode = run.stream_command(command, env=environment, cwd=fixed.root, consume=watch)
     return (watch, returncode) if returncode != 0 else None
 

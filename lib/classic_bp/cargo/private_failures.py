@@ -5,14 +5,12 @@ and ssh) printed just before. A user needs the dependency, the host and the
 config var to fix, not a wall of git output, so the lines of a failed cargo
 command are kept (bounded) and matched against what git, ssh and cargo say
 for a rejected token, a rejected key, an unknown host key or a missing
-repository. Anything else stays cargo's own failure.
+repository (failures.py keeps the lines and asks each diagnosis in turn).
 """
 
 from __future__ import annotations
 
 import re
-from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -25,9 +23,7 @@ from ..config.credentials import (
 )
 from ..fetch.urls import display_url
 from ..platform.redact import redact
-from . import registry_failures
 
-KEPT_LINES = 400
 DEPENDENCY = re.compile(r"(?:failed to load source for dependency|failed to get) `(?P<name>[^`]+)`")
 GIT_URL = re.compile(r"Unable to update (?P<url>[A-Za-z+]+://\S+)")
 QUOTED_URL = re.compile(r"'(?P<url>(?:https?|ssh)://[^']+)'")
@@ -94,29 +90,6 @@ PATTERNS: tuple[tuple[re.Pattern[str], PrivateFailure], ...] = (
         ),
     ),
 )
-
-
-class OutputWatch:
-    """A ``consume`` callback for run.stream_command that keeps the last lines."""
-
-    def __init__(self, inner: Callable[[str], bool] | None = None) -> None:
-        self.lines: deque[str] = deque(maxlen=KEPT_LINES)
-        self._inner = inner
-
-    def __call__(self, line: str) -> bool:
-        if not line.startswith("{"):
-            self.lines.append(line)
-        return self._inner(line) if self._inner is not None else False
-
-    def failure(self, command: str, returncode: int) -> errors.BuildError:
-        """The error to raise for a cargo command that exited ``returncode``: a
-        private dependency refused, a registry out of reach, or cargo's own."""
-        lines = list(self.lines)
-        return (
-            diagnose(lines, command, returncode)
-            or registry_failures.diagnose(lines, command, returncode)
-            or errors.cargo_failed(command, returncode)
-        )
 
 
 def _place(lines: list[str]) -> str | None:

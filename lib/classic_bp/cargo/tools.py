@@ -27,8 +27,14 @@ from ..config.tools import ToolsPlan
 from ..layer import Layer
 from ..platform import output, run
 from ..rust.environment import INSTALL_RECORD, INSTALL_TRACKING_FILES, RustInstall
+from .failures import OutputWatch
 from .fixed_path import app_config_file
-from .private_failures import OutputWatch
+
+# Failures of a tool's install that say more than "the tool did not install".
+TOOL_FAILURES_EXPLAINED = (
+    errors.Reason.PRIVATE_DEPENDENCY_FAILED,
+    errors.Reason.SYSTEM_LIBRARY_MISSING,  # diesel_cli without libpq, say
+)
 
 LAYER = Layer(
     name="tools",
@@ -64,11 +70,11 @@ def install_tools(
         configs = ["--config", str(app_config)] if app_config else []
         command = [str(cargo), "install", *configs, spec, "--root", str(layout.tools_root)]
         output.detail(f"Running: cargo install {spec} {' '.join(arguments)}")
-        watch = OutputWatch()
+        watch = OutputWatch(stack=environment.get("STACK"))
         returncode = run.stream_command([*command, *arguments], env=environment, consume=watch)
         if returncode != 0:
             failure = watch.failure(f"cargo install {spec}", returncode)
-            if failure.reason is errors.Reason.PRIVATE_DEPENDENCY_FAILED:
+            if failure.reason in TOOL_FAILURES_EXPLAINED:
                 raise failure
             raise errors.tool_install_failed(spec, returncode)
     for name in INSTALL_TRACKING_FILES:

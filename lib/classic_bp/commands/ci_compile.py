@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from .. import errors
 from ..cache import CacheLayout
 from ..cargo import source_times
+from ..cargo.failures import OutputWatch
 from ..cargo.private_access import private_build
-from ..cargo.private_failures import OutputWatch
 from ..platform import output, run
 from ..rust.environment import HANDED_OVER
 from .ci_test import TEST_ENV_PATH
@@ -58,7 +58,7 @@ def _test_compile(context: BuildContext, build: PreparedBuild) -> None:
         features = config.features.arguments()
         tests = command_for_tests("cargo", target_dir, workspace, config.install.locked, features)
         command = [str(build.rust.cargo), "test", "--no-run", *tests[2:]]
-        watch = OutputWatch()
+        watch = OutputWatch(stack=build.environment.get("STACK"))
         try:
             returncode = run.stream_command(
                 command, env=build.environment, cwd=context.build_dir, consume=watch

@@ -72,7 +72,8 @@ class PreparedBuild:
         cargo sees: Rust, the tools and the app's config vars."""
         hook = self.config.hook(name)
         if hook is not None:
-            run_hook(hook, _hook_environment(context, self.environment), context.build_dir)
+            environment = _hook_environment(context, self.config, self.environment)
+            run_hook(hook, environment, context.build_dir)
 
     def handed_over(self) -> dict[str, str]:
         """The environment later buildpacks and bin/test are pointed at: cargo's home
@@ -96,7 +97,8 @@ def prepare_build(
     stack.announce(context.stack)
     settings, config = read_configuration(context.build_dir, context.env_dir, process_env)
     layout = open_cache(context.cache_dir)
-    base_env = settings.build_environment()
+    # cargo, build scripts and every tool: without DATABASE_URL (config/database.py).
+    base_env = config.database.compile_environment(settings.build_environment())
     sccache_fetch = sccache.start_fetch(layout, config, context.env_dir)
     rust = install_rust(layout, config, base_env)
     # The buildpack's packages, fetched beside Rust on a cold build from a git
@@ -110,7 +112,8 @@ def prepare_build(
     if pre_compile is not None:
         # With cargo, the tools and cargo's home ready; before the app's files are
         # compared with the last build's, so that what the hook writes counts.
-        run_hook(pre_compile, _hook_environment(context, environment), context.build_dir)
+        hook_env = _hook_environment(context, config, environment)
+        run_hook(pre_compile, hook_env, context.build_dir)
     if sources is None:
         sources = compare_sources_step(layout, context.build_dir)
     # Last: from here on the caller's try/finally puts cargo's home back and
@@ -175,16 +178,28 @@ def _compile_prepared(context: BuildContext, build: PreparedBuild, started: floa
     clean_step(context.build_dir, include, config.exclude_files)
     if config.boot_check:
         boot_check_step(
-            context.build_dir, config.project, app.binaries, environment, config.boot_check_timeout
+            context.build_dir,
+            config.project,
+            app.binaries,
+            config.database.app_environment(environment),  # the app's own DATABASE_URL
+            config.boot_check_timeout,
         )
     build.finish()
     output.step(errors.build_succeeded(app.binaries, rust.version, _elapsed(started)))
     print_summary(context.build_dir, app.binaries)
 
 
-def _hook_environment(context: BuildContext, environment: Mapping[str, str]) -> dict[str, str]:
+def _hook_environment(
+    context: BuildContext, config: BuildConfig, environment: Mapping[str, str]
+) -> dict[str, str]:
+    """A hook is the app's own command, as heroku-buildpack-python runs it: every
+    config var, DATABASE_URL too (withheld from cargo only: config/database.py)."""
     return hook_environment(
-        environment, context.build_dir, context.cache_dir, context.env_dir, context.stack
+        config.database.app_environment(environment),
+        context.build_dir,
+        context.cache_dir,
+        context.env_dir,
+        context.stack,
     )
 
 

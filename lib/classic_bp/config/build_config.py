@@ -19,6 +19,8 @@ from ..platform.hooks import Hook
 from ..platform.stack import cpu_arch
 from . import emk_layout, features, slug_patterns, toolchain_request
 from .credentials import PrivateAccess, read_private_access
+from .database import ENABLED_VARIABLE as DATABASE_URL_ENABLED_VARIABLE
+from .database import DatabaseAtBuild, plan_database
 from .features import FeatureSelection
 from .hooks import find_hooks
 from .install_args import ARGS_VARIABLE, MEMBERS_VARIABLE, InstallPlan, plan_install
@@ -94,6 +96,9 @@ class BuildConfig:
 
     def hook(self, name: str) -> Hook | None:
         return next((hook for hook in self.hooks if hook.name == name), None)
+
+    # DATABASE_URL and SQLX_OFFLINE in cargo's environment (config/database.py).
+    database: DatabaseAtBuild = field(default_factory=DatabaseAtBuild)
 
     @property
     def rustup_init_triple(self) -> str:
@@ -296,6 +301,9 @@ def load_config(
             _setting(settings, RUNTIME_TOOLS_VARIABLE),
         ),
         private_access=read_private_access(settings),
+        database=plan_database(
+            build_dir, project, settings, _flag(settings, DATABASE_URL_ENABLED_VARIABLE)
+        ),
         emk_layout=emk_reason,
         include_from_user=bool((settings.get(slug_patterns.INCLUDE_VARIABLE) or "").strip()),
         include_files=slug_patterns.parse_patterns(

@@ -72,6 +72,8 @@ def _describe_config(config: BuildConfig, settings: Settings, build_dir: Path) -
         output.detail(f"Build hooks: {', '.join(hook.shown for hook in config.hooks)}")
     for note in config.notes:
         output.detail(f"Note: {note}")
+    for line in config.database.log_lines():
+        output.detail(line)
     for warning in config.warnings:
         output.warning(warning)
 

@@ -2,7 +2,8 @@
 
 The env dir and process environment in, the build log, the build report and
 the release YAML out, running the tools, and how every command ends (exit
-codes). Nothing here knows about Rust; every other folder may use it.
+codes), and what the stacks carry (system_libraries.py). Nothing here knows
+about Rust; every other folder may use it.
 
 May import: errors and cache only.
 """

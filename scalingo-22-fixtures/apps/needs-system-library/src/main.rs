@@ -1,0 +1,3 @@
+fn main() {
+    println!("libsodium found: {}", sodium_probe_sys::FOUND);
+}
