@@ -149,28 +149,12 @@ def tarballs(tmp_path_factory: pytest.TempPathFactory, package_index) -> list[Pa
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real redis-server on 127.0.0.1, the shared backend sccache builders use."""
-    import shutil
-    import socket
-    import subprocess
-    import time
+    from local_server import serve
 
     server = shutil.which("redis-server")
     if server is None:
         pytest.fail("redis-server is missing: apt-get install redis-server (see .ci/run)")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     workdir = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(workdir)],
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with socket.socket() as client:
-            if client.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(timeout=10)
+    options = ["--bind", "127.0.0.1", "--save", "", "--dir", str(workdir)]
+    with serve(lambda port: [server, "--port", str(port), *options], workdir / "log") as port:
+        yield f"redis://127.0.0.1:{port}"
