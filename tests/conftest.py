@@ -7,6 +7,7 @@ whole session.
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
 import sys
@@ -158,3 +159,18 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     options = ["--bind", "127.0.0.1", "--save", "", "--dir", str(workdir)]
     with serve(lambda port: [server, "--port", str(port), *options], workdir / "log") as port:
         yield f"redis://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def s3_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A real S3 API server on 127.0.0.1 (moto's), with a bucket and a user whose
+    secret key it checks: the other shared backend sccache builders use."""
+    if importlib.util.find_spec("moto") is None:
+        raise MissingPrerequisite(
+            "moto's S3 server is missing from this Python: `make test` installs the test"
+            " extras (pyproject.toml), or pip install 'moto[server]' into the venv"
+        )
+    from s3_store import serve_s3_store
+
+    with serve_s3_store(tmp_path_factory.mktemp("s3")) as store:
+        yield store
