@@ -49,6 +49,16 @@ from ..platform.stack import cpu_arch
 from .fixed_path import point_link
 
 VERSION = "0.16.0"
+# Read by sccache's S3 backend beside its SCCACHE_* settings (its docs/S3.md):
+# a warning about the backend names those set, never their values.
+S3_CREDENTIALS = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+)
 # A bound on the wait for its server (sccache itself gives up after about 10 s).
 SERVER_START_SECONDS = 120
 STOP_SECONDS = 30
@@ -352,7 +362,8 @@ def set_up_step(
         if start_server(tool, env):
             return tool, env
         configured = sorted(name for name in base if name.startswith("SCCACHE_"))
-        output.warning(errors.sccache_not_started(configured))
+        credentials = [name for name in S3_CREDENTIALS if name in base]
+        output.warning(errors.sccache_not_started([*configured, *credentials]))
         without = {name: value for name, value in env.items() if name != "RUSTC_WRAPPER"}
         return dataclasses.replace(tool, running=False), without
 
