@@ -66,7 +66,9 @@ def test_a_second_builder_gets_every_crate_from_the_bucket(two_builds: TwoBuilds
     assert_all_hit(APP, (a.build_dir, a.result), (b.build_dir, b.result))
     # The bucket holds them, in the app's scope: the only place the two share.
     assert a.builder.cache_dir != b.builder.cache_dir
-    assert len(s3_store.keys(two_builds.key_prefix)) >= misses_a
+    stored = s3_store.objects(two_builds.key_prefix)
+    assert len(stored) >= misses_a
+    print(f"{APP}: {len(stored)} objects, {sum(stored.values()) / 2**20:.1f} MiB in the bucket")
 
 
 def _forms(secret: str) -> list[bytes]:

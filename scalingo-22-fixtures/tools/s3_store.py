@@ -59,14 +59,14 @@ class S3Store:
             aws_secret_access_key=secret_access_key or self.secret_access_key,
         )
 
-    def keys(self, prefix: str = "") -> list[str]:
-        """The names of the objects in the bucket under ``prefix``."""
+    def objects(self, prefix: str = "") -> dict[str, int]:
+        """The objects in the bucket under ``prefix``: name and size in bytes."""
         pages = (
             self.client()
             .get_paginator("list_objects_v2")
             .paginate(Bucket=self.bucket, Prefix=prefix)
         )
-        return [item["Key"] for page in pages for item in page.get("Contents", [])]
+        return {item["Key"]: item["Size"] for page in pages for item in page.get("Contents", [])}
 
 
 def _set_up(endpoint: str) -> S3Store:
