@@ -150,7 +150,7 @@ def tarballs(tmp_path_factory: pytest.TempPathFactory, package_index) -> list[Pa
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real redis-server on 127.0.0.1, the shared backend sccache builders use."""
-    from local_server import serve
+    from server_process import serve
 
     server = shutil.which("redis-server")
     if server is None:

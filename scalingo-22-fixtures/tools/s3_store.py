@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from local_server import serve
+from server_process import serve
 
 BUCKET = "compile-cache"
 REGION = "eu-west-3"

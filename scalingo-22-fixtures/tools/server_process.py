@@ -1,4 +1,6 @@
-"""A server program the tests run on 127.0.0.1 for a while: sccache's backends.
+"""A server program the tests run on 127.0.0.1 for a while, in a process of
+its own: sccache's backends (redis-server, moto's S3 server). The HTTP
+stand-ins the tests serve from their own Python process are another matter.
 
 One way to do it for all of them: a free port, the program started with it,
 a wait until the port accepts connections (failing at once, with the
