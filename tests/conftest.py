@@ -7,11 +7,13 @@ whole session.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -147,18 +149,49 @@ def tarballs(tmp_path_factory: pytest.TempPathFactory, package_index) -> list[Pa
         return [package.build_tarball(tmp_path_factory.mktemp(f"dist{n}"), cache) for n in (1, 2)]
 
 
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real redis-server on 127.0.0.1, the shared backend sccache builders use."""
+@contextlib.contextmanager
+def _redis_server(tmp_path_factory: pytest.TempPathFactory, *options: str) -> Iterator[int]:
+    """A real redis-server on 127.0.0.1 with ``options``; yields its port."""
     from server_process import serve
 
     server = shutil.which("redis-server")
     if server is None:
         pytest.fail("redis-server is missing: apt-get install redis-server (see .ci/run)")
     workdir = tmp_path_factory.mktemp("redis")
-    options = ["--bind", "127.0.0.1", "--save", "", "--dir", str(workdir)]
-    with serve(lambda port: [server, "--port", str(port), *options], workdir / "log") as port:
+    settings = ["--bind", "127.0.0.1", "--save", "", "--dir", str(workdir), *options]
+    with serve(lambda port: [server, "--port", str(port), *settings], workdir / "log") as port:
+        yield port
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server on 127.0.0.1, the shared backend sccache builders use."""
+    with _redis_server(tmp_path_factory) as port:
         yield f"redis://127.0.0.1:{port}"
+
+
+@dataclass(frozen=True)
+class PasswordRedis:
+    """A redis-server that answers only with its password, as an add-on's does."""
+
+    port: int
+    password: str
+
+    def keys(self) -> int:
+        answer = subprocess.run(
+            ["redis-cli", "-p", str(self.port), "--no-auth-warning", "-a", self.password, "dbsize"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return int(answer.stdout)
+
+
+@pytest.fixture(scope="session")
+def password_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PasswordRedis]:
+    password = "hunter2-redis-add-on-password"
+    with _redis_server(tmp_path_factory, "--requirepass", password) as port:
+        yield PasswordRedis(port, password)
 
 
 @pytest.fixture(scope="session")
