@@ -9,7 +9,9 @@ not the build (docs/caching.md, Choosing sccache's backend).
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +21,19 @@ from tests.two_builders import assert_all_missed
 
 # Every test here builds a real Rust app: `make test-fast` leaves them out.
 pytestmark = pytest.mark.slow
+
+
+def processes_running(binary: Path) -> list[int]:
+    """The processes whose program is ``binary``."""
+    running = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if os.readlink(entry / "exe") == str(binary.resolve()):
+                    running.append(int(entry.name))
+            except OSError:
+                continue  # gone, or not ours to read
+    return running
 
 
 @pytest.fixture
@@ -56,3 +71,7 @@ def test_a_password_inside_the_endpoint_costs_a_warning_not_the_build(
     assert password_redis.password not in result.log
     assert not re.search(r"sccache: \d+ hits", result.stdout)
     assert (build_dir / "bin" / "web-std").is_file()
+    # sccache's server, stuck on the login and not yet listening, is not left behind.
+    binary = redis_platform.cache_dir / "rust-buildpack" / "sccache" / "sccache"
+    assert binary.is_file()
+    assert processes_running(binary) == []
