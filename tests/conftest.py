@@ -7,10 +7,13 @@ whole session.
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -146,34 +149,64 @@ def tarballs(tmp_path_factory: pytest.TempPathFactory, package_index) -> list[Pa
         return [package.build_tarball(tmp_path_factory.mktemp(f"dist{n}"), cache) for n in (1, 2)]
 
 
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real redis-server on 127.0.0.1, the shared backend sccache builders use."""
-    import shutil
-    import socket
-    import subprocess
-    import time
+@contextlib.contextmanager
+def _redis_server(tmp_path_factory: pytest.TempPathFactory, *options: str) -> Iterator[int]:
+    """A real redis-server on 127.0.0.1 with ``options``; yields its port."""
+    from server_process import serve
 
     server = shutil.which("redis-server")
     if server is None:
         pytest.fail("redis-server is missing: apt-get install redis-server (see .ci/run)")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     workdir = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(workdir)],
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with socket.socket() as client:
-            if client.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(timeout=10)
+    settings = ["--bind", "127.0.0.1", "--save", "", "--dir", str(workdir), *options]
+    with serve(lambda port: [server, "--port", str(port), *settings], workdir / "log") as port:
+        yield port
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server on 127.0.0.1, the shared backend sccache builders use."""
+    with _redis_server(tmp_path_factory) as port:
+        yield f"redis://127.0.0.1:{port}"
+
+
+@dataclass(frozen=True)
+class PasswordRedis:
+    """A redis-server that answers only with its password, as an add-on's does."""
+
+    port: int
+    password: str
+
+    def keys(self) -> int:
+        answer = subprocess.run(
+            ["redis-cli", "-p", str(self.port), "--no-auth-warning", "-a", self.password, "dbsize"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return int(answer.stdout)
+
+
+@pytest.fixture(scope="session")
+def password_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PasswordRedis]:
+    password = "hunter2-redis-add-on-password"
+    with _redis_server(tmp_path_factory, "--requirepass", password) as port:
+        yield PasswordRedis(port, password)
+
+
+@pytest.fixture(scope="session")
+def s3_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A real S3 API server on 127.0.0.1 (moto's), with a bucket and a user whose
+    secret key it checks: the other shared backend sccache builders use."""
+    if importlib.util.find_spec("moto") is None:
+        raise MissingPrerequisite(
+            "moto's S3 server is missing from this Python: `make test` installs the test"
+            " extras (pyproject.toml), or pip install 'moto[server]' into the venv"
+        )
+    from s3_store import serve_s3_store
+
+    with serve_s3_store(tmp_path_factory.mktemp("s3")) as store:
+        yield store
 
 
 @pytest.fixture(scope="session")

