@@ -44,6 +44,15 @@ are never restored. Only what the build itself writes into an ignored folder
 during the build) is recorded, and such recorded files are looked at one by
 one next time, so a missing generated file still rebuilds its package.
 
+A folder named by ``rerun-if-changed`` (sqlx documents
+``cargo:rerun-if-changed=migrations``) counts by the newest mtime under it, the
+folders' own included, and a fresh checkout gives every folder a new one.
+So folders are restored exactly as files are: a folder gets its recorded
+mtime back only when everything below it (files and folders) is exactly as
+recorded and restored; one new, gone, changed or held-back file below it,
+or a folder git ignores inside it (its contents are not looked at), and it
+keeps its fresh mtime, and so does every folder above it.
+
 The record is taken after a successful compile, so it holds what the build
 scripts generated, and leaves out the binaries the buildpack installed into
 ``bin/``. Each file is hashed at most once per build: after the compile, a
@@ -92,6 +101,8 @@ class Checkout:
 
     files: dict[str, Seen] = field(default_factory=dict)
     unchanged: int = 0
+    # Folders given back their recorded mtime.
+    restored_folders: int = 0
     changed: int = 0
     # Package folder -> why its unchanged files keep their new mtimes.
     rebuilt_packages: dict[str, str] = field(default_factory=dict)
@@ -105,9 +116,13 @@ class _Tree:
     """What one walk of the app found."""
 
     files: dict[str, os.stat_result] = field(default_factory=dict)
+    # Folders walked (the app's root aside), with their mtimes.
+    folders: dict[str, int] = field(default_factory=dict)
     manifests: set[str] = field(default_factory=set)
     # Folders git ignores: not walked (git_ignore.py says why).
     ignored_folders: list[str] = field(default_factory=list)
+    # VCS and target folders: not walked either, never sources.
+    skipped_folders: list[str] = field(default_factory=list)
 
 
 def _read_ignore_file(folder: Path, relative: str) -> list[git_ignore.IgnoreFile]:
@@ -134,10 +149,12 @@ def _walk(build_dir: Path, start: str = "", honour_ignores: bool = True) -> _Tre
             path = f"{relative}/{entry.name}" if relative else entry.name
             if entry.is_dir(follow_symlinks=False):
                 if entry.name in SKIPPED_DIRS:
+                    tree.skipped_folders.append(path)
                     continue
                 if honour_ignores and git_ignore.is_ignored(path, True, ignores):
                     tree.ignored_folders.append(path)
                 else:
+                    tree.folders[path] = entry.stat(follow_symlinks=False).st_mtime_ns
                     pending.append((path, ignores))
                 continue
             status = entry.stat(follow_symlinks=False)
@@ -191,17 +208,51 @@ def _group(paths: Iterable[str], packages: set[str]) -> dict[str | None, set[str
     return groups
 
 
-def _read_record(layout: CacheLayout) -> dict[str, list]:
+def _read_record(layout: CacheLayout) -> tuple[dict[str, list], dict[str, int]]:
+    """The recorded files ([sha256, mtime, size] by path) and folders (mtime by path)."""
     stored = LAYER.read(layout)
     LAYER.explain(LAYER.check(layout, stored if isinstance(stored, dict) else {}, present=True))
     files = stored.get("files") if isinstance(stored, dict) else None
     if not isinstance(files, dict):
-        return {}
+        return {}, {}
+    folders = stored.get("folders")
     return {
         path: entry
         for path, entry in files.items()
         if isinstance(entry, list) and len(entry) >= 2 and isinstance(entry[1], int)
+    }, {
+        path: mtime
+        for path, mtime in (folders.items() if isinstance(folders, dict) else ())
+        if isinstance(mtime, int)
     }
+
+
+def _ancestors(path: str) -> Iterable[str]:
+    """The folders holding ``path``, innermost first, the app's root left out."""
+    for parent in PurePosixPath(path).parents:
+        if str(parent) != ".":
+            yield str(parent)
+
+
+def _restorable_folders(
+    folders: set[str],
+    recorded: dict[str, int],
+    files: set[str],
+    recorded_files: set[str],
+    restored: set[str],
+    unwalked: Iterable[str],
+) -> dict[str, int]:
+    """Folders whose whole contents are exactly as recorded and restored: their
+    recorded mtimes. Any difference below a folder keeps it, and every folder
+    above it, at its fresh mtime, as cargo would see the difference there."""
+    different = set()
+    for path in (files ^ recorded_files) | (files - restored) | (folders ^ recorded.keys()):
+        different.add(path)
+        different.update(_ancestors(path))
+    for folder in unwalked:  # not looked at: cannot be known to be the same
+        different.add(folder)
+        different.update(_ancestors(folder))
+    return {folder: recorded[folder] for folder in folders - different if folder in recorded}
 
 
 def _package_difference(current: set[str], recorded: set[str], same: dict[str, bool]) -> str | None:
@@ -217,7 +268,7 @@ def _package_difference(current: set[str], recorded: set[str], same: dict[str, b
 
 
 def restore(layout: CacheLayout, build_dir: Path) -> Checkout:
-    record = _read_record(layout)
+    record, recorded_folders = _read_record(layout)
     LAYER.discard(layout)
     tree = _walk(build_dir)
     found, manifests = tree.files, tree.manifests
@@ -256,14 +307,29 @@ def restore(layout: CacheLayout, build_dir: Path) -> Checkout:
 
     for path in restorable:
         mtime = record[path][1]
-        try:
-            os.utime(build_dir / path, ns=(mtime, mtime), follow_symlinks=False)
-        except OSError as problem:  # a read-only checkout: the platform's to fix
-            raise errors.unwritable_build_dir(
-                build_dir / path, problem.strerror or str(problem)
-            ) from None
+        _set_mtime(build_dir / path, mtime)
         checkout.files[path] = Seen(found[path].st_size, mtime, checkout.files[path].sha256)
+    if record:
+        folders = _restorable_folders(
+            set(tree.folders),
+            recorded_folders,
+            set(found),
+            set(record),
+            restorable,
+            [*tree.ignored_folders, *tree.skipped_folders],
+        )
+        # Setting a file's mtime leaves its folder's alone: any order holds.
+        for folder, mtime in folders.items():
+            _set_mtime(build_dir / folder, mtime)
+        checkout.restored_folders = len(folders)
     return checkout
+
+
+def _set_mtime(path: Path, mtime: int) -> None:
+    try:
+        os.utime(path, ns=(mtime, mtime), follow_symlinks=False)
+    except OSError as problem:  # a read-only checkout: the platform's to fix
+        raise errors.unwritable_build_dir(path, problem.strerror or str(problem)) from None
 
 
 def remember(
@@ -295,4 +361,6 @@ def remember(
         unmoved = seen and (seen.size, seen.mtime_ns) == (status.st_size, status.st_mtime_ns)
         digest = seen.sha256 if unmoved and seen.sha256 else file_sha256(build_dir / path)
         files[path] = [digest, status.st_mtime_ns, status.st_size]
-    LAYER.save(layout, {"files": files})
+    # bin/ holds the installed binaries: outputs, not sources, like them left out.
+    folders = {path: mtime for path, mtime in tree.folders.items() if path != "bin"}
+    LAYER.save(layout, {"files": files, "folders": folders})

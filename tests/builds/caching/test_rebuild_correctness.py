@@ -135,6 +135,46 @@ def test_a_build_script_scanning_a_directory_without_rerun_if_changed(
     assert answer == expected
 
 
+def test_a_folder_named_by_rerun_if_changed_as_sqlx_documents_it(
+    mirrored_platform: Platform,
+) -> None:
+    """`cargo:rerun-if-changed=migrations` makes cargo compare the newest mtime
+    under the folder, its folders' own included: restored only when everything
+    below is as recorded, so nothing compiles until a migration comes or goes."""
+    app = scenario(mirrored_platform, "embeds-migrations", "embeds-migrations")
+    users = "migrations/001_users.sql=CREATE TABLE users (id INT);"
+    posts = "migrations/002_posts/up.sql=CREATE TABLE posts (id INT);"
+    _result, answer, expected = app.build()
+    assert answer == expected == f"migrations: {users},{posts}\n"
+
+    result, answer, expected = app.build()
+    assert compiled_crates(result.stdout) == []
+    assert answer == expected
+
+    # A migration added in a nested folder: the folders above it move, cargo reruns.
+    def add_tags(build_dir: Path) -> None:
+        (build_dir / "migrations" / "003_tags").mkdir()
+        (build_dir / "migrations" / "003_tags" / "up.sql").write_text("CREATE TABLE tags;\n")
+
+    result, answer, expected = app.build(add_tags)
+    tags = "migrations/003_tags/up.sql=CREATE TABLE tags;"
+    assert answer == expected == f"migrations: {users},{posts},{tags}\n"
+    assert compiled_crates(result.stdout) == ["embeds-migrations"]
+
+    result, answer, expected = app.build()
+    assert compiled_crates(result.stdout) == []
+    assert answer == expected
+
+    # An empty folder added: cargo on a fresh checkout reruns build.rs, so do we.
+    result, answer, expected = app.build(lambda build_dir: (build_dir / "migrations/004").mkdir())
+    assert answer == expected
+    assert compiled_crates(result.stdout) == ["embeds-migrations"]
+
+    result, answer, expected = app.build(delete("migrations/002_posts/up.sql"))
+    assert answer == expected == f"migrations: {users},{tags}\n"
+    assert compiled_crates(result.stdout) == ["embeds-migrations"]
+
+
 def test_inputs_outside_the_package_rerun_if_changed_and_include_str(
     mirrored_platform: Platform,
 ) -> None:
