@@ -16,7 +16,10 @@ the buildpack: the rustup mirror answers some requests late, the app
 20,000 more files for the steps that walk, hash or delete it. Reading the
 configuration and writing the runtime files take milliseconds in the
 buildpack's own process and write nothing to the cache: no kill point can
-prove it caught them.
+prove it caught them. Nor can one catch the SBOM step: its `cargo metadata`
+runs beside cargo's build (slug/early_metadata.py), so the step itself only
+writes a file into the build dir (through a temporary name), in milliseconds;
+the kill points inside cargo's build interrupt that metadata run.
 """
 
 from __future__ import annotations
@@ -67,7 +70,6 @@ KILL_POINTS = {
     "cargo building the library": KillPoint("Compiling the app", "Compiling slow-lib"),
     "cargo building the binary": KillPoint("Compiling the app", "Compiling slow-app"),
     "recording the source files": KillPoint("Compiling the app", "Finished `release` profile"),
-    "writing the SBOM": KillPoint("Writing the SBOM", "-----> Writing the SBOM"),
     "removing the sources": KillPoint(
         "Removing the app's sources", "-----> Removing the app's sources"
     ),
@@ -195,7 +197,6 @@ COLD_BUILD_STEPS = {
     "Installing Rust",
     "Restoring cargo's cache",
     "Compiling the app",
-    "Writing the SBOM",
     "Removing the app's sources",
 }
 
