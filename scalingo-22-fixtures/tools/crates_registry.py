@@ -73,7 +73,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import debian_crates
 import toml_reader
 import toml_writer
-from fixture_cache import fixture_cache_dir
+from fixture_cache import build_lock, fixture_cache_dir
 from loopback_http import LoopbackServer, serve_until_killed
 from prerequisites import MissingPrerequisite
 
@@ -705,8 +705,9 @@ def build_registry(dest: Path | None = None, sources: Path | list[Path] | None =
     ``sources``: a folder of crate folders, or several in precedence order;
     by default each of ``SUITES``' crate sources, fetched once into the fixture
     cache (debian_crates.py). The tree is written to a temporary sibling,
-    stamped last and renamed into place, so an interrupted build never looks
-    complete and concurrent builders cannot corrupt each other.
+    stamped last and renamed into place, under a lock: an interrupted build
+    never looks complete, and concurrent builders (parallel test workers) wait
+    for the first one instead of building it again.
     """
     dest = Path(dest) if dest is not None else default_registry_dir()
     if sources is None:
@@ -721,13 +722,15 @@ def build_registry(dest: Path | None = None, sources: Path | list[Path] | None =
             )
     if is_complete(dest, sources):
         return dest
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
-    try:
-        write_registry_tree(tmp, sources)
-        _swap_into_place(tmp, dest, sources)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with build_lock(dest):  # parallel test workers build it once, not each
+        if is_complete(dest, sources):
+            return dest
+        tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
+        try:
+            write_registry_tree(tmp, sources)
+            _swap_into_place(tmp, dest, sources)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     return dest
 
 
