@@ -41,6 +41,7 @@ class Counting(LoopbackServer):
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keeps connections open, as the archive's servers do
+    disable_nagle_algorithm = True  # else each answer waits for a delayed ACK (40 ms)
     server: Counting
 
     def do_GET(self) -> None:

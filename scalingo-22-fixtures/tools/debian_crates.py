@@ -32,6 +32,12 @@ the checksums locked from it stay valid), built in a temporary sibling,
 stamped last and renamed into place: an interrupted run leaves no half cache,
 and a built one is reused offline.
 
+A suite's index names one version of each package. When a point release
+replaces one (trixie gets them; bookworm, oldstable, rarely), the old .deb
+leaves the archive, a new cache gets the new version, and the Cargo.lock
+files made from the old one no longer hold against the stand-in (the tests
+that check every app's lock say which): make them again against it.
+
 Trust: the index comes over plain HTTP from the configured mirror and its
 signature is not checked (apt would check it with gpg); the SHA256 check
 catches a truncated or corrupted download, not a hostile mirror. These are
