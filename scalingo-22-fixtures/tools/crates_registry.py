@@ -2,15 +2,24 @@
 """A local crates.io stand-in: a cargo *sparse registry* built from Debian.
 
 Why: the buildpack's tests and benchmarks must build real Rust apps (serde_json,
-hyper + tokio) without internet access.  Debian's ``librust-<name>-dev``
-packages ship real crate sources unpacked under ``/usr/share/cargo/registry``;
-debian_crates.py fetches Debian 12's (the versions the test apps' Cargo.lock
-files pin) from the Debian archive once, on any distro and without apt, and
-this tool packs them back into ``.crate`` files, writes the sparse index cargo
-reads, and serves both on 127.0.0.1 so cargo can use them through source
-replacement (``[source.crates-io] replace-with = "mirror"``).
+hyper + tokio, axum, actix-web, warp, sqlx, diesel) without internet access.
+Debian's ``librust-<name>-dev`` packages ship real crate sources unpacked under
+``/usr/share/cargo/registry``; debian_crates.py fetches Debian 12's and Debian
+13's (the versions the test apps' Cargo.lock files pin) from the Debian archive
+once, on any distro and without apt, and this tool packs them back into
+``.crate`` files, writes the sparse index cargo reads, and serves both on
+127.0.0.1 so cargo can use them through source replacement
+(``[source.crates-io] replace-with = "mirror"``).
 
 Design points (each is a pitfall met while building this):
+
+* Both suites are served together (``SUITES``): bookworm's tokio 1.24 beside
+  trixie's 1.43, as crates.io serves every version. A name and version found
+  in more than one place is served once, from the first: the project's own
+  crates, then bookworm, then trixie (quickcheck 1.0.3 is in both, with
+  another Cargo.toml). Each crate is pruned (next point) against the crates of
+  its own suite only, so bookworm's .crate bytes, and with them the checksums
+  that older Cargo.lock files pin, do not change when trixie is added.
 
 * ``.crate`` files are byte-deterministic so committed ``Cargo.lock`` checksums
   hold on every machine with the same Debian package versions: sorted entries,
@@ -64,15 +73,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import debian_crates
 import toml_reader
 import toml_writer
-from fixture_cache import fixture_cache_dir
+from fixture_cache import build_lock, fixture_cache_dir
 from loopback_http import LoopbackServer, serve_until_killed
 from prerequisites import MissingPrerequisite
 
 # Crates written for this project's tests (a build tool crate), served too.
 PROJECT_CRATES = Path(__file__).resolve().parents[1] / "crates"
+# The Debian suites served, in precedence order (see the module docstring).
+SUITES = ("bookworm", "trixie")
 # Bumped whenever the packing or the index format changes, so an old cache
 # directory is rebuilt instead of silently reused.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 STAMP_NAME = ".registry-complete"
 # crates.io packs every file with this mtime (2006-07-24); reuse it.
 CRATE_MTIME = 1153704088
@@ -222,13 +233,26 @@ class Crate:
     which is how tests load tools from this hyphenated folder.
     """
 
-    def __init__(self, name: str, version: str, root: Path, manifest: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        name: str,
+        version: str,
+        root: Path,
+        manifest: dict[str, Any],
+        origin: str = "project",
+        group: int = 0,
+    ) -> None:
         self.name = name
         self.version = version
         self.root = root
         self.manifest = manifest
+        # Where it comes from ("project", a suite), and the crates it is pruned
+        # against: those of the same group (the project's join the first suite's).
+        self.origin = origin
+        self.group = group
         self.dropped: list[str] = []
         self.missing_optional: list[str] = []
+        self.shadowed: list[dict[str, Any]] = []  # namesakes found later, not served
 
     @property
     def dirname(self) -> str:
@@ -240,19 +264,40 @@ def load_toml(path: Path) -> dict[str, Any]:
     return toml_reader.loads(path.read_text(encoding="utf-8"))
 
 
-def crate_folders(sources: Path) -> list[Path]:
-    """Folders under ``sources`` and the project's own crates, in a stable order."""
-    folders = []
-    for parent in (sources, PROJECT_CRATES):
-        if parent.is_dir():
-            folders.extend(sorted(parent.iterdir()))
-    return folders
+def _origin(sources: Path) -> str:
+    """The suite a sources folder holds (debian_crates.py's stamp), else its name."""
+    try:
+        stamp = json.loads((sources / debian_crates.STAMP_NAME).read_text())
+        return str(stamp["suite"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return sources.name
 
 
-def scan_sources(sources: Path) -> list[Crate]:
-    """Every crate folder under ``sources`` that holds a Cargo.toml, sorted."""
-    crates = []
-    for folder in crate_folders(sources):
+def crate_folders(sources: list[Path]) -> list[tuple[Path, str, int]]:
+    """``(folder, origin, group)`` of the project's crates, then of each sources folder.
+
+    In precedence order; the project's crates are in the first folder's group.
+    """
+    found = [(folder, "project", 0) for folder in _subfolders(PROJECT_CRATES)]
+    for group, parent in enumerate(sources):
+        origin = _origin(parent)
+        found.extend((folder, origin, group) for folder in _subfolders(parent))
+    return found
+
+
+def _subfolders(parent: Path) -> list[Path]:
+    return sorted(parent.iterdir()) if parent.is_dir() else []
+
+
+def scan_sources(sources: list[Path]) -> tuple[list[Crate], list[Crate]]:
+    """The crates to serve, sorted, and every crate found (their namesakes included).
+
+    Of one name and version found twice, the first in precedence order is
+    served and records the other in ``shadowed``; both count as available when
+    their own group's crates are pruned.
+    """
+    found = []
+    for folder, origin, group in crate_folders(sources):
         manifest_path = folder / "Cargo.toml"
         if not folder.is_dir() or not manifest_path.is_file():
             continue
@@ -260,23 +305,39 @@ def scan_sources(sources: Path) -> list[Crate]:
         package = manifest.get("package", {})
         if "name" not in package or "version" not in package:
             continue
-        crates.append(Crate(package["name"], package["version"], folder, manifest))
-    crates.sort(key=lambda c: (c.name, version_key(c.version)))
-    return crates
+        found.append(Crate(package["name"], package["version"], folder, manifest, origin, group))
+    served: dict[tuple[str, str], Crate] = {}
+    for crate in found:
+        first = served.setdefault((crate.name, crate.version), crate)
+        if first is not crate:
+            same = _same_files(first.root, crate.root)
+            first.shadowed.append({"from": crate.origin, "same_files": same})
+    crates = sorted(served.values(), key=lambda c: (c.name, version_key(c.version)))
+    return crates, found
 
 
-def sources_fingerprint(sources: Path) -> str:
-    """Cheap fingerprint of the source tree: folder names and manifest stats.
+def _same_files(one: Path, other: Path) -> bool:
+    """Whether two crate folders would pack the same files (paths and bytes)."""
+    ours, theirs = crate_files(one), crate_files(other)
+    return [rel for rel, _ in ours] == [rel for rel, _ in theirs] and all(
+        a.read_bytes() == b.read_bytes() for (_, a), (_, b) in zip(ours, theirs, strict=True)
+    )
+
+
+def sources_fingerprint(sources: list[Path]) -> str:
+    """Cheap fingerprint of the source trees: folder names and manifest stats.
 
     Why: the cached registry must be rebuilt when Debian packages are added,
-    removed or upgraded, without hashing 50 MB on every test run.
+    removed or upgraded, without hashing 300 MB on every test run.
     """
     digest = hashlib.sha256(f"format={FORMAT_VERSION} {project_crates_digest()}\n".encode())
-    for folder in sorted(sources.iterdir()) if sources.is_dir() else []:
-        manifest = folder / "Cargo.toml"
-        if manifest.is_file():
-            stat = manifest.stat()
-            digest.update(f"{folder.name} {stat.st_size} {stat.st_mtime_ns}\n".encode())
+    for group, parent in enumerate(sources):
+        digest.update(f"sources {group}\n".encode())
+        for folder in _subfolders(parent):
+            manifest = folder / "Cargo.toml"
+            if manifest.is_file():
+                stat = manifest.stat()
+                digest.update(f"{folder.name} {stat.st_size} {stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 
@@ -606,15 +667,21 @@ class MissingCrateSources(MissingPrerequisite, FileNotFoundError):
 
 
 def default_registry_dir() -> Path:
-    """``$CLASSIC_BP_FIXTURE_CACHE/crates-registry-<digest>`` (default under ~/.cache).
+    """``$CLASSIC_BP_FIXTURE_CACHE/crates-registry-<suites>-<digest>`` (under ~/.cache).
 
-    One folder per content of the project's crates, so that checkouts with other
-    crates (branches, worktrees) never rebuild it under a running test's feet.
+    One folder per set of suites and content of the project's crates, so that
+    checkouts with other crates or suites (branches, worktrees) never rebuild it
+    under a running test's feet.
     """
-    return fixture_cache_dir() / f"crates-registry-{project_crates_digest()}"
+    return fixture_cache_dir() / f"crates-registry-{'+'.join(SUITES)}-{project_crates_digest()}"
 
 
-def is_complete(dest: Path, sources: Path) -> bool:
+def default_sources() -> list[Path]:
+    """Each served suite's crate sources, fetched once into the fixture cache."""
+    return [debian_crates.crate_sources(suite=suite) for suite in SUITES]
+
+
+def is_complete(dest: Path, sources: list[Path]) -> bool:
     """Whether ``dest`` is a finished build of the current ``sources``."""
     stamp = dest / STAMP_NAME
     return stamp.is_file() and stamp.read_text().strip() == sources_fingerprint(sources)
@@ -632,57 +699,64 @@ def bump_lockfile(app: Path, registry_root: Path, crate: str, version: str) -> N
     lock.write_text(re.sub(pattern, rf"\g<1>{version}\g<2>{entry['cksum']}", lock.read_text()))
 
 
-def build_registry(dest: Path | None = None, sources: Path | None = None) -> Path:
+def build_registry(dest: Path | None = None, sources: Path | list[Path] | None = None) -> Path:
     """Build the registry at ``dest`` unless it is already complete; return it.
 
-    ``sources`` defaults to Debian 12's crate sources, fetched once into the
-    fixture cache (debian_crates.py). The tree is written to a temporary
-    sibling, stamped last and renamed into place, so an interrupted build never
-    looks complete and concurrent builders cannot corrupt each other.
+    ``sources``: a folder of crate folders, or several in precedence order;
+    by default each of ``SUITES``' crate sources, fetched once into the fixture
+    cache (debian_crates.py). The tree is written to a temporary sibling,
+    stamped last and renamed into place, under a lock: an interrupted build
+    never looks complete, and concurrent builders (parallel test workers) wait
+    for the first one instead of building it again.
     """
     dest = Path(dest) if dest is not None else default_registry_dir()
     if sources is None:
-        sources = debian_crates.crate_sources()
-    sources = Path(sources)
-    if not sources.is_dir():
-        raise MissingCrateSources(
-            f"The crates.io stand-in is built from the crate sources in {sources}, which is"
-            " missing: name an existing folder, or leave --sources out to use Debian 12's"
-            " crate packages (fetched once from the Debian archive)."
-        )
+        sources = default_sources()
+    sources = [Path(sources)] if isinstance(sources, (str, Path)) else [Path(s) for s in sources]
+    for folder in sources:
+        if not folder.is_dir():
+            raise MissingCrateSources(
+                f"The crates.io stand-in is built from the crate sources in {folder}, which is"
+                " missing: name an existing folder, or leave --sources out to use Debian 12's"
+                " and 13's crate packages (fetched once from the Debian archive)."
+            )
     if is_complete(dest, sources):
         return dest
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
-    try:
-        write_registry_tree(tmp, sources)
-        _swap_into_place(tmp, dest, sources)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with build_lock(dest):  # parallel test workers build it once, not each
+        if is_complete(dest, sources):
+            return dest
+        tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
+        try:
+            write_registry_tree(tmp, sources)
+            _swap_into_place(tmp, dest, sources)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     return dest
 
 
-def write_registry_tree(root: Path, sources: Path) -> None:
+def write_registry_tree(root: Path, sources: list[Path]) -> None:
     """Write crates, index files, a summary and finally the stamp under ``root``."""
     fingerprint = sources_fingerprint(sources)
-    crates = scan_sources(sources)
-    available: dict[str, list[str]] = {}
-    for crate in crates:
-        available.setdefault(crate.name, []).append(crate.version)
+    crates, found = scan_sources(sources)
+    available: dict[int, dict[str, list[str]]] = {}
+    for crate in found:
+        available.setdefault(crate.group, {}).setdefault(crate.name, []).append(crate.version)
     lines: dict[str, list[str]] = {}
     summary = []
     for crate in crates:
-        cksum = write_crate(root, crate, available)
+        cksum = write_crate(root, crate, available[crate.group])
         lines.setdefault(crate.name, []).append(index_line(crate, cksum))
-        summary.append(
-            {
-                "name": crate.name,
-                "vers": crate.version,
-                "cksum": cksum,
-                "dropped": crate.dropped,
-                "missing_optional": crate.missing_optional,
-            }
-        )
+        entry = {
+            "name": crate.name,
+            "vers": crate.version,
+            "cksum": cksum,
+            "from": crate.origin,
+            "dropped": crate.dropped,
+            "missing_optional": crate.missing_optional,
+        }
+        if crate.shadowed:
+            entry["shadowed"] = crate.shadowed
+        summary.append(entry)
     for name, entries in lines.items():
         path = root / "index" / index_path(name)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -706,7 +780,7 @@ def write_crate(root: Path, crate: Crate, available: dict[str, list[str]]) -> st
     return hashlib.sha256(data).hexdigest()
 
 
-def _swap_into_place(tmp: Path, dest: Path, sources: Path) -> None:
+def _swap_into_place(tmp: Path, dest: Path, sources: list[Path]) -> None:
     """Rename the finished ``tmp`` to ``dest``, replacing a stale ``dest``.
 
     If another process finished first, keep its (equivalent) tree.
@@ -911,8 +985,10 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         cmd.add_argument(
             "--sources",
             type=Path,
+            action="append",
             default=None,
-            help="folder of unpacked crates (default: Debian 12's, see debian_crates.py)",
+            help="folder of unpacked crates, repeated in precedence order"
+            " (default: Debian 12's and 13's, see debian_crates.py)",
         )
     sub.choices["serve"].add_argument("--port", type=int, default=0)
     return parser.parse_args(argv)

@@ -1,17 +1,22 @@
 #!/usr/bin/env python3
-"""Debian 12's packaged crate sources, fetched from the Debian archive without apt.
+"""Debian's packaged crate sources (Debian 12 and 13), fetched from the archive without apt.
 
 Why: the crates.io stand-in (crates_registry.py) is built from the crate
 sources Debian's ``librust-*-dev`` packages ship, and the test apps'
-``Cargo.lock`` files pin the checksums of the .crate files made from
-*bookworm's* versions. Installing those packages with apt ties ``make test``
-to Debian 12 (Ubuntu has other versions, or none) and to root. Fetching the
-same bookworm ``.deb`` files ourselves gives the same sources on any distro,
-as any user:
+``Cargo.lock`` files pin the checksums of the .crate files made from those
+exact versions. Installing the packages with apt ties ``make test`` to one
+Debian release (Ubuntu has other versions, or none) and to root. Fetching the
+same ``.deb`` files ourselves gives the same sources on any distro, as any
+user, without touching the machine's apt sources.
 
-1. ``dists/bookworm/main/binary-amd64/Packages.xz`` (``.gz`` if absent) says
+One suite at a time (``SUITES``): *bookworm* (Debian 12, the default: hyper
+0.14, tokio 1.24, serde; what most test apps lock) and *trixie* (Debian 13:
+axum, actix-web, warp, sqlx, diesel, reqwest, openssl, for the framework and
+database apps). For a suite:
+
+1. ``dists/<suite>/main/binary-amd64/Packages.xz`` (``.gz`` if absent) says
    each package's version, ``.deb`` path, SHA256, ``Depends`` and ``Provides``;
-2. the names in ``debian-crate-packages.txt`` are resolved, with every
+2. the names in the suite's list (``PACKAGE_LISTS``) are resolved, with every
    ``librust-*`` package they depend on (what apt pulled in before), feature
    packages such as ``librust-serde+serde-derive-dev`` included;
 3. each ``.deb`` is downloaded by its ``Filename``, checked against the
@@ -21,9 +26,17 @@ as any user:
    present).
 
 The result is cached in ``$CLASSIC_BP_FIXTURE_CACHE/debian-crate-sources-<key>``,
-keyed by the package list (not by the mirror: every mirror serves the same
-files), built in a temporary sibling, stamped last and renamed into place: an
-interrupted run leaves no half cache, and a built one is reused offline.
+keyed by the suite and its package list (not by the mirror: every mirror serves
+the same files; bookworm's key is what it was before suites, so its cache and
+the checksums locked from it stay valid), built in a temporary sibling,
+stamped last and renamed into place: an interrupted run leaves no half cache,
+and a built one is reused offline.
+
+A suite's index names one version of each package. When a point release
+replaces one (trixie gets them; bookworm, oldstable, rarely), the old .deb
+leaves the archive, a new cache gets the new version, and the Cargo.lock
+files made from the old one no longer hold against the stand-in (the tests
+that check every app's lock say which): make them again against it.
 
 Trust: the index comes over plain HTTP from the configured mirror and its
 signature is not checked (apt would check it with gpg); the SHA256 check
@@ -42,6 +55,7 @@ import argparse
 import concurrent.futures
 import gzip
 import hashlib
+import http.client
 import io
 import json
 import lzma
@@ -52,8 +66,10 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path, PurePosixPath
 
@@ -63,9 +79,17 @@ from prerequisites import MissingPrerequisite
 
 MIRROR_ENV = "CLASSIC_BP_DEBIAN_MIRROR"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
-SUITE = "bookworm"
+# The suites this tool fetches, and the Debian release each one is.
+SUITES = {"bookworm": "Debian 12", "trixie": "Debian 13"}
+DEFAULT_SUITE = "bookworm"
 ARCH = "amd64"
-PACKAGE_LIST = Path(__file__).resolve().parent / "debian-crate-packages.txt"
+_TOOLS = Path(__file__).resolve().parent
+# Each suite's list: the packages to fetch, closed under their librust-* Depends
+# (``debian_crates.py --suite S --closure`` prints the closure of a list).
+PACKAGE_LISTS = {
+    "bookworm": _TOOLS / "debian-crate-packages.txt",
+    "trixie": _TOOLS / "debian-crate-packages-trixie.txt",
+}
 REGISTRY_PREFIX = PurePosixPath("usr/share/cargo/registry")
 # Bumped when what is extracted, or how, changes: the old cache is then ignored.
 FORMAT_VERSION = 1
@@ -92,12 +116,11 @@ def fetch(url: str) -> bytes:
     """The body at ``url``, with a bounded retry; a failure is one sentence."""
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            with urllib.request.urlopen(url, timeout=TIMEOUT) as response:
-                return response.read()
+            return _get(url)
         except urllib.error.HTTPError as error:
             if error.code < 500 or attempt == ATTEMPTS:
                 raise _unreachable(url, f"HTTP {error.code}") from None
-        except (urllib.error.URLError, OSError) as error:
+        except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
             if attempt == ATTEMPTS:
                 reason = getattr(error, "reason", None) or error
                 raise _unreachable(url, str(reason)) from None
@@ -105,17 +128,62 @@ def fetch(url: str) -> bytes:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+# One kept-alive connection per thread and host. Why: trixie's list is 556
+# .deb files; a new connection for each made 556 DNS look-ups, 8 at a time,
+# and a resolver that throttles them stalled the fetch 5 to 10 s at a time
+# (40 s instead of 5) or failed it ("Temporary failure in name resolution").
+_connections = threading.local()
+
+
+def _get(url: str) -> bytes:
+    """GET ``url`` on this thread's connection to its host (urllib through a
+    proxy, or for a redirect); an HTTP error status raises HTTPError."""
+    parts = urllib.parse.urlsplit(url)
+    proxied = parts.scheme in urllib.request.getproxies() and not urllib.request.proxy_bypass(
+        parts.hostname or ""
+    )
+    if parts.scheme not in ("http", "https") or proxied:
+        with urllib.request.urlopen(url, timeout=TIMEOUT) as response:
+            return response.read()
+    if not hasattr(_connections, "by_host"):
+        _connections.by_host = {}
+    pool = _connections.by_host
+    key = (parts.scheme, parts.netloc)
+    while True:
+        reused = key in pool
+        if not reused:
+            https = parts.scheme == "https"
+            kind = http.client.HTTPSConnection if https else http.client.HTTPConnection
+            pool[key] = kind(parts.netloc, timeout=TIMEOUT)
+        try:
+            pool[key].request("GET", parts.path + (f"?{parts.query}" if parts.query else ""))
+            response = pool[key].getresponse()
+            body = response.read()
+            break
+        except (http.client.HTTPException, OSError):
+            pool.pop(key).close()
+            if not reused:
+                raise
+            # The server closed the idle connection: again at once, on a new one.
+    if 300 <= response.status < 400:
+        with urllib.request.urlopen(url, timeout=TIMEOUT) as redirected:
+            return redirected.read()
+    if response.status >= 400:
+        raise urllib.error.HTTPError(url, response.status, response.reason, response.msg, None)
+    return body
+
+
 def _unreachable(url: str, reason: str) -> DebianArchiveError:
     return DebianArchiveError(
-        f"The crates.io stand-in is built from Debian 12's crate packages, and {url} could"
+        f"The crates.io stand-in is built from Debian's crate packages, and {url} could"
         f" not be fetched ({reason}): check that this machine reaches it, or set"
         f" {MIRROR_ENV} to a Debian mirror it reaches (default {DEFAULT_MIRROR})."
     )
 
 
-def packages_index(base: str) -> str:
-    """The text of bookworm's main/binary-amd64 Packages index (``.xz``, else ``.gz``)."""
-    stem = f"{base}/dists/{SUITE}/main/binary-{ARCH}/Packages"
+def packages_index(base: str, suite: str = DEFAULT_SUITE) -> str:
+    """The text of ``suite``'s main/binary-amd64 Packages index (``.xz``, else ``.gz``)."""
+    stem = f"{base}/dists/{suite}/main/binary-{ARCH}/Packages"
     try:
         return lzma.decompress(fetch(f"{stem}.xz")).decode()
     except DebianArchiveError as problem:
@@ -151,7 +219,9 @@ def _relation_names(field: str) -> list[list[str]]:
     return clauses
 
 
-def resolve(wanted: list[str], index: dict[str, dict[str, str]]) -> list[dict[str, str]]:
+def resolve(
+    wanted: list[str], index: dict[str, dict[str, str]], suite: str = DEFAULT_SUITE
+) -> list[dict[str, str]]:
     """The real packages ``wanted`` names, with their ``librust-*`` dependencies, sorted.
 
     A name is a real package or one a package ``Provides`` (``librust-serde-1+std-dev``);
@@ -176,8 +246,8 @@ def resolve(wanted: list[str], index: dict[str, dict[str, str]]) -> list[dict[st
     missing = [name for name in wanted if real(name) is None]
     if missing:
         raise DebianArchiveError(
-            f"Debian {SUITE}'s index at {mirror()} lacks {', '.join(missing)}, which"
-            f" {PACKAGE_LIST.name} names: point {MIRROR_ENV} at a complete Debian mirror."
+            f"Debian {suite}'s index at {mirror()} lacks {', '.join(missing)}, which"
+            f" {PACKAGE_LISTS[suite].name} names: point {MIRROR_ENV} at a complete Debian mirror."
         )
     chosen: dict[str, dict[str, str]] = {}
     todo = [real(name) for name in wanted]
@@ -272,14 +342,14 @@ def extract_crates(tar: tarfile.TarFile, dest: Path) -> list[str]:
     return sorted(folders)
 
 
-def fetch_deb(base: str, stanza: dict[str, str], scratch: Path) -> Path:
+def fetch_deb(base: str, stanza: dict[str, str], scratch: Path, suite: str = DEFAULT_SUITE) -> Path:
     """Download one package's .deb into ``scratch``, checked against its SHA256."""
     url = f"{base}/{stanza['Filename']}"
     data = fetch(url)
     digest = hashlib.sha256(data).hexdigest()
     if digest != stanza["SHA256"]:
         raise DebianArchiveError(
-            f"{url} has sha256 {digest}, not the {stanza['SHA256']} of bookworm's index:"
+            f"{url} has sha256 {digest}, not the {stanza['SHA256']} of {suite}'s index:"
             f" the download was damaged, or {MIRROR_ENV} names an inconsistent mirror."
         )
     path = scratch / PurePosixPath(stanza["Filename"]).name
@@ -292,24 +362,26 @@ def fetch_deb(base: str, stanza: dict[str, str], scratch: Path) -> Path:
 # --------------------------------------------------------------------------
 
 
-def listed_packages(path: Path = PACKAGE_LIST) -> list[str]:
-    """The package names of the list file (comments and blank lines skipped)."""
-    lines = path.read_text().splitlines()
+def listed_packages(suite: str = DEFAULT_SUITE) -> list[str]:
+    """The package names of the suite's list file (comments and blank lines skipped)."""
+    lines = PACKAGE_LISTS[suite].read_text().splitlines()
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
-def default_sources_dir(packages: list[str] | None = None) -> Path:
-    """One cache folder per package list, so another list never reuses it."""
-    packages = listed_packages() if packages is None else packages
-    key = f"format={FORMAT_VERSION} {SUITE} {ARCH}\n" + "\n".join(sorted(packages))
+def default_sources_dir(packages: list[str] | None = None, suite: str = DEFAULT_SUITE) -> Path:
+    """One cache folder per suite and package list, so another list never reuses it."""
+    packages = listed_packages(suite) if packages is None else packages
+    key = f"format={FORMAT_VERSION} {suite} {ARCH}\n" + "\n".join(sorted(packages))
     digest = hashlib.sha256(key.encode()).hexdigest()[:12]
     return fixture_cache_dir() / f"debian-crate-sources-{digest}"
 
 
-def crate_sources(dest: Path | None = None, packages: list[str] | None = None) -> Path:
-    """The folder of crate sources the list's packages ship, fetched once; return it."""
-    packages = listed_packages() if packages is None else packages
-    dest = Path(dest) if dest is not None else default_sources_dir(packages)
+def crate_sources(
+    dest: Path | None = None, packages: list[str] | None = None, suite: str = DEFAULT_SUITE
+) -> Path:
+    """The folder of crate sources the suite's packages ship, fetched once; return it."""
+    packages = listed_packages(suite) if packages is None else packages
+    dest = Path(dest) if dest is not None else default_sources_dir(packages, suite)
     if (dest / STAMP_NAME).is_file():
         return dest
     with build_lock(dest):
@@ -317,7 +389,7 @@ def crate_sources(dest: Path | None = None, packages: list[str] | None = None) -
             return dest
         tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
         try:
-            _write_sources(tmp, packages)
+            _write_sources(tmp, packages, suite)
             if dest.exists():  # not stamped, so never complete: a leftover
                 shutil.rmtree(dest)
             os.rename(tmp, dest)
@@ -326,18 +398,18 @@ def crate_sources(dest: Path | None = None, packages: list[str] | None = None) -
     return dest
 
 
-def _write_sources(root: Path, packages: list[str]) -> None:
+def _write_sources(root: Path, packages: list[str], suite: str) -> None:
     """Resolve, download, verify and extract every package under ``root``, stamp last."""
     base = mirror()
     print(
-        f"fetching Debian {SUITE}'s crate packages from {base} (once)", file=sys.stderr, flush=True
+        f"fetching Debian {suite}'s crate packages from {base} (once)", file=sys.stderr, flush=True
     )
-    stanzas = resolve(packages, parse_packages(packages_index(base)))
+    stanzas = resolve(packages, parse_packages(packages_index(base, suite)), suite)
     scratch = root / ".debs"
     scratch.mkdir()
 
     def one(stanza: dict[str, str]) -> dict[str, object]:
-        deb = fetch_deb(base, stanza, scratch)
+        deb = fetch_deb(base, stanza, scratch, suite)
         folders = extract_crates(data_tar(deb.read_bytes(), deb), root)
         deb.unlink()
         return {
@@ -350,17 +422,29 @@ def _write_sources(root: Path, packages: list[str]) -> None:
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
         record = list(pool.map(one, stanzas))
     scratch.rmdir()
-    stamp = {"mirror": base, "suite": SUITE, "arch": ARCH, "packages": record}
+    stamp = {"mirror": base, "suite": suite, "arch": ARCH, "packages": record}
     (root / STAMP_NAME).write_text(json.dumps(stamp, indent=1) + "\n")
 
 
+def closure(suite: str) -> list[str]:
+    """The suite's list closed under its librust-* Depends, as the list file should hold it."""
+    index = parse_packages(packages_index(mirror(), suite))
+    return [stanza["Package"] for stanza in resolve(listed_packages(suite), index, suite)]
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``debian_crates.py [DEST]``: fetch (once) and print the sources folder."""
+    """``debian_crates.py [--suite S] [DEST]``: fetch (once) and print the sources folder;
+    ``--closure``: print the list's closure instead (to update the list file)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("dest", nargs="?", type=Path, default=None)
+    parser.add_argument("--suite", choices=list(SUITES), default=DEFAULT_SUITE)
+    parser.add_argument("--closure", action="store_true")
     args = parser.parse_args(argv)
     try:
-        print(crate_sources(args.dest))
+        if args.closure:
+            print("\n".join(closure(args.suite)))
+        else:
+            print(crate_sources(args.dest, suite=args.suite))
     except MissingPrerequisite as problem:
         print(problem, file=sys.stderr)
         return 1

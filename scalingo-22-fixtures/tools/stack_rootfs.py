@@ -121,11 +121,16 @@ _DEBIAN_SUITE = re.compile(
 )
 
 # Checked inside the finished tree; the build fails if any of them is wrong.
+# The libraries are those crates link through pkg-config (openssl-sys, pq-sys).
 _CHECK_SCRIPT = r"""
-import importlib.util, json, shutil, sys
+import importlib.util, json, shutil, subprocess, sys
 import requests, yaml
 needed = ("gcc", "curl", "git", "xz", "zstd", "make", "pkg-config")
 missing = [t for t in needed if not shutil.which(t)]
+if shutil.which("pkg-config"):
+    libraries = ("libpq", "openssl")
+    missing += [f"{lib}.pc" for lib in libraries
+                if subprocess.run(["pkg-config", "--exists", lib]).returncode != 0]
 forbidden = [m for m in ("pip", "ensurepip") if importlib.util.find_spec(m) is not None]
 forbidden += [t for t in ("pip", "pip3", "cargo", "rustc", "rustup") if shutil.which(t)]
 print(json.dumps({

@@ -75,7 +75,7 @@ def test_a_missing_sources_folder_is_one_sentence(tmp_path: Path) -> None:
     assert result.returncode == 1
     sentence = one_sentence(result.stderr)
     assert f"{tmp_path / 'none'}, which is missing" in sentence
-    assert "leave --sources out to use Debian 12's crate packages" in sentence
+    assert "leave --sources out to use Debian 12's and 13's crate packages" in sentence
     with pytest.raises(FileNotFoundError):  # what callers caught before stays true
         crates_registry.build_registry(tmp_path / "registry", tmp_path / "none")
 

@@ -72,7 +72,7 @@ def _raw_status(server, path: str) -> int:
 @pytest.fixture(scope="module")
 def server():
     """A served registry built (or reused) in the fixture cache, from Debian 12's
-    crate packages (fetched once from the Debian archive)."""
+    and 13's crate packages (fetched once from the Debian archive)."""
     root = cr.build_registry()
     with cr.serve_registry(root) as running:
         yield running
@@ -254,7 +254,15 @@ def test_real_cargo_locks_serde_json_against_it(server, tmp_path):
     assert ("GET", "/index/se/rd/serde_json", 200) in server.requests
 
 
-@pytest.mark.parametrize("app_name", ["lib-and-bin", "bumps-dependency", "bench-service"])
+# Every test app whose Cargo.lock names a crate of the registry.
+LOCKING_APPS = sorted(
+    lock.parent.name
+    for lock in (REPO / "scalingo-22-fixtures" / "apps").glob("*/Cargo.lock")
+    if 'source = "registry+' in lock.read_text()
+)
+
+
+@pytest.mark.parametrize("app_name", LOCKING_APPS)
 def test_the_test_apps_committed_lockfiles_hold_against_it(server, tmp_path, app_name):
     """Every crate the apps lock is served with the checksum their Cargo.lock pins
     (``cargo fetch --locked`` downloads and checks them all, compiles nothing)."""

@@ -1,8 +1,9 @@
-"""Tests of debian_crates.py: Debian 12's crate sources fetched from the real archive.
+"""Tests of debian_crates.py: Debian 12's and 13's crate sources fetched from the real archive.
 
 Why these checks: the crates.io stand-in, and with it every test that builds
 an app with dependencies, stands on these sources on Debian and Ubuntu alike;
-the committed Cargo.lock files only hold if they are exactly bookworm's. The
+the committed Cargo.lock files only hold if they are exactly bookworm's and
+trixie's. The
 archive is reachable here (the mirror apt uses, or ``CLASSIC_BP_DEBIAN_MIRROR``),
 so nothing is mocked: the index and the .deb files are the real ones.
 """
@@ -47,10 +48,15 @@ def test_feature_packages_resolve_through_provides_to_the_crates_they_need(index
     assert all(name.startswith("librust-") for name in chosen)
 
 
-def test_the_list_is_closed_under_its_rust_dependencies(index) -> None:
+@pytest.mark.parametrize("suite", list(debian_crates.SUITES))
+def test_each_suites_list_is_closed_under_its_rust_dependencies(suite: str, index) -> None:
     # What apt pulled in is written down: the list names every package it needs.
-    listed = debian_crates.listed_packages()
-    assert sorted(s["Package"] for s in debian_crates.resolve(listed, index)) == sorted(listed)
+    if suite != debian_crates.DEFAULT_SUITE:
+        base = debian_crates.mirror()
+        index = debian_crates.parse_packages(debian_crates.packages_index(base, suite))
+    listed = debian_crates.listed_packages(suite)
+    chosen = debian_crates.resolve(listed, index, suite)
+    assert sorted(s["Package"] for s in chosen) == sorted(listed)
 
 
 def test_an_unknown_package_is_one_sentence_naming_it(index) -> None:
@@ -114,7 +120,9 @@ def test_the_cached_sources_hold_every_crate_the_test_apps_lock() -> None:
     """Built once into the fixture cache (the registry fixture reuses it)."""
     sources = debian_crates.crate_sources()
     assert (sources / debian_crates.STAMP_NAME).is_file()
-    available = {p.name for p in [*sources.iterdir(), *PROJECT_CRATES.iterdir()] if p.is_dir()}
+    trixie = debian_crates.crate_sources(suite="trixie")
+    folders = [*sources.iterdir(), *trixie.iterdir(), *PROJECT_CRATES.iterdir()]
+    available = {p.name for p in folders if p.is_dir()}
     locked = set()
     for lock in sorted(APPS_DIR.glob("*/Cargo.lock")):
         for package in toml_reader.loads(lock.read_text()).get("package", []):

@@ -1,0 +1,6 @@
+diesel::table! {
+    notes (id) {
+        id -> Int4,
+        body -> Text,
+    }
+}

@@ -1,0 +1,5 @@
+CREATE TABLE notes (
+    id SERIAL PRIMARY KEY,
+    body TEXT NOT NULL
+);
+INSERT INTO notes (body) VALUES ('migrated by sqlx::migrate!()');
