@@ -4,8 +4,12 @@ Cache invalidation:
 - cargo home (registry index and downloaded crates): keyed on the registry
   it reads from; switching registries discards it, since cargo would keep
   both copies.
-- target dir: keyed on the exact rustc and host. Artifacts of another
-  compiler are never reused by cargo, so keeping them only costs space.
+- target dir: keyed on the exact rustc, host and stack. Artifacts of another
+  compiler are never reused by cargo, so keeping them only costs space. cargo
+  cannot see a stack change: build scripts and binaries built on another
+  stack's libraries (a newer glibc, another libssl or libpq) would be reused
+  as they are, so another stack discards them. A record from before the stack
+  was recorded counts as another stack: when unsure, rebuild.
 - source times: see source_times.py; restored here, with the two above, so
   that cargo's fingerprints find the artifacts they describe.
 """
@@ -32,7 +36,7 @@ CARGO_HOME = Layer(
 TARGET_DIR = Layer(
     name="target",
     what="build artifacts",
-    labels={"rustc": "Rust compiler", "host": "host platform"},
+    labels={"rustc": "Rust compiler", "host": "host platform", "stack": "stack"},
     paths=lambda layout: [layout.target_dir],
 )
 
@@ -190,7 +194,7 @@ def prepare_cargo_home(layout: CacheLayout, config: BuildConfig) -> None:
 
 
 def prepare_target_dir(layout: CacheLayout, config: BuildConfig, rust: RustInstall) -> None:
-    wanted = {"rustc": rust.rustc_version, "host": config.host}
+    wanted = {"rustc": rust.rustc_version, "host": config.host, "stack": config.stack or "unknown"}
     TARGET_DIR.open(
         layout,
         wanted,

@@ -39,7 +39,12 @@ TOOL_FAILURES_EXPLAINED = (
 LAYER = Layer(
     name="tools",
     what="tools",
-    labels={"tools": "tool list", "arguments": "tool arguments", "rustc": "Rust compiler"},
+    labels={
+        "tools": "tool list",
+        "arguments": "tool arguments",
+        "rustc": "Rust compiler",
+        "stack": "stack",
+    },
     paths=lambda layout: [layout.tools_root],
     discard_text="Reinstalling the tools: {reasons}",
 )
@@ -56,11 +61,18 @@ def install_tools(
     environment: Mapping[str, str],
     rustc_version: str,
     app_config: Path | None = None,
+    stack: str | None = None,
 ) -> None:
     """``app_config``: the app's .cargo/config.toml, so that its registries,
     source replacement and [net] settings apply to the tools too."""
     arguments = list(plan.install_arguments)
-    wanted = {"tools": list(plan.specs), "arguments": arguments, "rustc": rustc_version}
+    # The stack: the tools' binaries link against its libraries (caches.py says why).
+    wanted = {
+        "tools": list(plan.specs),
+        "arguments": arguments,
+        "rustc": rustc_version,
+        "stack": stack or "unknown",
+    }
     reused = f"Reusing the cached tools: {', '.join(plan.specs)}"
     present = tools_bin(layout).is_dir()
     verify = lambda: _missing_binaries(layout)  # noqa: E731 - read only when the key matches
@@ -131,10 +143,11 @@ def tools_step(
     rust: RustInstall,
     environment: Mapping[str, str],
     app_dir: Path,
+    stack: str | None = None,
 ) -> None:
     if plan.specs:
         with output.timed_step(f"Installing tools ({', '.join(plan.specs)})", "tools"):
             config = app_config_file(app_dir)
             if config is not None:
                 output.detail(f"With the app's {config.relative_to(app_dir)}")
-            install_tools(layout, plan, rust.cargo, environment, rust.rustc_version, config)
+            install_tools(layout, plan, rust.cargo, environment, rust.rustc_version, config, stack)

@@ -108,7 +108,7 @@ def prepare_build(
     environment = cargo_variables(config.private_access, private, environment, context.build_dir)
     pre_compile = config.hook(PRE_COMPILE)
     sources = restore_caches(layout, config, rust, context.build_dir, pre_compile is None)
-    tools_step(layout, config.tools, rust, environment, context.build_dir)
+    tools_step(layout, config.tools, rust, environment, context.build_dir, config.stack)
     if pre_compile is not None:
         # With cargo, the tools and cargo's home ready; before the app's files are
         # compared with the last build's, so that what the hook writes counts.

@@ -61,6 +61,9 @@ class BuildConfig:
     profile: str
     profile_note: str | None
     host: str
+    # The platform's STACK (scalingo-22, heroku-24 ...): what compiled code links
+    # against (glibc, libssl, libpq), so it keys the cached build outputs.
+    stack: str | None
     dist_server: str
     update_root: str
     registry_mirror: RegistryMirror | None
@@ -291,6 +294,7 @@ def load_config(
         profile=profile,
         profile_note=profile_note,
         host=host_triple(),
+        stack=settings.process.get("STACK") or None,
         dist_server=_server_url(settings, "RUSTUP_DIST_SERVER", DEFAULT_DIST_SERVER),
         update_root=_server_url(settings, "RUSTUP_UPDATE_ROOT", DEFAULT_UPDATE_ROOT),
         registry_mirror=_registry_mirror(settings),

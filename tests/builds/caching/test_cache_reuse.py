@@ -61,6 +61,26 @@ def test_a_toolchain_change_says_why_and_prunes_the_old_one(
     assert "Reusing the cached build artifacts" in second.stdout
 
 
+def test_another_stack_discards_what_was_built_on_the_old_one(
+    mirrored_platform: Platform,
+) -> None:
+    """An app moved from scalingo-22 to scalingo-24 keeps its cache: the toolchain
+    (upstream's binaries) is reused, the artifacts linked against the old stack's
+    libraries are not, and the log says why."""
+    _build_dir, first = mirrored_platform.build("web-std")
+    assert first.returncode == 0, first.log
+
+    mirrored_platform.process_env["STACK"] = "scalingo-24"
+    _build_dir, second = mirrored_platform.build("web-std")
+    assert second.returncode == 0, second.log
+    assert "unchanged - rustc 1.95.0" in second.stdout
+    assert "the stack changed from scalingo-22 to scalingo-24" in second.stdout, second.stdout
+    assert "Reusing the cached build artifacts" not in second.stdout
+
+    _build_dir, third = mirrored_platform.build("web-std")
+    assert "Reusing the cached build artifacts" in third.stdout
+
+
 def test_switching_registries_discards_the_cargo_home_with_the_reason(
     online_platform: Platform, crates_registry
 ) -> None:
