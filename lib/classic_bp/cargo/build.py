@@ -313,11 +313,11 @@ def _run_commands(
     def consume(line: str) -> bool:
         is_message = units.add_message(line)
         if is_message and early is not None:
-            early.start(early_root)  # cargo compiles: it has downloaded every crate
+            # cargo compiles: it has every crate and no longer holds the package
+            # cache's download lock, which cargo metadata's resolution takes too.
+            early.start(early_root)
         return is_message
 
-    if offline and early is not None:
-        early.start(early_root)  # every crate of the build is in cargo's home already
     locked = config.install.locked
     if locked and len(config.install.packages) == 1:
         check()  # `cargo install --locked` does not check the lock itself

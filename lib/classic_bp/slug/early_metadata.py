@@ -6,11 +6,13 @@ added to every build, a third of a warm rebuild's own cost; beside the
 build, it runs while cargo compiles (a rebuild's few crates leave a CPU
 free) and the SBOM step only writes the document.
 
-When it may start: ``--offline`` reads only what is in cargo's home, so not
-before every crate the build needs is there. On a warm build whose crates
-are all cached (cargo runs offline) that is at once; otherwise cargo
-downloads every crate before it compiles the first one, so it starts at
-cargo's first unit message. It is the same command with the same inputs as
+When it may start: at cargo's first unit message, never sooner. Two reasons:
+``--offline`` reads only what is in cargo's home, and cargo downloads every
+crate before it compiles the first one; and resolving a workspace takes the
+package cache's download lock, so a cargo metadata started beside cargo's
+own resolution makes cargo print "Blocking waiting for file lock on package
+cache" into the build log (and wait). Once cargo reports a unit, its
+resolution and downloads are over. It is the same command with the same inputs as
 after the build (cargo's build changes neither the manifests nor
 Cargo.lock), so the SBOM is the same. Should it fail, the SBOM step runs it
 again after the build, as before, and reports what that run says.
