@@ -27,6 +27,8 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -84,8 +86,7 @@ def make_in_a_fresh_machine(
 
     Returns the run, its commit and a log for assertion messages.
     """
-    check_rust_toolchain()
-    rootfs = build_rootfs(suite, flavour=FRESH_MACHINE)
+    rootfs = build_rootfs(suite, flavour=FRESH_MACHINE)  # cached: built once, before
     source = tmp_path / "source"
     source.mkdir()
     bundle, commit = committed_head(source)
@@ -123,18 +124,6 @@ def make_in_a_fresh_machine(
 FRESH_MACHINES = ("bookworm", "jammy", "noble")
 
 
-@pytest.mark.parametrize("suite", FRESH_MACHINES)
-def test_make_run_works_on_a_fresh_machine_with_only_the_rust_toolchain(
-    suite: str, tmp_path: Path
-) -> None:
-    result, _, log = make_in_a_fresh_machine(suite, tmp_path, "make run")
-    lines = result.stdout.splitlines()
-    assert "make: creating the virtual environment /root/project/.venv (once)" in lines, log
-    assert "web-std needs no crate from a registry: the crates.io stand-in is not started." in lines
-    assert '  "web": "/app/bin/web-std"' in lines, log  # the release YAML
-    assert ANSWER.match(lines[-1]), log
-
-
 # What `make test` runs inside: quick tests, two of which stand on the crates.io
 # stand-in (built there from Debian 12's crate packages, fetched from the archive)
 # and check that real cargo accepts the test apps' committed Cargo.lock files.
@@ -142,24 +131,78 @@ FRESH_MACHINE_TESTS = (
     "tests/platforms/test_detect.py tests/dev_setup/test_dev_env.py"
     " tests/standins/test_debian_crates.py tests/standins/test_crates_registry.py"
 )
+MAKE_TEST = f"make test PYTEST_ARGS='-q -p no:cacheprovider {FRESH_MACHINE_TESTS}'"
+RunResult = tuple[subprocess.CompletedProcess[str], str, str]
 
 
-# Debian 12, Ubuntu 24.04 and Ubuntu 22.04 (Python 3.10: tomli from the venv).
-@pytest.mark.parametrize("suite", ["bookworm", "noble", "jammy"])
-def test_make_test_sets_up_a_fresh_machine_as_root(suite: str, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def fresh_machine_runs(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[tuple[str, str], Future[RunResult]]]:
+    """The selected tests' runs (`make test`, `make run`), started at once, three at a time.
+
+    Each runs in its own machine (an overlay of its own): they share nothing
+    but the host's network, and spend most of their time waiting on apt, pip
+    and the Debian archive, so side by side they take far less than the 5
+    minutes they took one after the other. Each test then waits for its own
+    run and asserts on it.
+    """
+    check_rust_toolchain()
+    runs = sorted(
+        {
+            (item.callspec.params["suite"], COMMANDS[item.originalname])
+            for item in request.session.items
+            if item.module is request.module and item.originalname in COMMANDS
+        },
+        key=lambda run: run[1] != MAKE_TEST,  # the long ones first
+    )
+    for suite in sorted({suite for suite, _ in runs}):
+        build_rootfs(suite, flavour=FRESH_MACHINE)  # cached; built one at a time
+    with ThreadPoolExecutor(max_workers=len(FRESH_MACHINES)) as pool:
+        futures = {
+            (suite, command): pool.submit(
+                make_in_a_fresh_machine,
+                suite,
+                tmp_path_factory.mktemp(f"fresh-{suite}"),
+                command,
+            )
+            for suite, command in runs
+        }
+        yield futures
+
+
+@pytest.mark.parametrize("suite", FRESH_MACHINES)
+def test_make_run_works_on_a_fresh_machine_with_only_the_rust_toolchain(
+    suite: str, fresh_machine_runs
+) -> None:
+    result, _, log = fresh_machine_runs[suite, "make run"].result()
+    lines = result.stdout.splitlines()
+    assert "make: creating the virtual environment /root/project/.venv (once)" in lines, log
+    assert "web-std needs no crate from a registry: the crates.io stand-in is not started." in lines
+    assert '  "web": "/app/bin/web-std"' in lines, log  # the release YAML
+    assert ANSWER.match(lines[-1]), log
+
+
+@pytest.mark.parametrize("suite", FRESH_MACHINES)
+def test_make_test_sets_up_a_fresh_machine_as_root(suite: str, fresh_machine_runs) -> None:
     """The apt packages (as root here), the venv with the test extras, then pytest.
 
     Only a few quick tests run inside: the point is the set-up, and the suite
     would otherwise run itself again.
     """
-    tests = FRESH_MACHINE_TESTS
-    result, _, log = make_in_a_fresh_machine(
-        suite, tmp_path, f"make test PYTEST_ARGS='-q -p no:cacheprovider {tests}'"
-    )
+    result, _, log = fresh_machine_runs[suite, MAKE_TEST].result()
     lines = result.stdout.splitlines()
     assert re.match(r"make: installing \d+ Debian packages: debootstrap redis-server ", lines[1])
     assert "librust" not in result.stdout, log  # crate sources are no apt package
     assert "make: creating the virtual environment /root/project/.venv (once)" in lines, log
     assert "make: installing into /root/project/.venv: /root/project[test]" in lines, log
+    tests = FRESH_MACHINE_TESTS
     assert f".venv/bin/python -m pytest -q -p no:cacheprovider {tests}" in lines, log
     assert re.match(r"^\d+ passed in ", lines[-1]), log  # none skipped, none failed
+
+
+# Each test of this module, by the command its machine runs (fresh_machine_runs).
+COMMANDS = {
+    test_make_run_works_on_a_fresh_machine_with_only_the_rust_toolchain.__name__: "make run",
+    test_make_test_sets_up_a_fresh_machine_as_root.__name__: MAKE_TEST,
+}
