@@ -12,16 +12,20 @@ with the same cache and a healthy mirror, succeeds.
 
 from __future__ import annotations
 
+import shutil
 import time
 
 import pytest
 
-from platform_runner import Platform
+from classic_bp.config.build_config import load_config
+from classic_bp.platform.env_dir import AppEnv, Settings
+from platform_runner import REPO_ROOT, Platform
 from tests.assertions import assert_failed_cleanly, assert_succeeded
 
 pytestmark = pytest.mark.slow
 
 APP = "web-std"
+APPS = REPO_ROOT / "scalingo-22-fixtures" / "apps"
 COMPONENTS = ".tar.gz"  # every toolchain file rustup downloads from the mirror
 
 
@@ -63,11 +67,14 @@ def test_a_stall_fails_within_the_configured_bound_and_the_next_build_succeeds(
     assert (build_dir / "bin" / APP).is_file()
 
 
-def test_with_the_default_bound_a_stall_fails_well_within_five_minutes(
-    mirrored_platform: Platform, rustup_mirror
-) -> None:
-    """No byte for 60 s (two silent connections of 30 s): the build says so."""
-    whole, stalled, message = build_with_stalling_mirror(mirrored_platform, rustup_mirror)
-    assert "no byte arrived for 60 s" in message
-    assert 60 <= stalled < 75, stalled
-    assert whole < 120, whole
+def test_the_default_bound_is_60_seconds_well_within_five_minutes(tmp_path) -> None:
+    """The bound scales with the setting (the test above runs it at 2 s for real);
+    unset, it is one minute without a byte: rustup alone would wait 3 minutes per
+    read, again and again. Waiting out the real minute here would cost the suite
+    a minute and prove nothing the 2 s run does not."""
+    app = tmp_path / APP
+    shutil.copytree(APPS / APP, app)
+    config = load_config(app, Settings(AppEnv({}, ()), {}))
+    assert config.download_stall_seconds == 60
+    bounded = load_config(app, Settings(AppEnv({"BP_DOWNLOAD_STALL_TIMEOUT": "2"}, ()), {}))
+    assert bounded.download_stall_seconds == 2
