@@ -33,8 +33,8 @@ from .. import toml_compat
 RECORD_NAME = ".buildpack-unneeded-crates.json"
 
 
-def _locked(lockfile: Path) -> set[str] | None:
-    """``name-version.crate`` of every registry crate in Cargo.lock; None if unreadable."""
+def _lock_packages(lockfile: Path) -> list[dict] | None:
+    """Cargo.lock's ``[[package]]`` tables; None if unreadable."""
     try:
         lock = toml_compat.loads(lockfile.read_text(encoding="utf-8-sig"))
     except (OSError, ValueError):
@@ -42,16 +42,47 @@ def _locked(lockfile: Path) -> set[str] | None:
     packages = lock.get("package", [])
     if not isinstance(packages, list):
         return None
+    return [package for package in packages if isinstance(package, dict)]
+
+
+def _locked(lockfile: Path) -> set[str] | None:
+    """``name-version.crate`` of every registry crate in Cargo.lock; None if unreadable."""
+    packages = _lock_packages(lockfile)
+    if packages is None:
+        return None
     return {
         f"{package.get('name')}-{package.get('version')}.crate"
         for package in packages
-        if isinstance(package, dict)
-        and str(package.get("source", "")).startswith(("registry+", "sparse+"))
+        if str(package.get("source", "")).startswith(("registry+", "sparse+"))
     }
 
 
 def _cached(cargo_home: Path) -> set[str]:
     return {entry.name for entry in (cargo_home / "registry" / "cache").glob("*/*.crate")}
+
+
+# cargo checks a git dependency out at git/checkouts/<repository>-<hash>/<commit, 7 digits>.
+SHORT_COMMIT = 7
+
+
+def _git_checkouts_missing(lockfile: Path, cargo_home: Path) -> bool:
+    """Whether a locked git dependency has no checkout of its commit in cargo's home.
+
+    Then cargo must fetch it, and an offline run would only fail first ("you
+    are in the offline mode") after saying no request was needed. A checkout
+    of the same commit from another repository is not told apart here: the
+    offline run then fails and cargo runs again online, as for any miss.
+    """
+    packages = _lock_packages(lockfile) or []
+    commits = {
+        str(package.get("source")).rpartition("#")[2][:SHORT_COMMIT]
+        for package in packages
+        if str(package.get("source", "")).startswith("git+")
+    }
+    if not commits:
+        return False
+    checked_out = {entry.name for entry in (cargo_home / "git" / "checkouts").glob("*/*")}
+    return not commits <= checked_out
 
 
 def _unneeded(cargo_home: Path, features: Sequence[str]) -> set[str]:
@@ -73,7 +104,9 @@ def can_run_offline(lockfile: Path, cargo_home: Path, features: Sequence[str] = 
     if locked is None:
         return False
     missing = locked - _cached(cargo_home)
-    return missing <= _unneeded(cargo_home, features)
+    if not missing <= _unneeded(cargo_home, features):
+        return False
+    return not _git_checkouts_missing(lockfile, cargo_home)
 
 
 def remember_unneeded(lockfile: Path, cargo_home: Path, features: Sequence[str] = ()) -> None:
