@@ -47,7 +47,8 @@ WARM_REBUILD = """\
 -----> Restoring cargo's cache
        Reusing the cached cargo registry
        Reusing the cached build artifacts
-       Source files unchanged since the last build: 3 (timestamps restored); changed or new: 0
+       Source files unchanged since the last build: 1 (timestamps restored); changed or new: 0
+         Only the files cargo reads were compared: no other file changes its build
 -----> Compiling the app
        Running: cargo install --locked --root . --path . --target-dir $CACHE_DIR/target
        Every crate this build needs is in the cache: no registry request

@@ -21,7 +21,7 @@ from ..config.build_config import BuildConfig
 from ..config.project import Package
 from ..platform import output, report, run
 from ..rust.environment import INSTALL_TRACKING_FILES
-from . import jobs, source_times
+from . import jobs, source_times, tracked_sources
 from .failures import OutputWatch
 from .fixed_path import FixedPath
 from .offline import can_run_offline, remember_unneeded
@@ -394,7 +394,10 @@ def build_step(
     build_dir = fixed.build_dir
     with output.timed_step("Compiling the app", "compile"):
         app = compile_app(config, fixed, cargo, target_dir, environment, early)
-        source_times.remember(layout, build_dir, sources, app.binaries)
+        tracked = tracked_sources.read(
+            target_dir, build_dir, (fixed.app, build_dir), config.project.root
+        )
+        source_times.remember(layout, build_dir, sources, app.binaries, tracked)
         output.detail(f"Installed into bin/: {', '.join(app.binaries)}")
         tools = tuple(ship_runtime_tools(layout, config.tools, build_dir))
         if tools:

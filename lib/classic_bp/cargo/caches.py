@@ -26,6 +26,7 @@ from ..platform import output
 from ..rust.environment import RustInstall
 from . import source_times
 from .fixed_path import app_config_file
+from .tracked_sources import WHOLE_APP
 
 CARGO_HOME = Layer(
     name="cargo-home",
@@ -76,6 +77,8 @@ def _describe_restore(sources: source_times.Checkout) -> None:
         f"Source files unchanged since the last build: {sources.unchanged - sources.held_back}"
         f" (timestamps restored); changed or new: {sources.changed}"
     )
+    if sources.scope != WHOLE_APP:  # the last build told which files cargo reads
+        output.detail("  Only the files cargo reads were compared: no other file changes its build")
     if sources.rebuilt_packages:
         output.detail(
             f"Rebuilt whole, their {output.plural(sources.held_back, 'unchanged file')} keeping"

@@ -58,6 +58,19 @@ scripts generated, and leaves out the binaries the buildpack installed into
 ``bin/``. Each file is hashed at most once per build: after the compile, a
 file whose size and mtime did not move keeps the hash taken before it.
 
+Only what cargo reads, once known (tracked_sources.py). After a successful
+compile the target dir tells which files cargo's fingerprints look at: the
+dep-info of each unit, the ``rerun-if-changed`` paths, and the packages
+compared whole (those with a build script; the whole app when a proc macro
+that may read files was compiled). The record keeps that scope, and the next
+build walks, hashes and restores only inside it: a file no compilation reads
+keeps its fresh mtime, which cargo never looks at, and costs nothing. Files
+in the scope but outside the folders compared whole are restored one by
+one (rule 1). A file newly read is reached only through a changed file of
+the scope (a new ``mod``, a changed ``include_str!``), and the next record
+covers it. Without a scope (an older record, ``bin/test-compile``, a target
+dir that could not be read) the whole app is the scope, as described above.
+
 Absolute paths recorded by cargo are another matter: see fixed_path.py.
 
 Cache invalidation: the record is consumed when a build starts and written
@@ -80,6 +93,7 @@ from ..cache import CacheLayout
 from ..fetch.download import file_sha256
 from ..layer import Layer
 from . import git_ignore
+from .tracked_sources import WHOLE_APP, TrackedSources
 
 # Its key is the record itself, so only its presence is checked.
 LAYER = Layer(name="source-times", what="source times", reused_text=None, discard_text=None)
@@ -109,6 +123,8 @@ class Checkout:
     held_back: int = 0
     # Folders git ignores, and their mtimes before the build (None: absent).
     ignored_folders: dict[str, int | None] = field(default_factory=dict)
+    # What the restore looked at: the last record's scope.
+    scope: TrackedSources = WHOLE_APP
 
 
 @dataclass
@@ -137,7 +153,11 @@ def _walk(build_dir: Path, start: str = "", honour_ignores: bool = True) -> _Tre
     """Regular files (links never followed) by relative path, the folders
     holding a Cargo.toml and the ignored folders left out, in one scandir pass."""
     tree = _Tree()
-    pending: list[tuple[str, list[git_ignore.IgnoreFile]]] = [(start, [])]
+    inherited: list[git_ignore.IgnoreFile] = []
+    if start and honour_ignores:  # the rules of the folders above apply inside
+        for folder in ["", *reversed(list(_ancestors(start)))]:
+            inherited += _read_ignore_file(build_dir / folder, folder)
+    pending: list[tuple[str, list[git_ignore.IgnoreFile]]] = [(start, inherited)]
     while pending:
         relative, ignores = pending.pop()
         folder = build_dir / relative
@@ -162,6 +182,41 @@ def _walk(build_dir: Path, start: str = "", honour_ignores: bool = True) -> _Tre
                 tree.files[path] = status
                 if entry.name == "Cargo.toml":
                     tree.manifests.add(relative)
+    return tree
+
+
+def _outermost(folders: Iterable[str]) -> list[str]:
+    """The folders not inside another of them."""
+    kept: list[str] = []
+    for folder in sorted(folders, key=lambda path: (path.count("/"), path)):
+        if not any(folder == other or folder.startswith(f"{other}/") for other in kept):
+            kept.append(folder)
+    return kept
+
+
+def _walk_scope(build_dir: Path, scope: TrackedSources) -> _Tree:
+    """``_walk`` of the scope's folders (each counted as a folder itself), and its
+    single files outside them, each looked at on its own."""
+    if "" in scope.folders:
+        return _walk(build_dir)
+    tree = _Tree()
+    starts = _outermost(scope.folders)
+    for start in starts:
+        mtime = _mtime(build_dir / start)
+        if mtime is None or not (build_dir / start).is_dir():
+            continue  # gone: the files recorded below it are missing, a difference
+        part = _walk(build_dir, start)
+        tree.folders[start] = mtime
+        tree.folders.update(part.folders)
+        tree.files.update(part.files)
+        tree.manifests |= part.manifests
+        tree.ignored_folders += part.ignored_folders
+        tree.skipped_folders += part.skipped_folders
+    for path in scope.files:
+        if path not in tree.files and not _inside_any(path, starts):
+            status = _regular_file(build_dir / path)
+            if status is not None:
+                tree.files[path] = status
     return tree
 
 
@@ -208,23 +263,41 @@ def _group(paths: Iterable[str], packages: set[str]) -> dict[str | None, set[str
     return groups
 
 
-def _read_record(layout: CacheLayout) -> tuple[dict[str, list], dict[str, int]]:
-    """The recorded files ([sha256, mtime, size] by path) and folders (mtime by path)."""
+def _read_scope(stored: object) -> TrackedSources:
+    """The record's scope; the whole app for an older record or a damaged one."""
+    scope = stored.get("scope") if isinstance(stored, dict) else None
+    if not isinstance(scope, dict):
+        return WHOLE_APP
+    folders, files = scope.get("folders"), scope.get("files")
+    if not (isinstance(folders, list) and isinstance(files, list)):
+        return WHOLE_APP
+    if not all(isinstance(path, str) for path in (*folders, *files)):
+        return WHOLE_APP
+    return TrackedSources(frozenset(folders), frozenset(files))
+
+
+def _read_record(layout: CacheLayout) -> tuple[dict[str, list], dict[str, int], TrackedSources]:
+    """The recorded files ([sha256, mtime, size] by path), folders (mtime by path),
+    and the scope they cover."""
     stored = LAYER.read(layout)
     LAYER.explain(LAYER.check(layout, stored if isinstance(stored, dict) else {}, present=True))
     files = stored.get("files") if isinstance(stored, dict) else None
     if not isinstance(files, dict):
-        return {}, {}
+        return {}, {}, WHOLE_APP
     folders = stored.get("folders")
-    return {
-        path: entry
-        for path, entry in files.items()
-        if isinstance(entry, list) and len(entry) >= 2 and isinstance(entry[1], int)
-    }, {
-        path: mtime
-        for path, mtime in (folders.items() if isinstance(folders, dict) else ())
-        if isinstance(mtime, int)
-    }
+    return (
+        {
+            path: entry
+            for path, entry in files.items()
+            if isinstance(entry, list) and len(entry) >= 2 and isinstance(entry[1], int)
+        },
+        {
+            path: mtime
+            for path, mtime in (folders.items() if isinstance(folders, dict) else ())
+            if isinstance(mtime, int)
+        },
+        _read_scope(stored),
+    )
 
 
 def _ancestors(path: str) -> Iterable[str]:
@@ -268,11 +341,13 @@ def _package_difference(current: set[str], recorded: set[str], same: dict[str, b
 
 
 def restore(layout: CacheLayout, build_dir: Path) -> Checkout:
-    record, recorded_folders = _read_record(layout)
+    record, recorded_folders, scope = _read_record(layout)
     LAYER.discard(layout)
-    tree = _walk(build_dir)
+    tree = _walk_scope(build_dir, scope)
     found, manifests = tree.files, tree.manifests
-    checkout = Checkout(ignored_folders={f: _mtime(build_dir / f) for f in tree.ignored_folders})
+    checkout = Checkout(
+        ignored_folders={f: _mtime(build_dir / f) for f in tree.ignored_folders}, scope=scope
+    )
     # Recorded files in folders git ignores were generated there by the last
     # build: looked at one by one, so that a missing one is a difference.
     for path in record:
@@ -333,14 +408,20 @@ def _set_mtime(path: Path, mtime: int) -> None:
 
 
 def remember(
-    layout: CacheLayout, build_dir: Path, checkout: Checkout, installed: Iterable[str] = ()
+    layout: CacheLayout,
+    build_dir: Path,
+    checkout: Checkout,
+    installed: Iterable[str] = (),
+    tracked: TrackedSources | None = None,
 ) -> None:
     """After a successful compile: these contents went into the cached artifacts.
 
     ``installed`` names the binaries the buildpack put into ``bin/``: outputs,
-    not sources, and absent from the next checkout.
+    not sources, and absent from the next checkout. ``tracked``: what cargo
+    reads of the app (tracked_sources.py); None: the whole app.
     """
-    tree = _walk(build_dir)
+    scope = tracked or WHOLE_APP
+    tree = _walk_scope(build_dir, scope)
     found = tree.files
     for folder in tree.ignored_folders:
         # A folder git ignores that the build wrote into: a build script generating
@@ -363,4 +444,7 @@ def remember(
         files[path] = [digest, status.st_mtime_ns, status.st_size]
     # bin/ holds the installed binaries: outputs, not sources, like them left out.
     folders = {path: mtime for path, mtime in tree.folders.items() if path != "bin"}
-    LAYER.save(layout, {"files": files, "folders": folders})
+    record: dict[str, object] = {"files": files, "folders": folders}
+    if scope != WHOLE_APP:
+        record["scope"] = {"folders": sorted(scope.folders), "files": sorted(scope.files)}
+    LAYER.save(layout, record)

@@ -283,3 +283,68 @@ def test_a_build_script_generating_into_an_ignored_folder(mirrored_platform: Pla
         assert answer == expected == "hello from a generated module\n"
     assert compiled_crates(result.stdout) == ["generated-source"]
     assert "./: src/generated/mod.rs is gone" in result.stdout
+
+
+def test_a_proc_macro_reading_a_file_cargo_never_hears_of(mirrored_platform: Platform) -> None:
+    """The app's own proc macro reads app/data/message.txt at expansion time, as
+    sqlx::migrate! and include_dir! do: no dep-info names it. A proc macro not
+    known to read nothing but its tokens makes the whole app compared, so a
+    change to that file alone still rebuilds, as plain cargo on a fresh checkout."""
+    app = scenario(mirrored_platform, "untracked-macro-input", "macro-reader")
+    _result, answer, expected = app.build()
+    assert answer == expected == "message: first message\n"
+
+    result, answer, expected = app.build()
+    assert compiled_crates(result.stdout) == []
+    assert "Source files unchanged since the last build: 7" in result.stdout  # the whole app
+    assert "Only the files cargo reads" not in result.stdout
+
+    result, answer, expected = app.build(write("app/data/message.txt", "second message\n"))
+    assert answer == expected == "message: second message\n"
+    assert compiled_crates(result.stdout) == ["macro-reader"]
+    assert "app/: app/data/message.txt changed" in result.stdout
+
+
+def test_files_no_compilation_reads_are_never_looked_at(
+    mirrored_platform: Platform, tmp_path: Path
+) -> None:
+    """An app beside 2 000 committed assets: after the first build only what cargo
+    reads is compared. An asset's change compiles nothing, as with plain cargo on
+    a fresh checkout (nothing compiled reads it); a change to a file the binary
+    embeds (include_str!) compiles it again."""
+    source = tmp_path / "with-assets"
+    (source / "src").mkdir(parents=True)
+    (source / "Cargo.toml").write_text(
+        '[package]\nname = "with-assets"\nversion = "0.1.0"\nedition = "2021"\n'
+    )
+    (source / "Cargo.lock").write_text(
+        'version = 4\n\n[[package]]\nname = "with-assets"\nversion = "0.1.0"\n'
+    )
+    (source / "src" / "main.rs").write_text(
+        'fn main() {\n    print!("{}", include_str!("../embedded.txt"));\n}\n'
+    )
+    (source / "embedded.txt").write_text("embedded, first\n")
+    for number in range(2000):
+        folder = source / "assets" / f"set{number // 100}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"image{number}.txt").write_text(f"asset {number}\n")
+    app = scenario(mirrored_platform, source, "with-assets")
+    first, answer, expected = app.build()
+    assert answer == expected == "embedded, first\n"
+    assert "changed or new: 2004" in first.stdout  # the first build sees every file
+
+    result, answer, expected = app.build()
+    assert compiled_crates(result.stdout) == []
+    assert (
+        "Source files unchanged since the last build: 2 (timestamps restored); changed or new: 0\n"
+        "         Only the files cargo reads were compared: no other file changes its build\n"
+    ) in result.stdout
+
+    result, answer, expected = app.build(write("assets/set3/image300.txt", "changed\n"))
+    assert compiled_crates(result.stdout) == []
+    assert answer == expected
+
+    result, answer, expected = app.build(write("embedded.txt", "embedded, second\n"))
+    assert answer == expected == "embedded, second\n"
+    assert compiled_crates(result.stdout) == ["with-assets"]
+    assert "changed or new: 1" in result.stdout

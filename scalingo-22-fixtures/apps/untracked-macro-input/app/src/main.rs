@@ -1,0 +1,3 @@
+fn main() {
+    println!("message: {}", reads_a_file::message!());
+}
