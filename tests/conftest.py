@@ -320,3 +320,14 @@ def postgres_url() -> Iterator[str]:
             process.wait()
         log.close()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture
+def database_url(postgres_url: str) -> str:
+    """A new, empty database of this test's own on the session's PostgreSQL:
+    an app's migrations and tables never meet another test's."""
+    import uuid
+
+    name = f"test_{uuid.uuid4().hex[:8]}"
+    subprocess.run(["psql", postgres_url, "-q", "-c", f"CREATE DATABASE {name}"], check=True)
+    return postgres_url.rsplit("/", 1)[0] + f"/{name}"
