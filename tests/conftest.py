@@ -78,6 +78,24 @@ def crates_registry() -> Iterator[object]:
         yield server
 
 
+@pytest.fixture(scope="module")
+def cold_builds(module_tmp_path: Path, rustup_mirror, crates_registry) -> object:
+    """Apps built cold in the stack stand-ins, each once for the module's tests
+    (tests/cold_builds.py); removed with the module's folder (several GB:
+    toolchains and targets)."""
+    from tests.cold_builds import ColdBuilds
+
+    config_vars = {
+        "RUSTUP_DIST_SERVER": rustup_mirror.dist_server,
+        "RUSTUP_UPDATE_ROOT": rustup_mirror.update_root,
+        "BP_CARGO_REGISTRY_MIRROR": crates_registry.index_url,
+        # What a git clone of the buildpack holds needs no Python package on any
+        # stack for these apps: a fetch attempt would fail, nothing listens there.
+        "PIP_INDEX_URL": "http://127.0.0.1:9/simple",
+    }
+    return ColdBuilds(module_tmp_path, copy_buildpack(module_tmp_path / "buildpack"), config_vars)
+
+
 @pytest.fixture
 def mirrored_platform(platform: Platform, rustup_mirror) -> Platform:
     """A platform whose app config points rustup at the local mirror."""
@@ -302,3 +320,14 @@ def postgres_url() -> Iterator[str]:
             process.wait()
         log.close()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture
+def database_url(postgres_url: str) -> str:
+    """A new, empty database of this test's own on the session's PostgreSQL:
+    an app's migrations and tables never meet another test's."""
+    import uuid
+
+    name = f"test_{uuid.uuid4().hex[:8]}"
+    subprocess.run(["psql", postgres_url, "-q", "-c", f"CREATE DATABASE {name}"], check=True)
+    return postgres_url.rsplit("/", 1)[0] + f"/{name}"

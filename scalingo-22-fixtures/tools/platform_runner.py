@@ -267,19 +267,38 @@ def process_command(release_stdout: str, process_type: str, build_dir: Path) -> 
     return command.replace("/app/", f"{build_dir}/")
 
 
+def _process_environment(build_dir: Path, env: dict[str, str] | None) -> dict[str, str]:
+    """A process's environment on a platform: the slug's bin/ on PATH, HOME the
+    slug, and the app's config vars (``env``)."""
+    return {"HOME": str(build_dir), "PATH": f"{build_dir}/bin:/usr/bin:/bin", **(env or {})}
+
+
+def run_process(
+    build_dir: Path, command: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """A one-off process (a Procfile ``release:`` command) as a platform runs it:
+    through a shell, in /app, with the config vars ``env``; waited for."""
+    return subprocess.run(
+        ["sh", "-c", command],
+        env=_process_environment(build_dir, env),
+        cwd=build_dir,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 @contextmanager
-def running_web_process(release_stdout: str, build_dir: Path) -> Iterator[str]:
-    """Start the web process as a platform does: through a shell, in /app, PORT set."""
+def running_process(
+    build_dir: Path, command: str, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """Start a web process as a platform does: through a shell, in /app, PORT set,
+    with the config vars ``env``; yields its URL."""
     port = free_port()
-    command = process_command(release_stdout, "web", build_dir)
-    environment = {
-        "PORT": str(port),
-        "HOME": str(build_dir),
-        "PATH": f"{build_dir}/bin:/usr/bin:/bin",
-    }
     process = subprocess.Popen(
         ["sh", "-c", command],
-        env=environment,
+        env=_process_environment(build_dir, {"PORT": str(port), **(env or {})}),
         cwd=build_dir,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -290,6 +309,13 @@ def running_web_process(release_stdout: str, build_dir: Path) -> Iterator[str]:
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=10)
+
+
+@contextmanager
+def running_web_process(release_stdout: str, build_dir: Path) -> Iterator[str]:
+    """The release's default web process, started as a platform starts it."""
+    with running_process(build_dir, process_command(release_stdout, "web", build_dir)) as url:
+        yield url
 
 
 def http_get(url: str, timeout: float = 30) -> str:

@@ -449,14 +449,34 @@ class StackRunner:
     ) -> StackProcess:
         """Boot a compiled app like the platform: the slug at /app, ``.profile.d/*.sh``
         sourced by bash, then ``command`` (a Procfile line) with ``PORT`` set."""
-        boot = 'for f in /app/.profile.d/*.sh; do [ -f "$f" ] && . "$f"; done; eval "$1"'
         return self.start(
-            ["/bin/bash", "-c", boot, "boot", command],
+            _boot(command),
             app_dir=app_dir,
             app_target="/app",
             user=user,
             extra_env={"PORT": str(port), **(extra_env or {})},
             cwd="/app",
+        )
+
+    def run_app(
+        self,
+        app_dir: Path,
+        command: str,
+        *,
+        user: str | int | None = USER_NAME,
+        extra_env: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a one-off process of a compiled app (a Procfile ``release:`` command,
+        say) as the platform does, booted like ``start_app``, and wait for it."""
+        return self.run(
+            _boot(command),
+            app_dir=app_dir,
+            app_target="/app",
+            user=user,
+            extra_env=extra_env,
+            cwd="/app",
+            timeout=timeout,
         )
 
     # -- the command line -----------------------------------------------------
@@ -547,6 +567,12 @@ class StackRunner:
             *args,
         ]
         return _Prepared(command, env, scratch)
+
+
+def _boot(command: str) -> list[str]:
+    """The slug's ``.profile.d/*.sh`` sourced by bash, then ``command``, as dynos boot."""
+    boot = 'for f in /app/.profile.d/*.sh; do [ -f "$f" ] && . "$f"; done; eval "$1"'
+    return ["/bin/bash", "-c", boot, "boot", command]
 
 
 def new_build_id() -> str:

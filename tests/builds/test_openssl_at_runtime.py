@@ -1,33 +1,39 @@
 """An app using openssl builds against the stack's libssl and runs with OpenSSL 3.
 
-openssl-sys finds the system OpenSSL through pkg-config (libssl-dev, which the
-stacks carry), so the binary links the shared libssl.so.3 the run image has,
-not a copy of its own (its libcrypto.so.3: the app asks only for the version).
+openssl-app is built cold through detect, compile and release in the
+scalingo-24 stand-in (Ubuntu 24.04): openssl-sys finds the system OpenSSL
+through pkg-config (libssl-dev, which the stacks carry), so the binary loads
+the shared libcrypto.so.3 the stack has, not a copy of its own (only
+libcrypto: the app asks only for the version), and reports the stack's
+OpenSSL 3 when run there as the platform runs a process. One stack only:
+scalingo-22's OpenSSL is 3 as well, and the diesel test builds there.
 """
 
 from __future__ import annotations
 
-import subprocess
+import re
 
 import pytest
 
-from platform_runner import Platform
-from tests.assertions import assert_succeeded
-
 pytestmark = pytest.mark.slow
 
+STACK = "scalingo-24"
 
-def test_an_openssl_app_links_the_stacks_libssl_and_reports_openssl_3(
-    online_platform: Platform,
-) -> None:
-    build_dir, result = online_platform.build("openssl-app")
-    assert_succeeded(result)
-    binary = build_dir / "bin" / "openssl-app"
-    answer = subprocess.run([binary], capture_output=True, text=True, check=True).stdout
-    assert answer.startswith("OpenSSL 3."), answer
-    linked = subprocess.run(["ldd", binary], capture_output=True, text=True, check=True).stdout
-    # The system's OpenSSL 3, shared (the linker keeps only the library used:
-    # version() is libcrypto's), not a vendored static copy.
-    assert "libcrypto.so.3 => /lib/x86_64-linux-gnu/" in linked or (
-        "libcrypto.so.3 => /usr/lib/x86_64-linux-gnu/" in linked
-    ), linked
+
+def test_an_openssl_app_links_the_stacks_libssl_and_reports_openssl_3(cold_builds) -> None:
+    build = cold_builds.get("openssl-app", STACK)
+    assert build.run.ok, build.run.log
+    linked = build.linked_libraries("openssl-app")
+    library = re.search(r"\tlibcrypto\.so\.3 => (/(usr/)?lib/\S+/libcrypto\.so\.3) ", linked)
+    assert library, linked
+
+    # The stack's package that holds that library (libssl3 on jammy, libssl3t64
+    # on noble) says which OpenSSL it is.
+    owner = 'dpkg-query -W -f \'${Version}\' "$(dpkg-query -S "$(realpath "$1")" | cut -d: -f1)"'
+    package = build.runner.run(["sh", "-c", owner, "sh", library[1]], timeout=60)
+    assert package.returncode == 0, package.stderr
+    stack_version = package.stdout.split("-")[0]
+    assert stack_version.startswith("3."), package.stdout
+    answer = build.runner.run_app(build.app, "openssl-app", timeout=60)
+    assert answer.returncode == 0, answer.stderr
+    assert answer.stdout.startswith(f"OpenSSL {stack_version} "), answer.stdout

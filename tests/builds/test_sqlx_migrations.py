@@ -1,54 +1,50 @@
-"""An sqlx app's embedded migrations reach its binary, and run as `release:` would.
+"""An sqlx app's embedded migrations reach its binary, run as `release:`, and the
+web process serves what they made.
 
 `sqlx::migrate!()` embeds migrations/ at compile time, and the app's build.rs
-says `cargo:rerun-if-changed=migrations`, as sqlx documents. A fresh checkout
-that adds a migration must ship a binary that applies it; one that changes
-nothing compiles nothing. The build gets the database's URL as a config var
-and never connects to it (the binary does, run as a Procfile `release:`
-command, against a real PostgreSQL).
+says `cargo:rerun-if-changed=migrations`, as sqlx documents. The app's
+Procfile runs `release: sqlx-app migrate`, then `web: sqlx-app`, which serves
+the migrated table on `$PORT` (GET /notes); both are started as a platform
+starts them, against a real PostgreSQL. A fresh checkout that adds a
+migration must ship a binary that applies it; one that changes nothing
+compiles nothing. The build gets the database's URL as a config var and never
+connects to it.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import uuid
+from pathlib import Path
 
 import pytest
 
-from platform_runner import Platform
+from classic_bp.config.procfile import read_process_types
+from platform_runner import Platform, http_get, run_process, running_process
 from tests.assertions import assert_succeeded
 
 pytestmark = pytest.mark.slow
 
 
-def _database(postgres_url: str) -> str:
-    """A database of this test's own on the shared server."""
-    name = f"sqlx_{uuid.uuid4().hex[:8]}"
-    subprocess.run(["psql", postgres_url, "-c", f"CREATE DATABASE {name}"], check=True)
-    return postgres_url.rsplit("/", 1)[0] + f"/{name}"
+def _released_notes(build_dir: Path, database_url: str) -> str:
+    """Run the Procfile's release process, then ask its web process for the notes."""
+    processes = read_process_types(build_dir)
+    assert processes == {"web": "sqlx-app", "release": "sqlx-app migrate"}
+    config = {"DATABASE_URL": database_url}
+    released = run_process(build_dir, processes["release"], config)
+    assert released.returncode == 0, released.stderr
+    assert released.stdout == "migrations applied\n"
+    with running_process(build_dir, processes["web"], config) as url:
+        return http_get(f"{url}/notes")
 
 
-def _run(binary, url: str, *arguments: str) -> str:
-    environment = {**os.environ, "DATABASE_URL": url}
-    run = subprocess.run(
-        [binary, *arguments], capture_output=True, text=True, env=environment, check=False
-    )
-    assert run.returncode == 0, run.stderr
-    return run.stdout
-
-
-def test_migrations_embedded_by_sqlx_reach_the_binary_and_run_as_release(
-    online_platform: Platform, postgres_url: str
+def test_migrations_embedded_by_sqlx_run_as_release_and_the_web_process_serves_them(
+    online_platform: Platform, database_url: str
 ) -> None:
-    url = _database(postgres_url)
     online_platform.set_config(DATABASE_URL="postgres://app:s3cret-pw@127.0.0.1:9/prod")
     build_dir, result = online_platform.build("sqlx-app")
     assert_succeeded(result)
     assert "s3cret-pw" not in result.log
-    assert _run(build_dir / "bin" / "sqlx-app", url, "migrate") == "migrations applied\n"
-    assert _run(build_dir / "bin" / "sqlx-app", url) == "1 migrated by sqlx::migrate!()\n"
+    assert _released_notes(build_dir, database_url) == "1 migrated by sqlx::migrate!()\n"
 
     # A fresh checkout, nothing changed: nothing compiles.
     build_dir, result = online_platform.build("sqlx-app")
@@ -62,7 +58,6 @@ def test_migrations_embedded_by_sqlx_reach_the_binary_and_run_as_release(
     )
     result = online_platform.compile(build_dir)
     assert_succeeded(result)
-    assert _run(build_dir / "bin" / "sqlx-app", url, "migrate") == "migrations applied\n"
-    assert _run(build_dir / "bin" / "sqlx-app", url) == (
+    assert _released_notes(build_dir, database_url) == (
         "1 migrated by sqlx::migrate!()\n2 added on a fresh checkout\n"
     )

@@ -8,33 +8,30 @@ platform starts it (``.profile.d`` sourced, ``$PORT`` set) and asked over HTTP.
 Then the same app again from a fresh checkout (a new /build/<id>, every mtime
 new) with a copy of that cache: cargo must compile nothing, not even the app.
 
-Each (app, stack) is built cold once per session (``cold_builds``) and its
-cache dir kept as the build left it; later tests start from a copy. An
-actix-web app's cold build takes about 100 s on 2 CPUs, so: the three apps
-cold on scalingo-22 (Ubuntu 22.04, the oldest stack: the oldest glibc, Python
-3.10), and on scalingo-24 the axum app only (the one with templates and
-static files). A scalingo-24 build from a copy of the scalingo-22 cache
-would be no cheaper proof: the build artifacts are keyed on the rustc and the
-host triple, not on the stack (cargo/caches.py), so it would reuse the jammy
-artifacts rather than build on noble.
+Each (app, stack) is built cold once for the module (``cold_builds``,
+tests/cold_builds.py) and its cache dir kept as the build left it; later tests
+start from a copy. An actix-web app's cold build takes about 100 s on 2 CPUs,
+so: the three apps cold on scalingo-22 (Ubuntu 22.04, the oldest stack: the
+oldest glibc, Python 3.10), and on scalingo-24 the axum app only (the one with
+templates and static files). A scalingo-24 build from a copy of the
+scalingo-22 cache would be no cheaper proof: the build artifacts are keyed on
+the rustc and the host triple, not on the stack (cargo/caches.py), so it would
+reuse the jammy artifacts rather than build on noble.
 """
 
 from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
 
-from platform_runner import APPS_DIR, copy_buildpack, free_port, http_get, write_env_dir
-from stack_rootfs import STACK_SUITES, build_rootfs
+from platform_runner import free_port, http_get
 from stack_runner import BuildpackRun, StackRunner
+from tests.cold_builds import ColdBuild, ColdBuilds, copied_cache, fresh_checkout
 
 pytestmark = pytest.mark.slow
 
@@ -62,78 +59,6 @@ PAGES = {("axum-app", "/"), ("axum-app", "/hello/stack")}
 
 def compiled_crates(log: str) -> list[str]:
     return re.findall(r"^ +Compiling (\S+) v", log, flags=re.MULTILINE)
-
-
-@dataclass
-class ColdBuild:
-    """An app built with an empty cache; ``cache`` stays as that build left it."""
-
-    stack: str
-    runner: StackRunner
-    env: Path
-    cache: Path
-    app: Path
-    run: BuildpackRun
-    seconds: float
-
-
-class ColdBuilds:
-    """Each (app, stack) built cold on first use, once per session."""
-
-    def __init__(self, root: Path, buildpack: Path, env_vars: dict[str, str]) -> None:
-        self.root = root
-        self.buildpack = buildpack
-        self.env_vars = env_vars
-        self.done: dict[tuple[str, str], ColdBuild] = {}
-
-    def get(self, app: str, stack: str) -> ColdBuild:
-        if (app, stack) not in self.done:
-            self.done[app, stack] = self._build(app, stack)
-        return self.done[app, stack]
-
-    def _build(self, app: str, stack: str) -> ColdBuild:
-        work = self.root / f"{app}-{stack}"
-        runner = StackRunner(build_rootfs(STACK_SUITES[stack]), self.buildpack, stack=stack)
-        env = write_env_dir(work / "env", **self.env_vars)
-        cache = work / "cache"
-        cache.mkdir()
-        checkout = fresh_checkout(work, app)
-        started = time.monotonic()
-        run = runner.run_buildpack(checkout, cache, env, timeout=1500)
-        seconds = time.monotonic() - started
-        print(f"{app} on {stack}: cold build in {seconds:.0f} s")
-        return ColdBuild(stack, runner, env, cache, checkout, run, seconds)
-
-
-@pytest.fixture(scope="session")
-def cold_builds(
-    tmp_path_factory: pytest.TempPathFactory, rustup_mirror, crates_registry
-) -> Iterator[ColdBuilds]:
-    root = tmp_path_factory.mktemp("framework-apps")
-    env_vars = {
-        "RUSTUP_DIST_SERVER": rustup_mirror.dist_server,
-        "RUSTUP_UPDATE_ROOT": rustup_mirror.update_root,
-        "BP_CARGO_REGISTRY_MIRROR": crates_registry.index_url,
-        # What a git clone of the buildpack holds needs no Python package on any
-        # stack for these apps: a fetch attempt would fail, nothing listens there.
-        "PIP_INDEX_URL": "http://127.0.0.1:9/simple",
-    }
-    builds = ColdBuilds(root, copy_buildpack(root / "buildpack"), env_vars)
-    yield builds
-    shutil.rmtree(root, ignore_errors=True)  # several GB: toolchains and targets
-
-
-def fresh_checkout(parent: Path, app: str) -> Path:
-    """A copy of the app with every mtime new, as a git clone makes it."""
-    destination = parent / f"checkout-{len(list(parent.glob('checkout-*')))}"
-    shutil.copytree(APPS_DIR / app, destination, copy_function=shutil.copyfile)
-    return destination
-
-
-def copied_cache(build: ColdBuild, destination: Path) -> Path:
-    """The cold build's cache, copied whole (owners, modes, mtimes, links kept)."""
-    subprocess.run(["cp", "-a", str(build.cache), str(destination)], check=True)
-    return destination
 
 
 def assert_answers(runner: StackRunner, app_dir: Path, run: BuildpackRun, app: str) -> None:
