@@ -71,7 +71,7 @@ def test_a_path_argument_builds_that_member(mirrored_platform: Platform) -> None
     mirrored_platform.set_config(BP_CARGO_INSTALL_ARGS="--locked --path=crates/web")
     build_dir, result = mirrored_platform.build("workspace")
     assert_ok(result)
-    assert "Running: cargo install --locked --root . --path ./crates/web" in result.stdout
+    assert "Running: cargo build --release --locked --bins -p web-server " in result.stdout
     assert binaries(build_dir) == ["web"]
 
 
