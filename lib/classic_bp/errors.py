@@ -211,7 +211,7 @@ def missing_lockfile(root: Path) -> BuildError:
     return BuildError(
         Reason.MISSING_CARGO_LOCK,
         "No Cargo.lock was found at the root of the app.\n\n"
-        "Builds use `cargo install --locked`, so that the versions deployed are the\n"
+        "Builds use `cargo build --locked`, so that the versions deployed are the\n"
         "versions you tested. Create the lockfile and commit it:\n\n"
         "  cargo generate-lockfile\n"
         "  git add Cargo.lock && git commit -m 'Add Cargo.lock'\n\n"
@@ -357,7 +357,7 @@ def cargo_failed(command: str, returncode: int) -> BuildError:
     return BuildError(
         Reason.CARGO_FAILED,
         f"`{command}` failed (exit code {returncode}); cargo's output is above.\n\n"
-        "Reproduce it locally with `cargo install --locked --path .` and fix the\n"
+        "Reproduce it locally with `cargo build --release --locked` and fix the\n"
         "reported problem. The cache is intact: the next build resumes from it.",
     )
 

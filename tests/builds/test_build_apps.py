@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections import Counter
 
 import pytest
 import yaml
@@ -37,7 +38,8 @@ def test_web_app_is_built_and_its_slug_answers_http(online_platform: Platform) -
     assert "Using rustc 1.95.0" in result.stdout
     assert "Using stable, from the default" in result.stdout
     assert (
-        "cargo install --locked --root . --path . --target-dir $CACHE_DIR/target" in result.stdout
+        "Running: cargo build --release --locked --bins -p web-std --target-dir $CACHE_DIR/target"
+        in result.stdout
     )
     assert f"{INDENT}   Compiling web-std v0.1.0" in result.stdout  # cargo's output, indented
     assert "Build succeeded in" in result.stdout
@@ -105,7 +107,7 @@ def test_a_compile_error_fails_the_build_with_cargos_message(online_platform: Pl
     assert result.returncode == 1
     assert "Traceback" not in result.log
     assert f"{INDENT}error[E0308]: mismatched types" in result.stdout
-    assert "cargo install --locked --root . --path ." in result.stderr
+    assert "cargo build --release --locked --bins -p compile-error " in result.stderr
     assert "failed (exit code 101)" in result.stderr
 
 
@@ -147,6 +149,11 @@ def test_lib_and_bin_app_gets_its_crates_from_the_registry_mirror(
     assert f"{INDENT}   Compiling serde_json v1.0.87" in result.stdout
     downloads = [path for _, path, _ in crates_registry.requests if path.endswith("/download")]
     assert "/api/v1/crates/serde_json/1.0.87/download" in downloads
+    # One cargo run resolves and builds: each index file is read once, never
+    # fetched by a lock check and then revalidated by the build.
+    index = Counter(path for _, path, _ in crates_registry.requests if path.startswith("/index/"))
+    assert "/index/se/rd/serde_json" in index
+    assert max(index.values()) == 1, index
     assert sorted(os.listdir(build_dir / "bin")) == ["vs"]
     assert release_of(online_platform, build_dir)["default_process_types"] == {"web": "/app/bin/vs"}
     output = subprocess.run([build_dir / "bin" / "vs"], capture_output=True, text=True).stdout

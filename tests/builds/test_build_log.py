@@ -50,12 +50,9 @@ WARM_REBUILD = """\
        Source files unchanged since the last build: 1 (timestamps restored); changed or new: 0
          Only the files cargo reads were compared: no other file changes its build
 -----> Compiling the app
-       Running: cargo install --locked --root . --path . --target-dir $CACHE_DIR/target
+       Running: cargo build --release --locked --bins -p web-std --target-dir $CACHE_DIR/target
        Every crate this build needs is in the cache: no registry request
-         Installing web-std v0.1.0 ($FIXED_PATH)
            Finished `release` profile [optimized] target(s) in N.Ns
-         Installing $BUILD_DIR/bin/web-std
-          Installed package `web-std v0.1.0 ($FIXED_PATH)` (executable `web-std`)
        Installed into bin/: web-std
 -----> Writing the SBOM
        .rust-buildpack/sbom.cdx.json: CycloneDX, 0 components (from cargo metadata)

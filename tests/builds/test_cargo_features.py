@@ -88,8 +88,8 @@ def test_features_reach_the_binary_and_the_sbom_and_switching_never_mixes_them(
         " (from BP_CARGO_FEATURES, BP_CARGO_NO_DEFAULT_FEATURES)" in result.stdout
     )
     assert (
-        "Running: cargo install --locked --no-default-features --features loud,polite"
-        " --root . --path ." in result.stdout
+        "Running: cargo build --release --locked --bins --no-default-features"
+        " --features loud,polite -p feature-gated" in result.stdout
     )
     assert run_binary(build_dir) == ["..., IF YOU PLEASE", "features: polite,loud"]
     assert "CycloneDX, 1 component (from cargo metadata)" in result.stdout
@@ -101,7 +101,7 @@ def test_features_reach_the_binary_and_the_sbom_and_switching_never_mixes_them(
     build_dir, again = mirrored_platform.build(APP)
     assert_succeeded(again)
     assert "Cargo features:" not in again.stdout
-    assert "Running: cargo install --locked --root . --path ." in again.stdout
+    assert "Running: cargo build --release --locked --bins -p feature-gated " in again.stdout
     assert run_binary(build_dir) == ["hello", "features: greeting"]
     assert "CycloneDX, 0 components (from cargo metadata)" in again.stdout
 

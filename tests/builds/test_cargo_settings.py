@@ -71,7 +71,7 @@ def test_a_path_argument_builds_that_member(mirrored_platform: Platform) -> None
     mirrored_platform.set_config(BP_CARGO_INSTALL_ARGS="--locked --path=crates/web")
     build_dir, result = mirrored_platform.build("workspace")
     assert_ok(result)
-    assert "Running: cargo install --locked --root . --path ./crates/web" in result.stdout
+    assert "Running: cargo build --release --locked --bins -p web-server " in result.stdout
     assert binaries(build_dir) == ["web"]
 
 
@@ -89,13 +89,29 @@ def test_install_args_replace_the_default_and_reach_cargo(mirrored_platform: Pla
 
 @pytest.mark.slow
 def test_dropping_locked_is_allowed_with_a_note(mirrored_platform: Platform) -> None:
-    mirrored_platform.set_config(BP_CARGO_INSTALL_ARGS="--bins")
+    """cargo build without --locked writes Cargo.lock; the app keeps its own (kept
+    in the slug here to be seen), or none, as with `cargo install`."""
+    mirrored_platform.set_config(BP_CARGO_INSTALL_ARGS="--bins", BP_INCLUDE_FILES="Cargo.lock")
     build_dir = mirrored_platform.new_build_dir("web-std")
     (build_dir / "Cargo.lock").unlink()  # only --locked builds require it
     result = mirrored_platform.compile(build_dir)
     assert_ok(result)
     assert "has neither --locked nor --frozen" in result.stdout
     assert binaries(build_dir) == ["web-std"]
+    assert not (build_dir / "Cargo.lock").exists()
+
+    build_dir = mirrored_platform.new_build_dir("web-std")
+    lock = (build_dir / "Cargo.lock").read_text()
+    helper = build_dir / "helper"
+    (helper / "src").mkdir(parents=True)
+    (helper / "src" / "lib.rs").write_text("")
+    (helper / "Cargo.toml").write_text('[package]\nname = "helper"\nversion = "0.1.0"\n')
+    with (build_dir / "Cargo.toml").open("a") as manifest:
+        manifest.write('helper = { path = "helper" }\n')  # Cargo.lock is now stale
+    result = mirrored_platform.compile(build_dir)
+    assert_ok(result)
+    assert "Compiling helper v0.1.0" in result.stdout
+    assert (build_dir / "Cargo.lock").read_text() == lock
 
 
 @pytest.mark.slow

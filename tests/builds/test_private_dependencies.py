@@ -309,7 +309,7 @@ def test_a_build_stopped_by_sigterm_leaves_no_secret_behind(
     seen = []
     for line in process.stdout:
         seen.append(line)
-        if "Running: cargo install" in line:
+        if "Running: cargo build" in line:
             assert list(platform.tmp_dir.glob("classic-bp-private-*"))
             process.send_signal(signal.SIGTERM)
             break

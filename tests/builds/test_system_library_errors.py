@@ -21,7 +21,7 @@ from platform_runner import Platform
 from tests.assertions import assert_failed_cleanly
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-COMMAND = "cargo install --locked --root . --path . --target-dir $CACHE_DIR/target"
+COMMAND = "cargo build --release --locked --bins -p app --target-dir $CACHE_DIR/target"
 
 
 def build_script_failed(crate: str, *stderr: str, stdout: tuple[str, ...] = ()) -> list[str]:

@@ -1,4 +1,9 @@
-"""Step: compile the app with ``cargo install`` into BUILD_DIR/bin.
+"""Step: compile the app with one ``cargo build``, its binaries copied into BUILD_DIR/bin.
+
+BP_CARGO_INSTALL_ARGS are ``cargo install``'s arguments, translated
+(build_command): one ``cargo build`` of the selected packages reads the
+registry's index once, refuses a stale Cargo.lock itself, and compiles several
+members in parallel with one feature resolution.
 
 cargo's home and target dir come from the cache (their keys: caches.py).
 A build killed midway leaves both usable: cargo records a unit as done only
@@ -7,10 +12,11 @@ after it is fully written.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -18,7 +24,6 @@ from typing import Protocol
 from .. import errors
 from ..cache import CacheLayout
 from ..config.build_config import BuildConfig
-from ..config.project import Package
 from ..platform import output, report, run
 from ..rust.environment import INSTALL_TRACKING_FILES
 from . import jobs, source_times, tracked_sources
@@ -64,6 +69,8 @@ MESSAGE_FORMAT = ("--message-format", "json-render-diagnostics")
 LOCK_REFUSED = "was passed to prevent this"
 # `cargo install` flags that mean nothing to `cargo build` in a fresh build dir.
 INSTALL_ONLY_FLAGS = ("--force", "-f", "--no-track")
+# `cargo install` installs every binary unless one of these picks targets.
+TARGET_FLAGS = ("--bin", "--bins", "--example", "--examples")
 
 
 def _app_configs(fixed: FixedPath) -> list[str]:
@@ -83,39 +90,23 @@ def _user_arguments(fixed: FixedPath, words: tuple[str, ...]) -> list[str]:
     return translated
 
 
-def install_command(
-    cargo: Path, package: Package, fixed: FixedPath, target_dir: Path, config: BuildConfig
-) -> list[str]:
-    """One package: `cargo install --path`, binaries straight into BUILD_DIR/bin."""
-    return [
-        str(cargo),
-        "install",
-        *_app_configs(fixed),
-        *_user_arguments(fixed, config.install.arguments),
-        *config.features.arguments(),
-        "--root",
-        str(fixed.install_root),
-        "--path",
-        str(fixed.translate(package.directory)),
-        "--target-dir",
-        str(target_dir),
-        *MESSAGE_FORMAT,
-    ]
-
-
 def build_command(
     cargo: Path, fixed: FixedPath, target_dir: Path, config: BuildConfig
 ) -> list[str]:
-    """Several packages: one `cargo build`, so that they compile in parallel and
-    share one feature resolution (separate `cargo install` calls compile the
-    common libraries once per member). The binaries are copied afterwards."""
+    """The selected packages, one or several: one `cargo build`, as `cargo install`
+    would build them (release, or --debug/--profile; every binary unless targets
+    are picked), so that members compile in parallel and share one feature
+    resolution (separate `cargo install` calls compile the common libraries once
+    per member). `cargo build --locked` refuses a stale Cargo.lock itself (`cargo
+    install --locked` resolves anew) and reads the index once; the binaries are
+    copied afterwards (_copy_binaries)."""
     words = _user_arguments(fixed, config.install.arguments)
     arguments = [word for word in words if word not in INSTALL_ONLY_FLAGS]
     if "--debug" in arguments:
         arguments.remove("--debug")
     elif not any(word.split("=")[0] == "--profile" for word in arguments):
         arguments.insert(0, "--release")
-    if not any(word.split("=")[0] in ("--bin", "--bins") for word in arguments):
+    if not any(word.split("=")[0] in TARGET_FLAGS for word in arguments):
         arguments.append("--bins")
     packages = [word for package in config.install.packages for word in ("-p", package.name)]
     return [
@@ -141,10 +132,10 @@ def check_lockfile(
     offline: bool,
     no_network: bool = False,
 ) -> None:
-    """Fail when Cargo.lock is out of date with the manifests.
+    """Fail when Cargo.lock is out of date with the manifests, saying why.
 
-    `cargo install --locked` does not check this: it resolves anew in memory
-    and builds versions nobody locked. `cargo update --workspace --locked`
+    Run when `cargo build --locked` refused to change the lock: its error does
+    not say which changes it would make. `cargo update --workspace --locked`
     fails exactly when the lock would change, and reads only the index (run
     offline when every locked crate is cached; when a new crate is not, the
     offline run fails otherwise and the online one decides). Other failures
@@ -273,11 +264,36 @@ def _stream_cargo(
 
 
 def _copy_binaries(executables: Mapping[str, Path], bin_dir: Path) -> None:
+    """Each copied beside, then renamed over whatever bin/ had under its name:
+    a link committed there is replaced, never written through."""
     bin_dir.mkdir(parents=True, exist_ok=True)
     for name, source in sorted(executables.items()):
-        destination = bin_dir / name
-        shutil.copy2(source, destination)
-        destination.chmod(0o755)
+        partial = bin_dir / f".{name}.partial"
+        partial.unlink(missing_ok=True)
+        shutil.copy2(source, partial)
+        partial.chmod(0o755)
+        os.replace(partial, bin_dir / name)
+
+
+@contextlib.contextmanager
+def _lockfile_kept(lockfile: Path, locked: bool) -> Iterator[None]:
+    """Without --locked, `cargo build` writes Cargo.lock (a new one, or the
+    changes it made): the app's own lock (or its absence) is put back after,
+    as `cargo install`, which never wrote it, left it."""
+    if locked:
+        yield
+        return
+    try:
+        before: bytes | None = lockfile.read_bytes()
+    except FileNotFoundError:
+        before = None
+    try:
+        yield
+    finally:
+        if before is None:
+            lockfile.unlink(missing_ok=True)
+        elif not lockfile.is_file() or lockfile.read_bytes() != before:
+            lockfile.write_bytes(before)
 
 
 def _check_binary_names(units: CargoUnits, config: BuildConfig, fixed: FixedPath) -> None:
@@ -289,18 +305,18 @@ def _check_binary_names(units: CargoUnits, config: BuildConfig, fixed: FixedPath
         raise errors.binary_name_clash(name, [by_manifest.get(path, path) for path in manifests])
 
 
-def _run_commands(
+def _run_build(
     config: BuildConfig,
     fixed: FixedPath,
     cargo: Path,
-    commands: list[list[str]],
+    command: list[str],
     target_dir: Path,
     environment: Mapping[str, str],
     units: CargoUnits,
     offline: bool,
     early: BesideBuild | None,
 ) -> None:
-    """cargo's runs, the app in place; the lock check where cargo does not make it."""
+    """cargo's run, the app in place; the lock check only when cargo refused the lock."""
     manifest = config.project.root / "Cargo.toml"
     # The user's --offline/--frozen: no network for the check either.
     no_network = bool({"--offline", "--frozen"} & set(config.install.arguments))
@@ -318,12 +334,8 @@ def _run_commands(
             early.start(early_root)
         return is_message
 
-    locked = config.install.locked
-    if locked and len(config.install.packages) == 1:
-        check()  # `cargo install --locked` does not check the lock itself
-    lock_check = check if locked and len(config.install.packages) > 1 else None
-    for command in commands:
-        _run_cargo(command, fixed, target_dir, environment, consume, offline, lock_check)
+    lock_check = check if config.install.locked else None
+    _run_cargo(command, fixed, target_dir, environment, consume, offline, lock_check)
 
 
 def compile_app(
@@ -346,31 +358,27 @@ def compile_app(
     crate of the build (early_metadata.py) and awaited before the app moves back.
     """
     units = CargoUnits()
-    packages = config.install.packages
     build_dir = fixed.build_dir
-    if len(packages) == 1:
-        commands = [install_command(cargo, packages[0], fixed, target_dir, config)]
-    else:
-        commands = [build_command(cargo, fixed, target_dir, config)]
+    command = build_command(cargo, fixed, target_dir, config)
     cargo_home = Path(environment.get("CARGO_HOME", ""))
     lockfile = config.project.lockfile
     features = config.features.arguments()
     offline = config.install.locked and can_run_offline(lockfile, cargo_home, features)
-    with fixed.app_in_place():  # from here until cargo is done: app paths through `fixed`
-        _run_commands(
-            config, fixed, cargo, commands, target_dir, environment, units, offline, early
-        )
+    with _lockfile_kept(lockfile, config.install.locked), fixed.app_in_place():
+        # From here until cargo is done: app paths through `fixed`.
+        _run_build(config, fixed, cargo, command, target_dir, environment, units, offline, early)
         # Before the app moves back. A failed or interrupted build does not wait:
         # the run is abandoned (it reads, never writes) and its answer unused.
         if early is not None:
             early.wait()
     remember_unneeded(lockfile, cargo_home, features)
     pruned = prune_stale_units(target_dir, units)
+    # Not written by `cargo build`; kept out of the slug as when `cargo install
+    # --root .` wrote them (an app may have committed them after one).
     for name in INSTALL_TRACKING_FILES:
         (build_dir / name).unlink(missing_ok=True)
     _check_binary_names(units, config, fixed)
-    if len(packages) > 1:
-        _copy_binaries(units.executables, build_dir / "bin")
+    _copy_binaries(units.executables, build_dir / "bin")
     binaries = tuple(sorted(units.executables))
     if not binaries:
         raise errors.no_binaries_installed(build_dir)

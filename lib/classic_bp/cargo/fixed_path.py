@@ -13,7 +13,7 @@ keeps in the target dir:
 
 So cargo is run through a symlink at a fixed place, ``/tmp/classic-bp-<uid>/app``
 pointing at the build dir, and is given every app path through it: the
-manifest (``--manifest-path``/``--path``) and the app's own cargo config
+manifest (``--manifest-path``) and the app's own cargo config
 (``--config``). The process itself runs in the fixed root, outside the app:
 the kernel resolves symlinks in the working directory, and cargo would then
 find the app's ``.cargo/config.toml`` under the real, changing path.
@@ -117,12 +117,6 @@ class FixedPath:
     @property
     def app(self) -> Path:
         return self.root / "app"
-
-    @property
-    def install_root(self) -> Path:
-        """Where ``cargo install`` puts ``bin/``: through the fixed path when the app
-        moves there, so that nothing is written into the build dir meanwhile."""
-        return self.app if self.move_app and self.stable else self.build_dir
 
     def translate(self, path: Path) -> Path:
         """``path`` inside the build dir, as reached through the fixed link."""

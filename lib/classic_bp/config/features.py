@@ -5,7 +5,7 @@ BP_CARGO_NO_DEFAULT_FEATURES and BP_CARGO_ALL_FEATURES, or else from the
 feature flags of BP_CARGO_INSTALL_ARGS (``--features``/``-F``,
 ``--no-default-features``, ``--all-features``), which are taken out of those
 arguments. Either way one FeatureSelection reaches every cargo command that
-builds or describes the app: ``cargo install``/``cargo build``, the SBOM's
+builds or describes the app: its ``cargo build``, the SBOM's
 ``cargo metadata``, test-compile's ``cargo test --no-run`` and what bin/test
 runs. Why everywhere: an SBOM resolved with other features lists other
 crates than the binaries hold, and tests compiled with other features than

@@ -1,4 +1,4 @@
-"""What ``cargo install`` is asked to build: BP_CARGO_INSTALL_ARGS and members.
+"""What the build installs: BP_CARGO_INSTALL_ARGS (``cargo install``'s) and members.
 
 The value of BP_CARGO_INSTALL_ARGS is split into words the way a shell would
 (quotes, backslashes) but never run by a shell. It replaces the default
@@ -36,7 +36,7 @@ LOCKING_FLAGS = ("--locked", "--frozen")
 
 @dataclass(frozen=True)
 class InstallPlan:
-    """The user's extra arguments and the packages to install, one cargo call each.
+    """The user's extra arguments and the packages to install, all in one cargo build.
 
     ``arguments`` never hold feature flags: those are in ``features``, with
     ``feature_flags`` the words the user wrote for them."""

@@ -88,7 +88,7 @@ def cargo_environment(
             [
                 str(rust.bin_dir),
                 str(layout.tools_root / "bin"),
-                # cargo install warns when its --root/bin is not on PATH.
+                # The app's bin/, as when the app was built with `cargo install --root`.
                 str(install_root / "bin"),
                 base.get("PATH", os.defpath),
             ]

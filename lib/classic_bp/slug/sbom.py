@@ -1,6 +1,6 @@
 """A CycloneDX 1.6 JSON SBOM of the crates that went into the app's binaries.
 
-Written after ``cargo install`` succeeded and before the app's sources leave
+Written after the app's ``cargo build`` succeeded and before the app's sources leave
 BUILD_DIR, so that whoever runs the slug can tell which crate versions it
 contains (vulnerability scanners, licence audits).
 

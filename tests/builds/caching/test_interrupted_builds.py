@@ -65,8 +65,7 @@ KILL_POINTS = {
     "restoring cargo's cache": KillPoint(
         "Restoring cargo's cache", "-----> Restoring cargo's cache"
     ),
-    "cargo starting": KillPoint("Compiling the app", "Running: cargo install"),
-    "cargo resolving": KillPoint("Compiling the app", "Installing slow-app v0.1.0"),
+    "cargo starting": KillPoint("Compiling the app", "Running: cargo build"),
     "cargo building the library": KillPoint("Compiling the app", "Compiling slow-lib"),
     "cargo building the binary": KillPoint("Compiling the app", "Compiling slow-app"),
     "recording the source files": KillPoint("Compiling the app", "Finished `release` profile"),

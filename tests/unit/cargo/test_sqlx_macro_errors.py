@@ -13,7 +13,7 @@ from classic_bp import errors
 from classic_bp.cargo.failures import OutputWatch
 from classic_bp.cargo.sqlx_failures import diagnose
 
-COMMAND = "cargo install --locked --root . --path . --target-dir $CACHE_DIR/target"
+COMMAND = "cargo build --release --locked --bins -p app --target-dir $CACHE_DIR/target"
 
 # sqlx 0.7.4 to 0.8: no DATABASE_URL, no offline data.
 ONLINE_OR_PREPARE = (
