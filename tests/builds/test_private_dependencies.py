@@ -218,6 +218,9 @@ def test_private_fetch_failures_name_the_dependency_host_and_variable(
     mirrored_platform: Platform, servers: Servers, tmp_path: Path, case: str
 ) -> None:
     platform = mirrored_platform
+    # The message is the point here, not cargo's retries (a refusal stays one):
+    # a config var of cargo's own turns them off, as a user may.
+    platform.set_config(CARGO_NET_RETRY="0")
     host_a = servers.git_a.url.removeprefix("http://")
     secret = "wrong-8d7c6b5a4f3e"
     if case in ("wrong token", "missing repository"):
