@@ -38,11 +38,7 @@ WARM_REBUILD = """\
 -----> Installing rustup
        Reusing rustup from the cache
 -----> Installing Rust (stable)
-       Checking for updates of stable
-       info: syncing channel updates for stable-x86_64-unknown-linux-gnu
-
-         stable-x86_64-unknown-linux-gnu unchanged - rustc X.Y.Z (...)
-
+       Reusing stable-x86_64-unknown-linux-gnu from the cache: stable on $MIRROR is unchanged
        Using rustc X.Y.Z (...)
 -----> Restoring cargo's cache
        Reusing the cached cargo registry
@@ -74,6 +70,7 @@ def normalised(log: str, build_dir: Path) -> str:
     """The log with what varies between runs replaced by fixed words."""
     log = log.replace(str(build_dir), "$BUILD_DIR")
     log = re.sub(r"/\S*/classic-bp-\d+/app", "$FIXED_PATH", log)
+    log = re.sub(r"http://127\.0\.0\.1:\d+", "$MIRROR", log)
     log = re.sub(r"rustc \d+\.\d+\.\d+ \([^)]*\)", "rustc X.Y.Z (...)", log)
     log = re.sub(r"with Rust \d+\.\d+\.\d+", "with Rust X.Y.Z", log)
     log = re.sub(r"\b\d+(\.\d+)?s\b", "N.Ns", log)

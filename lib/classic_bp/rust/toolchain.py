@@ -4,9 +4,12 @@ Cache invalidation: keyed on the toolchain name, profile, extra components
 and targets, and host. A toolchain pinned to an exact version (1.95.0,
 nightly-2026-01-01) that is already installed is used without any network
 request: such a release never changes. A floating channel (stable, beta,
-nightly) is checked with rustup, which only fetches the channel's .sha256
-when nothing changed upstream. Toolchains no longer requested are pruned so
-the cache does not grow.
+nightly) is checked for updates the way rustup checks it: the channel's
+.sha256 against the hash rustup recorded when it installed the toolchain
+(``update-hashes/``). When they match, rustup would only say "unchanged", so
+it is not run (about 0.1 s of every rebuild); otherwise, or when the .sha256
+cannot be fetched, rustup runs as before and updates the toolchain.
+Toolchains no longer requested are pruned so the cache does not grow.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from pathlib import Path
 from .. import cache, errors
 from ..cache import CacheLayout
 from ..config.build_config import BuildConfig
+from ..fetch.download import fetch_sha256
+from ..fetch.urls import display_url
 from ..layer import Layer, runs
 from ..platform import output, report, run
 from .environment import RustInstall, rustup_binary, rustup_environment
@@ -35,6 +40,31 @@ TOOLCHAIN = Layer(
     reused_text=None,  # said below: reused as is, or checked for updates
     discard_text="Not reusing the cached {what}: {reasons}",
 )
+
+
+# Channels whose manifest rustup finds at dist/channel-rust-<channel>.toml.
+FLOATING_CHANNELS = ("stable", "beta", "nightly")
+# rustup records the first 20 hex digits of the manifest's sha256 (its UPDATE_HASH_LEN).
+UPDATE_HASH_LENGTH = 20
+
+
+def _channel_unchanged(config: BuildConfig, layout: CacheLayout, name: str) -> bool:
+    """Whether the server's channel manifest is the one the cached toolchain was
+    installed from: rustup's own update check, without starting rustup."""
+    channel = config.toolchain.channel
+    if channel not in FLOATING_CHANNELS:
+        return False
+    try:
+        recorded = (layout.rustup_home / "update-hashes" / name).read_text().strip()
+    except (OSError, UnicodeDecodeError):
+        return False
+    if len(recorded) < UPDATE_HASH_LENGTH:
+        return False
+    try:
+        current = fetch_sha256(f"{config.dist_server}/dist/channel-rust-{channel}.toml.sha256")
+    except errors.BuildError:
+        return False  # rustup asks again, and says what went wrong
+    return current[:UPDATE_HASH_LENGTH] == recorded[:UPDATE_HASH_LENGTH].lower()
 
 
 def full_name(channel: str, host: str) -> str:
@@ -132,6 +162,11 @@ def install_toolchain(
     checked_rustc = _identity(directory / "bin" / "rustc") if checked_version else None
     if cached and request.is_exact:
         output.detail(f"Reusing {name} from the cache (an exact version: no download needed)")
+    elif cached and _channel_unchanged(config, layout, name):
+        output.detail(
+            f"Reusing {name} from the cache: {request.channel} on"
+            f" {display_url(config.dist_server)} is unchanged"
+        )
     else:
         if cached:
             output.detail(f"Checking for updates of {request.channel}")

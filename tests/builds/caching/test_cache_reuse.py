@@ -6,13 +6,15 @@ the same cache, as on Scalingo (/build/<request id>).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 
 import pytest
 
 from crates_registry import serve_registry
-from platform_runner import Platform
+from platform_runner import Platform, hardlink_tree
+from rustup_mirror import build_mirror, default_mirror_dir, serve_mirror
 
 # Every test here builds a real Rust app: `make test-fast` leaves them out.
 pytestmark = pytest.mark.slow
@@ -36,9 +38,41 @@ def test_a_rebuild_downloads_neither_rustup_init_nor_the_toolchain(
     # A floating channel costs exactly one small request: its .sha256.
     assert rustup_mirror.requests == [("GET", "/dist/channel-rust-stable.toml.sha256", 200)]
     assert "Reusing rustup from the cache" in second.stdout
-    assert "unchanged - rustc 1.95.0" in second.stdout
+    assert f"from the cache: stable on {rustup_mirror.dist_server} is unchanged" in second.stdout
+    assert "syncing channel updates" not in second.stdout  # rustup did not run
     assert "Reusing the cached build artifacts" in second.stdout
     assert (second_dir / "bin" / "web-std").is_file()
+
+
+def test_a_changed_channel_on_the_mirror_runs_rustup(platform: Platform, tmp_path) -> None:
+    """The update check is rustup's own: the channel's .sha256 against the hash
+    rustup recorded when it installed the toolchain. Another manifest upstream
+    (here the same release, republished) makes rustup run and sync, as a new
+    stable would; only a match skips it."""
+    root = tmp_path / "mirror"
+    hardlink_tree(build_mirror(default_mirror_dir()), root)
+    with serve_mirror(root) as mirror:
+        platform.set_config(
+            RUSTUP_DIST_SERVER=mirror.dist_server, RUSTUP_UPDATE_ROOT=mirror.update_root
+        )
+        _build_dir, first = platform.build("web-std")
+        assert first.returncode == 0, first.log
+
+        manifest = root / "dist" / "channel-rust-stable.toml"
+        republished = manifest.read_text() + "\n# republished\n"
+        for path in (manifest, manifest.with_name(manifest.name + ".sha256")):
+            path.unlink()  # hard links to the shared mirror: write new files instead
+        manifest.write_text(republished)
+        digest = hashlib.sha256(republished.encode()).hexdigest()
+        manifest.with_name(manifest.name + ".sha256").write_text(f"{digest}  {manifest.name}\n")
+
+        mirror.clear_log()
+        build_dir, second = platform.build("web-std")
+        assert second.returncode == 0, second.log
+        assert "Checking for updates of stable" in second.stdout
+        assert "syncing channel updates" in second.stdout  # rustup ran
+        assert "/dist/channel-rust-stable.toml" in mirror.paths_requested()
+        assert (build_dir / "bin" / "web-std").is_file()
 
 
 def test_a_toolchain_change_says_why_and_prunes_the_old_one(
@@ -73,7 +107,7 @@ def test_another_stack_discards_what_was_built_on_the_old_one(
     mirrored_platform.process_env["STACK"] = "scalingo-24"
     _build_dir, second = mirrored_platform.build("web-std")
     assert second.returncode == 0, second.log
-    assert "unchanged - rustc 1.95.0" in second.stdout
+    assert "stable on http://127.0.0.1:" in second.stdout  # reused: unchanged upstream
     assert "the stack changed from scalingo-22 to scalingo-24" in second.stdout, second.stdout
     assert "Reusing the cached build artifacts" not in second.stdout
 
