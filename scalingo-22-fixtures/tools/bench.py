@@ -1043,7 +1043,8 @@ def markdown(summary: dict) -> str:
         *_fixed_time_lines(summary),
         *_repository_size_lines(summary),
     ]
-    return "\n".join(lines) + "\n"
+    # A part not run leaves no paragraph, and no run of blank lines either.
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n") + "\n"
 
 
 # Issue 22's targets for each app: a fresh checkout with no change at most 0.1x
