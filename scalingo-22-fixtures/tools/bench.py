@@ -1064,8 +1064,8 @@ def _app_verdicts(summary: dict, app: str) -> list[str]:
     lines = []
     for kind, baseline, target, note in (
         ("no_change", "documented", NO_CHANGE_VS_DOCUMENTED, "and 0 crates compiled"),
-        ("one_file", "local", ONE_FILE_VS_LOCAL, f"(medians of {summary['repeat']} runs)"),
-        ("cold", "documented", COLD_VS_DOCUMENTED, "(no slower; Rust's install in both)"),
+        ("one_file", "local", ONE_FILE_VS_LOCAL, f"; medians of {summary['repeat']} runs"),
+        ("cold", "documented", COLD_VS_DOCUMENTED, "(no slower); Rust's install in both"),
     ):
         row = rows.get(kind)
         if row is None or row[f"vs_{baseline}"] is None:
@@ -1077,7 +1077,7 @@ def _app_verdicts(summary: dict, app: str) -> list[str]:
         lines.append(
             f"- Verdict, {row['scenario']}: {ratio:.2f}x {against} ({row['buildpack_s']:.2f}s"
             f" against {row[f'{baseline}_s']:.2f}s), {compiled} crates compiled (target at"
-            f" most {target:.2f}x {note}: {_met(met)})."
+            f" most {target:.2f}x{'' if note.startswith(';') else ' '}{note}: {_met(met)})."
         )
     return lines
 
@@ -1131,6 +1131,23 @@ def _shared_cache_lines(summary: dict) -> list[str]:
 
 
 FIXED_TIME_TARGET_S = 0.1
+# The steps of a build in the order they run (platform/report.py's STEP_KEYS).
+STEP_ORDER = (
+    "configuration",
+    "rustup",
+    "rust",
+    "cache_restore",
+    "tools",
+    "pre_compile_hook",
+    "sccache",
+    "compile",
+    "post_compile_hook",
+    "sbom",
+    "runtime",
+    "slug",
+    "boot_check",
+    "test_compile",
+)
 # How each part of build_parts() is labelled in the table.
 PART_LABELS = {
     "outside the report's clock": "sh, python3's start, imports before the report's clock,"
@@ -1151,10 +1168,12 @@ def _fixed_time_lines(summary: dict) -> list[str]:
     walls = {
         row["app"]: row["buildpack_s"] for row in summary["scenarios"] if row["kind"] == "no_change"
     }
-    # The steps in the order they ran, between what ran before and the totals.
+    # The steps in the order they run (the report keeps its keys sorted), between
+    # what ran before and the totals.
     steps: list[str] = []
     for parts in fixed.values():
         steps += [name for name in parts if name.startswith("step ") and name not in steps]
+    steps.sort(key=lambda name: STEP_ORDER.index(name[5:]) if name[5:] in STEP_ORDER else 99)
     order = [
         "outside the report's clock",
         *steps,
