@@ -67,6 +67,10 @@ from platform_runner import (  # noqa: E402
 )
 from rustup_mirror import build_mirror, default_mirror_dir, serve_mirror  # noqa: E402
 
+# The build report's steps in the order they run, from the buildpack itself.
+sys.path.insert(0, str(TOOLS.parents[1] / "lib"))
+from classic_bp.platform.report import STEP_KEYS  # noqa: E402
+
 BUMPED_CRATE = "bp-bump"
 COMPILING = re.compile(r"^\s*Compiling (\S+) v", re.MULTILINE)
 # As on a stack: the system python3, not a version manager's shim.
@@ -1131,23 +1135,6 @@ def _shared_cache_lines(summary: dict) -> list[str]:
 
 
 FIXED_TIME_TARGET_S = 0.1
-# The steps of a build in the order they run (platform/report.py's STEP_KEYS).
-STEP_ORDER = (
-    "configuration",
-    "rustup",
-    "rust",
-    "cache_restore",
-    "tools",
-    "pre_compile_hook",
-    "sccache",
-    "compile",
-    "post_compile_hook",
-    "sbom",
-    "runtime",
-    "slug",
-    "boot_check",
-    "test_compile",
-)
 # How each part of build_parts() is labelled in the table.
 PART_LABELS = {
     "outside the report's clock": "sh, python3's start, imports before the report's clock,"
@@ -1173,7 +1160,7 @@ def _fixed_time_lines(summary: dict) -> list[str]:
     steps: list[str] = []
     for parts in fixed.values():
         steps += [name for name in parts if name.startswith("step ") and name not in steps]
-    steps.sort(key=lambda name: STEP_ORDER.index(name[5:]) if name[5:] in STEP_ORDER else 99)
+    steps.sort(key=lambda name: STEP_KEYS.index(name[5:]) if name[5:] in STEP_KEYS else 99)
     order = [
         "outside the report's clock",
         *steps,
