@@ -49,7 +49,8 @@ package:
 	$(PYTHON) scalingo-22-fixtures/tools/package_buildpack.py $(CURDIR)/dist
 
 # Rebuild speed against baselines measured in the same run (see bench.py);
-# writes bench-results/ (Markdown, JSON, PNG). Takes about 15 minutes.
+# writes bench-results/ (Markdown, JSON, PNG). Takes about 20 minutes with
+# --repeat 1 (BENCH_ARGS="--repeat 1"); BENCH_ARGS="--parts ..." runs only some parts.
 bench:
 	$(DEV_ENV) bench --venv $(VENV)
 	$(VENV_PYTHON) scalingo-22-fixtures/tools/bench.py $(BENCH_ARGS)
