@@ -11,7 +11,8 @@ them to it):
     layer, toml_compat          cached layers; TOML with its 3.10 fallback
     fetch/                      the network
     platform/                   the platform contract: log, report, env dir
-    errors, cache, app_files, toml_subset   the bottom
+    errors, cache, known_runs,  the bottom
+    app_files, toml_subset
 """
 
 __version__ = "0.1.0"

@@ -26,6 +26,7 @@ from typing import Any
 
 from . import cache, errors
 from .cache import CacheLayout
+from .known_runs import KnownRuns
 from .platform import output, report
 
 # A cached binary's `--version` answers in milliseconds; a hung one is broken.
@@ -145,6 +146,8 @@ def runs(
     *arguments: str,
     env: Mapping[str, str] | None = None,
     answer: list[str] | None = None,
+    known: KnownRuns | None = None,
+    depends_on: Sequence[Path] = (),
 ) -> str | None:
     """None when a cached program starts and exits 0, else why not (for ``verify``).
 
@@ -152,11 +155,23 @@ def runs(
     executable, not a valid executable (ENOEXEC), crashing, or hanging. When it
     runs, its output goes into ``answer`` (if given), for a caller that would
     otherwise run it again for that.
+
+    ``known``: the answers of earlier successful runs (known_runs.py). When
+    the program and the files it ``depends_on`` are the very files that
+    answered then, that answer stands and nothing runs.
     """
     if not program.is_file():
         return f"{program.name} is missing"
     if not os.access(program, os.X_OK):
         return f"{program.name} is not executable"
+    before = None
+    if known is not None:
+        remembered = known.answer(program, arguments, depends_on)
+        if remembered is not None:
+            if answer is not None:
+                answer.append(remembered)
+            return None
+        before = known.identities(program, depends_on)
     try:
         completed = subprocess.run(
             [str(program), *arguments],
@@ -172,8 +187,11 @@ def runs(
         return f"{program.name} does not run ({failure.strerror or failure})"
     if completed.returncode != 0:
         return f"{program.name} does not run (exit code {completed.returncode})"
+    stdout = completed.stdout.decode("utf-8", "replace").strip()
     if answer is not None:
-        answer.append(completed.stdout.decode("utf-8", "replace").strip())
+        answer.append(stdout)
+    if known is not None:
+        known.remember(program, arguments, stdout, depends_on, before)
     return None
 
 

@@ -28,6 +28,7 @@ RANKS = {
     "platform": 1,
     "errors": 0,
     "cache": 0,
+    "known_runs": 0,
     "app_files": 0,
     "toml_subset": 0,
 }

@@ -18,7 +18,6 @@ from collections import deque
 from collections.abc import Callable
 
 from .. import errors
-from . import library_failures, private_failures, registry_failures, sqlx_failures
 
 KEPT_LINES = 400
 
@@ -44,6 +43,9 @@ class OutputWatch:
 
     def failure(self, command: str, returncode: int) -> errors.BuildError:
         """The error to raise for a cargo command that exited ``returncode``."""
+        # Only a failed build reads them: not imported by every build (5 ms).
+        from . import library_failures, private_failures, registry_failures, sqlx_failures
+
         lines = list(self.lines)
         return (
             private_failures.diagnose(lines, command, returncode)

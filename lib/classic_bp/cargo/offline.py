@@ -24,6 +24,7 @@ as empty, so that build goes online at once rather than fail offline first.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,15 +35,28 @@ RECORD_NAME = ".buildpack-unneeded-crates.json"
 
 
 def _lock_packages(lockfile: Path) -> list[dict] | None:
-    """Cargo.lock's ``[[package]]`` tables; None if unreadable."""
+    """Cargo.lock's ``[[package]]`` tables; None if unreadable.
+
+    Read once per build, not once per question (a build asks three): the
+    same file (inode, mtime, size) gives the same tables."""
     try:
-        lock = toml_compat.loads(lockfile.read_text(encoding="utf-8-sig"))
+        found = lockfile.stat()
+    except OSError:
+        return None
+    packages = _parsed_packages(str(lockfile), (found.st_ino, found.st_mtime_ns, found.st_size))
+    return None if packages is None else list(packages)
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed_packages(lockfile: str, identity: tuple[int, int, int]) -> tuple[dict, ...] | None:
+    try:
+        lock = toml_compat.loads(Path(lockfile).read_text(encoding="utf-8-sig"))
     except (OSError, ValueError):
         return None
     packages = lock.get("package", [])
     if not isinstance(packages, list):
         return None
-    return [package for package in packages if isinstance(package, dict)]
+    return tuple(package for package in packages if isinstance(package, dict))
 
 
 def _locked(lockfile: Path) -> set[str] | None:

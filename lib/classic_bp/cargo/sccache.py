@@ -44,6 +44,7 @@ from pathlib import Path
 from .. import cache, errors
 from ..cache import CacheLayout
 from ..config.build_config import BuildConfig
+from ..known_runs import KnownRuns
 from ..layer import Layer, runs
 from ..platform import output, report, run
 from ..platform.stack import cpu_arch
@@ -153,7 +154,7 @@ class BinaryFetch:
                 layout,
                 self._wanted,
                 self._binary_path.is_file(),
-                verify=lambda: runs(self._binary_path, "--version"),
+                verify=lambda: runs(self._binary_path, "--version", known=KnownRuns(layout)),
             )
             if self._wanted
             else None

@@ -35,7 +35,6 @@ from ..platform.hooks import POST_COMPILE, PRE_COMPILE, hook_environment, run_ho
 from ..platform.summary import print_summary
 from ..rust.environment import RustInstall, cargo_environment
 from ..rust.install import install_rust
-from ..slug.boot_check import boot_check_step
 from ..slug.clean import clean_step
 from ..slug.early_metadata import MetadataBesideBuild
 from ..slug.emk_links import link_old_layout
@@ -150,7 +149,11 @@ def _compile_prepared(context: BuildContext, build: PreparedBuild, started: floa
         output.step(errors.installed_without_compiling(rust.version, _elapsed(started)))
         return
     features = config.features.arguments()
-    early = MetadataBesideBuild(rust.cargo, environment, features) if config.write_sbom else None
+    early = (
+        MetadataBesideBuild(rust.cargo, environment, features, rust.host, build.target_dir)
+        if config.write_sbom
+        else None
+    )
     app = build_step(
         config,
         build.layout,
@@ -177,6 +180,8 @@ def _compile_prepared(context: BuildContext, build: PreparedBuild, started: floa
     include = (*config.include_files, *app.kept_links)
     clean_step(context.build_dir, include, config.exclude_files)
     if config.boot_check:
+        from ..slug.boot_check import boot_check_step  # only when asked: not every build
+
         boot_check_step(
             context.build_dir,
             config.project,

@@ -60,6 +60,8 @@ class RustInstall:
     rustc_version: str
     bin_dir: Path
     variables: Mapping[str, str] = field(default_factory=dict)
+    # The platform its rustc runs on and compiles for by default (a target triple).
+    host: str | None = None
 
     @property
     def version(self) -> str:

@@ -15,7 +15,6 @@ from ..config.build_config import BuildConfig
 from ..platform import output, report
 from .environment import RustInstall
 from .rustup import install_rustup
-from .standalone import install_standalone, resolve_version
 from .toolchain import install_toolchain
 
 
@@ -27,6 +26,9 @@ def install_rust(
             install_rustup(layout, config, base_env)
         with output.timed_step(f"Installing Rust ({config.toolchain.channel})", "rust"):
             return install_toolchain(layout, config, base_env)
+    # Rust without rustup is the rare case: its installer (and tarfile) is imported for it only.
+    from .standalone import install_standalone, resolve_version
+
     spec = config.rust_version or "the latest stable"
     with output.timed_step(f"Installing Rust without rustup ({spec})", "rust"):
         version = resolve_version(config.dist_server, config.rust_version)

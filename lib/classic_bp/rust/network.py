@@ -19,7 +19,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .. import errors
-from ..fetch.relay import relaying
 from ..fetch.urls import display_url
 from ..platform import output, run
 
@@ -35,6 +34,9 @@ def stream_rustup(
     its exit code, and the download that failed it, if one did."""
     if urlsplit(server).scheme not in ("http", "https"):
         return run.stream_command(command, env=env, heartbeat=heartbeat), None
+    # Only a build that runs rustup needs the relay and its HTTP server (20 ms of imports).
+    from ..fetch.relay import relaying
+
     with relaying(server, stall_seconds) as relay:
         shown = display_url(server)
 

@@ -19,6 +19,7 @@ from ..cache import CacheLayout
 from ..config.build_config import BuildConfig
 from ..fetch.download import download_verified, fetch_sha256, file_sha256
 from ..fetch.urls import display_url
+from ..known_runs import KnownRuns
 from ..layer import Layer, runs
 from ..platform import output, run
 from .environment import rustup_binary, rustup_environment
@@ -93,9 +94,13 @@ def install_rustup(layout: CacheLayout, config: BuildConfig, base_env: Mapping[s
             return f"its {', '.join(absent)} proxy is missing"
         # `show home` reads rustup's settings as `--version` does, without running
         # rustc for its version (12 ms of each build); older rustups lack it.
-        if runs(rustup_binary(layout), "show", "home", env=environment) is None:
+        # Its answer depends on its settings too: a damaged settings.toml runs it again.
+        settings = [layout.rustup_home / "settings.toml"]
+        known = KnownRuns(layout)
+        binary = rustup_binary(layout)
+        if runs(binary, "show", "home", env=environment, known=known, depends_on=settings) is None:
             return None
-        return runs(rustup_binary(layout), "--version", env=environment)
+        return runs(binary, "--version", env=environment)
 
     if RUSTUP.open(layout, wanted, rustup_binary(layout).is_file(), verify=works).reusable:
         # A cache written by an older version of the buildpack holds two copies.

@@ -22,6 +22,7 @@ from ..cache import CacheLayout
 from ..config.build_config import BuildConfig
 from ..fetch.download import fetch_sha256
 from ..fetch.urls import display_url
+from ..known_runs import KnownRuns, identity
 from ..layer import Layer, runs
 from ..platform import output, report, run
 from .environment import RustInstall, rustup_binary, rustup_environment
@@ -122,14 +123,13 @@ def _rustc_version(directory: Path) -> str:
     return result.stdout.strip()
 
 
-def _identity(path: Path) -> tuple[int, int, int] | None:
-    """Which file ``path`` is: rustup replaces rustc with a new file when it
-    updates the toolchain, so the same identity means the same rustc."""
+def _shared_libraries(directory: Path) -> list[Path]:
+    """The libraries rustc loads before it can answer (its driver, LLVM): a damaged
+    one fails its check as a damaged rustc does."""
     try:
-        found = path.stat()
+        return sorted(entry for entry in (directory / "lib").iterdir() if ".so" in entry.name)
     except OSError:
-        return None
-    return (found.st_ino, found.st_mtime_ns, found.st_size)
+        return []
 
 
 def install_toolchain(
@@ -142,10 +142,19 @@ def install_toolchain(
     broken: list[str] = []
     checked_version: list[str] = []
 
+    known = KnownRuns(layout)
+
     def works() -> str | None:
         for tool in ("rustc", "cargo"):
             answer = checked_version if tool == "rustc" else None
-            problem = runs(directory / "bin" / tool, "--version", answer=answer)
+            libraries = _shared_libraries(directory) if tool == "rustc" else ()
+            problem = runs(
+                directory / "bin" / tool,
+                "--version",
+                answer=answer,
+                known=known,
+                depends_on=libraries,
+            )
             if problem:
                 broken.append(problem)
                 return problem
@@ -159,7 +168,7 @@ def install_toolchain(
         cache.remove_tree(directory)
         (layout.rustup_home / "update-hashes" / name).unlink(missing_ok=True)
     cached = decision.reusable
-    checked_rustc = _identity(directory / "bin" / "rustc") if checked_version else None
+    checked_rustc = identity(directory / "bin" / "rustc") if checked_version else None
     if cached and request.is_exact:
         output.detail(f"Reusing {name} from the cache (an exact version: no download needed)")
     elif cached and _channel_unchanged(config, layout, name):
@@ -181,12 +190,13 @@ def install_toolchain(
             output.warning(errors.toolchain_update_unchecked(request.channel, returncode))
         TOOLCHAIN.save(layout, wanted)
     _prune_other_toolchains(layout, keep=name)
-    rustc_now = _identity(directory / "bin" / "rustc")
+    rustc_now = identity(directory / "bin" / "rustc")
     unchanged = checked_rustc is not None and rustc_now == checked_rustc
     installed = RustInstall(
         # The check above ran this very rustc: not again (9 ms of each build).
         rustc_version=checked_version[0] if unchanged else _rustc_version(directory),
         bin_dir=layout.proxies_bin,
+        host=config.rustup_init_triple,
         variables={
             "RUSTUP_HOME": str(layout.rustup_home),
             "RUSTUP_TOOLCHAIN": name,

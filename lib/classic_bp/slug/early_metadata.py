@@ -39,12 +39,24 @@ class MetadataBesideBuild:
     """One cargo metadata run in a thread, started once, awaited before use."""
 
     def __init__(
-        self, cargo: Path, environment: Mapping[str, str], features: Sequence[str] = ()
+        self,
+        cargo: Path,
+        environment: Mapping[str, str],
+        features: Sequence[str] = (),
+        host: str | None = None,
+        target_dir: Path | None = None,
     ) -> None:
-        """``features``: the build's feature flags, as cargo's build is given them."""
+        """``features``: the build's feature flags, as cargo's build is given them;
+        ``host``: the installed Rust's host (dependency_graph._host_target);
+        ``target_dir``: the build's, where cargo keeps what it learnt of rustc
+        (``.rustc_info.json``): without it, cargo metadata runs rustc three
+        times to learn it again (30 ms of each build)."""
         self._cargo = cargo
         self._environment = dict(environment)
+        if target_dir is not None:
+            self._environment["CARGO_TARGET_DIR"] = str(target_dir)
         self.features = tuple(features)
+        self._host = host
         self._thread: threading.Thread | None = None
         self._answer: MetadataAnswer | None = None
         # The folder cargo metadata was given: the fixed path while cargo runs.
@@ -62,7 +74,7 @@ class MetadataBesideBuild:
         assert self._app_root is not None
         try:
             self._answer = ask_cargo_metadata(
-                self._cargo, self._app_root, self._environment, False, self.features
+                self._cargo, self._app_root, self._environment, False, self.features, self._host
             )
         except Exception as problem:  # reported like any failed cargo metadata
             self._answer = MetadataAnswer(None, None, f"could not run cargo metadata: {problem}")

@@ -62,6 +62,13 @@ def truncate_rustc(root: Path) -> None:
     _replace(_toolchain_bin(root) / "rustc", b"")
 
 
+def truncate_rustc_library(root: Path) -> None:
+    """rustc itself intact, the compiler library it loads cut short: rustc fails
+    to start, though the last build's check of that same rustc passed."""
+    (driver,) = (_toolchain_bin(root).parent / "lib").glob("librustc_driver-*.so")
+    _replace(driver, driver.read_bytes()[:4096])
+
+
 def garbage_cargo(root: Path) -> None:
     _replace(_toolchain_bin(root) / "cargo", b"\x7fELF\x02garbage")
 
@@ -99,6 +106,10 @@ def half_written_target_dir(root: Path) -> None:
 DAMAGES: dict[str, tuple[Callable[[Path], None], str | None]] = {
     "rustc missing": (remove_rustc, "Not reusing the cached toolchain: rustc is missing"),
     "rustc truncated": (truncate_rustc, "Not reusing the cached toolchain: rustc does not run"),
+    "rustc's library truncated": (
+        truncate_rustc_library,
+        "Not reusing the cached toolchain: rustc does not run",
+    ),
     "cargo garbage": (garbage_cargo, "Not reusing the cached toolchain: cargo does not run"),
     "keys truncated": (garbage_keys, "its cache record is unreadable"),
     "layout key truncated": (truncated_layout_key, "Discarding the whole cache"),
