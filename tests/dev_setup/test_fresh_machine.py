@@ -139,13 +139,14 @@ RunResult = tuple[subprocess.CompletedProcess[str], str, str]
 def fresh_machine_runs(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[tuple[str, str], Future[RunResult]]]:
-    """The selected tests' runs (`make test`, `make run`), started at once, three at a time.
+    """The selected tests' runs (`make test`, `make run`), all started at once.
 
     Each runs in its own machine (an overlay of its own): they share nothing
     but the host's network, and spend most of their time waiting on apt, pip
     and the Debian archive, so side by side they take far less than the 5
-    minutes they took one after the other. Each test then waits for its own
-    run and asserts on it.
+    minutes they took one after the other (a `make run` beside the `make
+    test`s, not after them: the suite waits for the longest `make test`
+    alone). Each test then waits for its own run and asserts on it.
     """
     check_rust_toolchain()
     runs = sorted(
@@ -158,7 +159,7 @@ def fresh_machine_runs(
     )
     for suite in sorted({suite for suite, _ in runs}):
         build_rootfs(suite, flavour=FRESH_MACHINE)  # cached; built one at a time
-    with ThreadPoolExecutor(max_workers=len(FRESH_MACHINES)) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, len(runs))) as pool:
         futures = {
             (suite, command): pool.submit(
                 make_in_a_fresh_machine,
