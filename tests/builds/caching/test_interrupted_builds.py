@@ -39,6 +39,7 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,6 +186,23 @@ def seed_rust(installed: Path, cache_dir: Path) -> None:
 
 
 @pytest.fixture
+def new_build() -> Iterator[Callable[[Platform], Build]]:
+    """Starts builds; a test that fails while one is stopped leaves no frozen
+    build (and its cargo and rustc) behind: the group is killed."""
+    started: list[Build] = []
+
+    def start(platform: Platform) -> Build:
+        started.append(Build(platform))
+        return started[-1]
+
+    yield start
+    for build in started:
+        if build.process.poll() is None:
+            os.killpg(build.process.pid, signal.SIGKILL)
+            build.process.wait(timeout=60)
+
+
+@pytest.fixture
 def slowed_mirror(rustup_mirror):
     yield rustup_mirror
     rustup_mirror.faults.clear()
@@ -193,14 +211,19 @@ def slowed_mirror(rustup_mirror):
 @pytest.mark.parametrize("kill", ["SIGKILL", "SIGTERM"])
 @pytest.mark.parametrize("point", KILL_POINTS)
 def test_a_kill_in_the_middle_of_a_step_never_breaks_the_next_build(
-    mirrored_platform: Platform, slowed_mirror, rust_installed: Path, point: str, kill: str
+    mirrored_platform: Platform,
+    slowed_mirror,
+    rust_installed: Path,
+    new_build: Callable[[Platform], Build],
+    point: str,
+    kill: str,
 ) -> None:
     platform, where = mirrored_platform, KILL_POINTS[point]
     if not where.step.startswith(("Installing rustup", "Installing Rust")):
         seed_rust(rust_installed, platform.cache_dir)
     if where.delay:
         slowed_mirror.delay_next(1, where.delay[1], where.delay[0])
-    build = Build(platform)
+    build = new_build(platform)
     log = build.freeze_at(where.marker)
     # Proof that the kill lands in the step: the build is frozen inside it.
     process = build.process
@@ -242,14 +265,14 @@ def test_the_kill_points_cover_every_step_of_a_cold_build() -> None:
 
 @pytest.mark.parametrize("kill", ["SIGKILL", "SIGTERM"])
 def test_a_kill_while_the_app_is_at_the_fixed_path_never_loses_it(
-    mirrored_platform: Platform, package_index, kill: str
+    mirrored_platform: Platform, package_index, new_build: Callable[[Platform], Build], kill: str
 ) -> None:
     """With sccache the app's files are renamed to the fixed path while cargo
     runs (cargo/fixed_path.py). SIGTERM: they are back before the build ends.
     SIGKILL: the next build puts them back into the killed build's dir."""
     platform = mirrored_platform
     platform.set_config(BP_SCCACHE_ENABLED="true", PIP_INDEX_URL=package_index.url)
-    build = Build(platform)
+    build = new_build(platform)
     build.freeze_at("Compiling slow-lib")
     fixed_app = platform.tmp_dir / f"classic-bp-{os.getuid()}" / "app"
     assert not fixed_app.is_symlink() and (fixed_app / "Cargo.toml").is_file()
