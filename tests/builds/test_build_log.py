@@ -51,7 +51,7 @@ WARM_REBUILD = """\
            Finished `release` profile [optimized] target(s) in N.Ns
        Installed into bin/: web-std
 -----> Writing the SBOM
-       .rust-buildpack/sbom.cdx.json: CycloneDX, 0 components (from cargo metadata)
+       .rust-buildpack/sbom.cdx.json: CycloneDX, 0 components (kept from the last build)
 -----> Writing runtime configuration
        Default process type web: /app/bin/web-std
 -----> Removing the app's sources from the slug

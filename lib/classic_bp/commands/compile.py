@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +40,7 @@ from ..slug.early_metadata import MetadataBesideBuild
 from ..slug.emk_links import link_old_layout
 from ..slug.runtime import write_runtime
 from ..slug.sbom import sbom_step
+from ..slug.sbom_reuse import GraphMemory
 
 
 @dataclass(frozen=True)
@@ -149,9 +150,11 @@ def _compile_prepared(context: BuildContext, build: PreparedBuild, started: floa
         output.step(errors.installed_without_compiling(rust.version, _elapsed(started)))
         return
     features = config.features.arguments()
+    memory = _graph_memory(build, features)
+    recalled = memory.recall() if memory is not None else None
     early = (
         MetadataBesideBuild(rust.cargo, environment, features, rust.host, build.target_dir)
-        if config.write_sbom
+        if config.write_sbom and recalled is None
         else None
     )
     app = build_step(
@@ -166,7 +169,16 @@ def _compile_prepared(context: BuildContext, build: PreparedBuild, started: floa
         early,
     )
     if config.write_sbom:
-        sbom_step(context.build_dir, config.project.root, rust.cargo, environment, early, features)
+        sbom_step(
+            context.build_dir,
+            config.project.root,
+            rust.cargo,
+            environment,
+            early,
+            features,
+            memory,
+            recalled,
+        )
     write_runtime(
         context.build_dir,
         context.buildpack_dir,
@@ -192,6 +204,19 @@ def _compile_prepared(context: BuildContext, build: PreparedBuild, started: floa
     build.finish()
     output.step(errors.build_succeeded(app.binaries, rust.version, _elapsed(started)))
     print_summary(context.build_dir, app.binaries)
+
+
+def _graph_memory(build: PreparedBuild, features: Sequence[str]) -> GraphMemory | None:
+    """The SBOM's graph kept between builds (slug/sbom_reuse.py), when the app stays
+    in its own folder while cargo runs (not moved to the fixed path for sccache)
+    and the target platform is known without asking rustc."""
+    config, rust = build.config, build.rust
+    target = build.environment.get("CARGO_BUILD_TARGET") or rust.host
+    if not config.write_sbom or config.sccache_enabled or not target:
+        return None
+    return GraphMemory(
+        build.layout, config.project.root, build.environment, features, target, rust.version
+    )
 
 
 def _hook_environment(

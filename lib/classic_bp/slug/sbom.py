@@ -42,6 +42,7 @@ from ..fetch.urls import display_url
 from ..platform import output
 from .dependency_graph import Crate, DependencyGraph, MetadataAnswer, dependency_graph
 from .early_metadata import MetadataBesideBuild
+from .sbom_reuse import GraphMemory
 
 SPEC_VERSION = "1.6"
 TOOL_NAME = "classic-bp"
@@ -210,11 +211,14 @@ def write_sbom(
     destination: Path,
     answer: MetadataAnswer | None = None,
     features: Sequence[str] = (),
+    graph: DependencyGraph | None = None,
 ) -> SbomSummary:
     """Write the app's CycloneDX JSON SBOM to ``destination`` (``answer``: cargo
     metadata's, when it ran beside the build; ``features``: the build's feature
-    flags, for cargo metadata run now)."""
-    graph = dependency_graph(app_root, cargo, environment, answer, features)
+    flags, for cargo metadata run now; ``graph``: the last build's, still valid
+    (sbom_reuse.py), and then cargo metadata does not run)."""
+    if graph is None:
+        graph = dependency_graph(app_root, cargo, environment, answer, features)
     document = build_document(graph, uuid.uuid4(), _now())
     _write_atomically(destination, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     return SbomSummary(
@@ -234,22 +238,33 @@ def sbom_step(
     environment: Mapping[str, str],
     early: MetadataBesideBuild | None = None,
     features: Sequence[str] = (),
+    memory: GraphMemory | None = None,
+    recalled: DependencyGraph | None = None,
 ) -> None:
     """A CycloneDX SBOM in the slug; a failure here never fails a build that compiled.
 
     ``app_root`` holds Cargo.toml: the build dir, or RustConfig's BUILD_PATH in it.
     ``early``: cargo metadata run beside the build (early_metadata.py).
-    ``features``: the build's feature flags (config/features.py)."""
+    ``features``: the build's feature flags (config/features.py).
+    ``memory``: where the graph is kept for the next build, and ``recalled``
+    the last build's, still valid (sbom_reuse.py)."""
     with output.timed_step("Writing the SBOM", "sbom"):
         try:
             answer = early.answer() if early is not None else None
             destination = build_dir / SBOM_PATH
-            summary = write_sbom(app_root, cargo, environment, destination, answer, features)
+            graph = recalled
+            if graph is None:
+                graph = dependency_graph(app_root, cargo, environment, answer, features)
+            summary = write_sbom(app_root, cargo, environment, destination, answer, features, graph)
         except errors.BuildError as problem:
             output.warning(errors.sbom_not_written(problem))
             return
-        source = "cargo metadata" if summary.used_cargo_metadata else "Cargo.lock only"
+        if memory is not None and recalled is None and answer is not None and answer.metadata:
+            memory.keep(graph, answer.metadata)
+        source = "from cargo metadata" if summary.used_cargo_metadata else "from Cargo.lock only"
+        if recalled is not None:
+            source = "kept from the last build"  # nothing cargo metadata reads changed
         output.detail(
             f"{SBOM_PATH.as_posix()}: CycloneDX,"
-            f" {output.plural(summary.component_count, 'component')} (from {source})"
+            f" {output.plural(summary.component_count, 'component')} ({source})"
         )
