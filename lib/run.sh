@@ -1,16 +1,16 @@
 #!/bin/sh
-# Shared launcher for every bin/* shim: hand over to the classic_bp package with
-# the stack's python3. POSIX sh only: the stacks have dash as sh.
-# Usage: run.sh <command> [args...]
-# boot.py checks the version itself (one interpreter start, not two: detect
-# runs on every build) and re-executes a newer python3.X when python3 is too old.
-lib_dir=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
+# Shared launcher for every bin/* shim, read by the shim's own shell (`.`): no
+# second sh and no dirname process, since detect runs on every build and
+# compile's fixed time counts. POSIX sh only: the stacks have dash as sh.
+# The shim sets bp_command (compile, detect, ...) and bp_bin (its folder).
+# boot.py checks the version itself (one interpreter start, not two) and
+# re-executes a newer python3.X when python3 is too old.
 
 for candidate in python3 python3.14 python3.13 python3.12 python3.11 python3.10; do
   if command -v "$candidate" >/dev/null 2>&1; then
     # -I: ignore PYTHON* variables and the user site, so an app's settings
     # cannot change how the buildpack itself runs.
-    exec "$candidate" -I "$lib_dir/boot.py" "$@"
+    exec "$candidate" -I "$bp_bin/../lib/boot.py" "$bp_command" "$@"
   fi
 done
 
