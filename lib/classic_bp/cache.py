@@ -10,6 +10,7 @@ killed midway leaves either a valid record or none (which means "discard").
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -95,12 +96,18 @@ def read_key(path: Path) -> dict[str, Any] | object | None:
 
 
 def write_key(path: Path, key: Mapping[str, Any]) -> None:
+    """Stored whole (a temporary file renamed over the key), or not at all when
+    the key already holds exactly this: most keys are the same from one build
+    to the next, and each write costs an fsync."""
+    text = json.dumps(dict(key), indent=2, sort_keys=True) + "\n"
+    with contextlib.suppress(OSError, UnicodeError):
+        if path.read_text(encoding="utf-8") == text:
+            return
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(dict(key), stream, indent=2, sort_keys=True)
-            stream.write("\n")
+            stream.write(text)
             # On disk before the rename: a crash never leaves an empty key in place.
             stream.flush()
             os.fsync(stream.fileno())

@@ -75,3 +75,17 @@ def test_a_layer_is_created_reused_then_discarded_with_its_reasons(
     assert not directory.exists()
     assert not layer.key_path(layout).exists()
     assert report._cache_decisions["demo files"] == decision.summary
+
+
+def test_a_key_is_written_only_when_it_changes(tmp_path: Path) -> None:
+    """Most keys are the same from build to build: the file is left as it is (no
+    new inode, no fsync); any change replaces it whole."""
+    key = tmp_path / "keys" / "target.json"
+    cache.write_key(key, {"rustc": "1.95.0", "stack": "scalingo-22"})
+    first = key.stat()
+    cache.write_key(key, {"stack": "scalingo-22", "rustc": "1.95.0"})
+    assert key.stat().st_ino == first.st_ino
+    cache.write_key(key, {"rustc": "1.96.0", "stack": "scalingo-22"})
+    assert key.stat().st_ino != first.st_ino
+    assert cache.read_key(key) == {"rustc": "1.96.0", "stack": "scalingo-22"}
+    assert sorted(path.name for path in key.parent.iterdir()) == ["target.json"]
