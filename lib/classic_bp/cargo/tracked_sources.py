@@ -104,10 +104,9 @@ def _profile_dirs(target_dir: Path) -> list[Path]:
     return [deps.parent for deps in (*target_dir.glob("*/deps"), *target_dir.glob("*/*/deps"))]
 
 
-def _dep_info_paths(path: Path) -> Iterator[str]:
+def _dep_info_paths(text: str) -> Iterator[str]:
     """The prerequisites a makefile-style dep-info file names: ``target: dep dep``,
     spaces in names escaped as ``\\ ``; ``dep:`` lines repeat them (phony targets)."""
-    text = path.read_text(encoding="utf-8", errors="surrogateescape")
     for line in text.splitlines():
         if not line or line.startswith("#"):
             continue
@@ -126,6 +125,16 @@ class _AppPaths:
         self.target = str(target_dir).rstrip("/") + "/"
         self.prefixes = sorted({str(root).rstrip("/") + "/" for root in app_roots}, key=len)
         self.workspace = workspace
+
+    def may_name_app_files(self, dep_info: str) -> bool:
+        """False only when the text cannot name one of the app's files: none of
+        its folders appears, and every word is absolute or a comment (a name
+        with an escaped space splits into words, the second not absolute: that
+        only means a closer look). Most dep-info files are registry crates',
+        and this spares parsing them line by line on every build."""
+        if any(prefix in dep_info for prefix in self.prefixes):
+            return True
+        return any(word[0] not in "/#" for word in dep_info.split())
 
     def relative(self, path: str) -> str | None:
         """``path`` relative to the build dir; None when it is not the app's (a
@@ -209,8 +218,11 @@ def _read(target_dir: Path, build_dir: Path, paths: _AppPaths) -> TrackedSources
 
 
 def _app_files(dep_info: Path, paths: _AppPaths) -> set[str]:
+    text = dep_info.read_text(encoding="utf-8", errors="surrogateescape")
+    if not paths.may_name_app_files(text):
+        return set()
     found = set()
-    for word in _dep_info_paths(dep_info):
+    for word in _dep_info_paths(text):
         relative = paths.relative(word)
         if relative is not None:
             found.add(relative)

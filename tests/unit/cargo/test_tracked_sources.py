@@ -95,3 +95,34 @@ def test_a_target_dir_that_cannot_be_read_gives_no_scope(tmp_path: Path, damage:
         dep_info.unlink()
         dep_info.mkdir()  # reading it fails
     assert tracked_sources.read(target_dir, build_dir, [build_dir], build_dir) is None
+
+
+def _dep_info_scope(tmp_path: Path, text: str) -> TrackedSources | None:
+    """A target dir holding one dep-info file of ``text``, for a workspace in app/."""
+    build_dir = tmp_path / "app"
+    (build_dir / "crates" / "core").mkdir(parents=True)
+    (build_dir / "crates" / "core" / "Cargo.toml").write_text('[package]\nname = "core"\n')
+    deps = tmp_path / "target" / "release" / "deps"
+    deps.mkdir(parents=True)
+    (deps / "core-0123456789abcdef.d").write_text(text)
+    return tracked_sources.read(tmp_path / "target", build_dir, [build_dir], build_dir)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # A registry crate's file: nothing of the app, whatever the spacing.
+        ("/t/deps/x.d: /reg/src/x-1.0/src/lib.rs /reg/src/x-1.0/src/a\\ b.rs\n", set()),
+        # A relative name in the target line only (no phony lines after it).
+        ("/t/deps/x.d: /reg/src/lib.rs crates/core/src/lib.rs\n", {"crates/core/src/lib.rs"}),
+        # An absolute name in the app, its space escaped.
+        ("/t/deps/x.d: {app}/crates/core/src/my\\ mod.rs\n", {"crates/core/src/my mod.rs"}),
+    ],
+)
+def test_dep_info_files_are_read_for_every_name_of_the_app(
+    tmp_path: Path, line: str, expected: set[str]
+) -> None:
+    """The quick look that skips registry crates' dep-info files never skips one
+    that names an app file, relative or absolute."""
+    scope = _dep_info_scope(tmp_path, line.format(app=tmp_path / "app"))
+    assert scope == TrackedSources(frozenset(), frozenset(expected))
