@@ -16,7 +16,6 @@ from pathlib import Path
 from .. import errors
 from ..platform import report
 from ..platform.cache_dir import open_cache_dir
-from .ci_compile import run_test_compile
 from .compile import BuildContext, context_from_arguments, run_compile
 from .usages import USAGES
 
@@ -70,7 +69,9 @@ def compile_app(build_dir: str, cache_dir: str, env_dir: str) -> None:
 
 
 def test_compile_app(build_dir: str, cache_dir: str, env_dir: str) -> None:
-    """bin/test-compile (Heroku CI)."""
+    """bin/test-compile (Heroku CI). Imported here: compile never needs it."""
+    from .ci_compile import run_test_compile
+
     run_test_compile(build_context(build_dir, cache_dir, env_dir), dict(os.environ))
 
 

@@ -23,7 +23,6 @@ import contextlib
 import os
 import signal
 import time
-import traceback
 from collections.abc import Callable, Iterator
 
 from .. import errors
@@ -41,6 +40,8 @@ class Terminated(KeyboardInterrupt):
 
 
 def report_internal_error() -> None:
+    import traceback  # only for a bug: its import costs every build otherwise
+
     output.error(errors.internal_error(traceback.format_exc().rstrip()))
 
 

@@ -6,12 +6,12 @@ a platform that runs this buildpack on another Ubuntu usually works.
 
 from __future__ import annotations
 
-import platform
+import os
 
 from .. import __version__, errors
 from . import output
 
-# What platform.machine() may answer for the two CPUs the stacks run on.
+# What the kernel (uname -m) may answer for the two CPUs the stacks run on.
 CPU_ARCH_ALIASES = {"amd64": "x86_64", "arm64": "aarch64"}
 KNOWN_STACKS = ("scalingo-22", "scalingo-24", "scalingo-26", "heroku-22", "heroku-24")
 
@@ -25,6 +25,8 @@ def announce(stack: str | None) -> None:
 
 
 def cpu_arch() -> str:
-    """The builder's CPU as Rust's target triples name it (x86_64, aarch64)."""
-    machine = platform.machine().lower()
+    """The builder's CPU as Rust's target triples name it (x86_64, aarch64).
+    From os.uname(), as platform.machine() gets it: that module costs an import
+    on every build."""
+    machine = os.uname().machine.lower()
     return CPU_ARCH_ALIASES.get(machine, machine)

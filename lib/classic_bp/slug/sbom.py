@@ -29,10 +29,9 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -168,8 +167,9 @@ def dependencies(graph: DependencyGraph, keys: Iterable[str]) -> list[dict[str, 
     return entries
 
 
-def build_document(graph: DependencyGraph, serial: uuid.UUID, timestamp: str) -> dict[str, Any]:
-    """The whole BOM; only ``serial`` and ``timestamp`` vary between identical builds."""
+def build_document(graph: DependencyGraph, serial: str, timestamp: str) -> dict[str, Any]:
+    """The whole BOM; only ``serial`` (a ``urn:uuid:``) and ``timestamp`` vary between
+    identical builds."""
     app, app_parts = application(graph)
     keys = reachable(graph)
     graph_entries = dependencies(graph, [*graph.roots, *keys])
@@ -179,7 +179,7 @@ def build_document(graph: DependencyGraph, serial: uuid.UUID, timestamp: str) ->
     return {
         "bomFormat": "CycloneDX",
         "specVersion": SPEC_VERSION,
-        "serialNumber": serial.urn,
+        "serialNumber": serial,
         "version": 1,
         "metadata": {
             "timestamp": timestamp,
@@ -194,7 +194,18 @@ def build_document(graph: DependencyGraph, serial: uuid.UUID, timestamp: str) ->
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    """UTC to the second, as CycloneDX's examples write it: 2026-01-01T00:00:00Z."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def serial_number() -> str:
+    """A random (version 4) UUID as a URN, RFC 9562's layout: the uuid module
+    would import platform, and datetime's is another import, on every build."""
+    value = int.from_bytes(os.urandom(16), "big")
+    value = (value & ~(0xF000 << 64)) | (0x4000 << 64)  # version 4
+    value = (value & ~(0xC000 << 48)) | (0x8000 << 48)  # variant 10xx
+    digits = f"{value:032x}"
+    return f"urn:uuid:{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
 
 def _write_atomically(destination: Path, text: str) -> None:
@@ -219,7 +230,7 @@ def write_sbom(
     (sbom_reuse.py), and then cargo metadata does not run)."""
     if graph is None:
         graph = dependency_graph(app_root, cargo, environment, answer, features)
-    document = build_document(graph, uuid.uuid4(), _now())
+    document = build_document(graph, serial_number(), _now())
     _write_atomically(destination, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     return SbomSummary(
         path=destination,

@@ -508,7 +508,7 @@ def test_license_file_and_checksum_in_a_component(validators) -> None:
         source_note="test",
     )
 
-    document = sbom.build_document(graph, uuid.uuid4(), "2026-01-01T00:00:00Z")
+    document = sbom.build_document(graph, uuid.uuid4().urn, "2026-01-01T00:00:00Z")
 
     assert_valid(validators, document)
     (entry,) = document["components"]
@@ -523,7 +523,7 @@ def test_the_schema_is_strict_and_its_references_resolve(validators) -> None:
     graph = sbom.DependencyGraph(
         crates={"app": crate(None, "app")}, edges={}, roots=("app",), source_note="test"
     )
-    document = sbom.build_document(graph, uuid.uuid4(), "2026-01-01T00:00:00Z")
+    document = sbom.build_document(graph, uuid.uuid4().urn, "2026-01-01T00:00:00Z")
     assert_valid(validators, document)
     validator = validators["1.6"]
     app = document["metadata"]["component"]
@@ -535,3 +535,14 @@ def test_the_schema_is_strict_and_its_references_resolve(validators) -> None:
         assert not validator.is_valid({**document, "metadata": {"component": broken}})
     assert not validator.is_valid({**document, "serialNumber": "1234"})
     assert not validator.is_valid({**document, "metadata": {"timestamp": "yesterday"}})
+
+
+def test_serial_numbers_are_random_version_4_uuids() -> None:
+    """Made without the uuid module (an import on every build): the standard
+    library must read each as a version 4 UUID of RFC 4122's variant."""
+    serials = {sbom.serial_number() for _ in range(200)}
+    assert len(serials) == 200
+    for serial in serials:
+        parsed = uuid.UUID(serial)
+        assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)
+        assert parsed.urn == serial
