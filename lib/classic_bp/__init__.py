@@ -12,7 +12,8 @@ them to it):
     fetch/                      the network
     platform/                   the platform contract: log, report, env dir
     errors, cache, known_runs,  the bottom
-    app_files, toml_subset
+    app_files, toml_subset,
+    records
 """
 
 __version__ = "0.1.0"

@@ -16,15 +16,16 @@ import os
 import shutil
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .records import record
 
 # Bump when the cache layout changes incompatibly: older caches are discarded whole.
 LAYOUT_VERSION = 1
 
 
-@dataclass(frozen=True)
+@record
 class CacheLayout:
     """Where everything lives inside the platform's CACHE_DIR.
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
+from .records import record
+
 
 class Reason(str, Enum):
     """Why a build failed: the build report's ``failure_reason``, one definition.
@@ -656,7 +658,7 @@ def private_dependency_failed(
     )
 
 
-@dataclass(frozen=True)
+@record
 class MissingLibrary:
     """A system library a build script or the linker did not find (cargo/library_failures.py)."""
 
@@ -1035,7 +1037,7 @@ def hook_not_a_file(hook: str) -> BuildError:
 # --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class BuildWarning:
     """A problem the build survives; printed in the alert format on stderr."""
 

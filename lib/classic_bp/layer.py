@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +28,13 @@ from . import cache, errors
 from .cache import CacheLayout
 from .known_runs import KnownRuns
 from .platform import output, report
+from .records import record
 
 # A cached binary's `--version` answers in milliseconds; a hung one is broken.
 VERIFY_TIMEOUT_SECONDS = 30
 
 
-@dataclass(frozen=True)
+@record
 class Decision:
     """What a build does with a layer: reuse it, or (re)create it and why."""
 
@@ -48,7 +49,7 @@ class Decision:
         return "discarded: " + "; ".join(self.reasons) if self.reasons else "created"
 
 
-@dataclass(frozen=True)
+@record
 class Layer:
     """One cached thing, declared once where it is filled.
 

@@ -29,6 +29,7 @@ RANKS = {
     "errors": 0,
     "cache": 0,
     "known_runs": 0,
+    "records": 0,
     "app_files": 0,
     "toml_subset": 0,
 }

@@ -17,7 +17,6 @@ import os
 import shlex
 import shutil
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -25,6 +24,7 @@ from .. import errors
 from ..cache import CacheLayout
 from ..config.build_config import BuildConfig
 from ..platform import output, report, run
+from ..records import record
 from ..rust.environment import INSTALL_TRACKING_FILES
 from . import jobs, source_times, tracked_sources
 from .failures import OutputWatch
@@ -49,7 +49,7 @@ class BesideBuild(Protocol):
 LinkOldLayout = Callable[[tuple[str, ...]], tuple[str, ...]]
 
 
-@dataclass(frozen=True)
+@record
 class BuiltApp:
     """What the slug steps need: the app's binaries, and the links of the old layout."""
 
@@ -57,7 +57,7 @@ class BuiltApp:
     kept_links: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class CompiledApp:
     binaries: tuple[str, ...]
     pruned: PruneReport

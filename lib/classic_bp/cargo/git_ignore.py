@@ -24,12 +24,13 @@ the last matching line of a file winning within it):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from ..records import record
 
 FILE_NAME = ".gitignore"
 
 
-@dataclass(frozen=True)
+@record
 class _Rule:
     pattern: re.Pattern[str]
     negated: bool
@@ -98,7 +99,7 @@ def parse(text: str) -> list[_Rule]:
     return rules
 
 
-@dataclass(frozen=True)
+@record
 class IgnoreFile:
     """The rules of one ``.gitignore``, and the folder (relative to the app) it is in."""
 

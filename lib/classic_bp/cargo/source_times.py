@@ -92,6 +92,7 @@ from .. import errors, toml_compat
 from ..cache import CacheLayout
 from ..fetch.download import file_sha256
 from ..layer import Layer
+from ..records import record
 from . import git_ignore
 from .tracked_sources import WHOLE_APP, TrackedSources
 
@@ -100,7 +101,7 @@ LAYER = Layer(name="source-times", what="source times", reused_text=None, discar
 SKIPPED_DIRS = frozenset({".git", "target", ".hg", ".svn"})
 
 
-@dataclass(frozen=True)
+@record
 class Seen:
     """A file as found in the checkout: size and mtime, and its hash once known."""
 

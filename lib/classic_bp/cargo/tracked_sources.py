@@ -35,8 +35,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+from ..records import record
 
 # Proc macros that read only the tokens they are given (their crates' sources
 # say so: derives and attribute macros with no file or environment input
@@ -84,7 +85,7 @@ _RERUN_IF_CHANGED = re.compile(r"^cargo::?rerun-if-changed=(?P<path>.+)$")
 _BUILD_SCRIPT_DEP_INFO = re.compile(r"^build_script_\w+-[0-9a-f]{16}\.d$")
 
 
-@dataclass(frozen=True)
+@record
 class TrackedSources:
     """What the record must cover, as paths relative to the build dir.
 

@@ -33,6 +33,7 @@ from ..layer import open_cache
 from ..platform import output, stack
 from ..platform.hooks import POST_COMPILE, PRE_COMPILE, hook_environment, run_hook
 from ..platform.summary import print_summary
+from ..records import record
 from ..rust.environment import RustInstall, cargo_environment
 from ..rust.install import install_rust
 from ..slug.clean import clean_step
@@ -43,7 +44,7 @@ from ..slug.sbom import sbom_step
 from ..slug.sbom_reuse import GraphMemory
 
 
-@dataclass(frozen=True)
+@record
 class BuildContext:
     """The three directories the platform passes, plus where the buildpack lives."""
 

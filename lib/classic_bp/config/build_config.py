@@ -8,7 +8,7 @@ build in a second instead of after a ten-minute toolchain install.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,6 +17,7 @@ from ..fetch.urls import display_url
 from ..platform.env_dir import FALSE_VALUES, TRUE_VALUES, Settings
 from ..platform.hooks import Hook
 from ..platform.stack import cpu_arch
+from ..records import record
 from . import emk_layout, features, slug_patterns, toolchain_request
 from .credentials import PrivateAccess, read_private_access
 from .database import ENABLED_VARIABLE as DATABASE_URL_ENABLED_VARIABLE
@@ -43,7 +44,7 @@ PROFILE_ALIASES = {"minimum": "minimal"}
 REGISTRY_MIRROR_VARIABLE = "BP_CARGO_REGISTRY_MIRROR"
 
 
-@dataclass(frozen=True)
+@record
 class RegistryMirror:
     """A crates.io replacement, as cargo's source replacement spells it."""
 
@@ -54,7 +55,7 @@ class RegistryMirror:
         return display_url(self.url.removeprefix("sparse+"))
 
 
-@dataclass(frozen=True)
+@record
 class BuildConfig:
     project: CargoProject
     toolchain: ToolchainRequest

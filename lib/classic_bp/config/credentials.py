@@ -15,11 +15,11 @@ secret is known to the log's redactor before any tool runs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .. import errors
 from ..platform.env_dir import TRUE_VALUES, Settings, key_lines, url_secrets
+from ..records import record
 
 CREDENTIALS_VARIABLE = "BP_GIT_CREDENTIALS"
 SSH_KEY_VARIABLE = "BP_GIT_SSH_KEY"
@@ -34,7 +34,7 @@ VARIABLES = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class GitCredential:
     """One entry of BP_GIT_CREDENTIALS: the line git's store helper reads, and
     the same URL without its secret, for the log."""
@@ -44,7 +44,7 @@ class GitCredential:
     has_path: bool
 
 
-@dataclass(frozen=True)
+@record
 class PrivateAccess:
     git_credentials: tuple[GitCredential, ...] = ()
     ssh_key: str | None = None

@@ -30,11 +30,12 @@ is its offline data.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from .. import app_files, errors
 from ..platform.env_dir import FALSE_VALUES, Settings
+from ..records import record
 from .project import CargoProject
 
 DATABASE_URL = "DATABASE_URL"
@@ -46,7 +47,7 @@ QUERY_DATA_DIR = ".sqlx"
 QUERY_DATA_FILE = "sqlx-data.json"
 
 
-@dataclass(frozen=True)
+@record
 class OfflineData:
     """Where sqlx's offline query data is, as the log shows it."""
 
@@ -59,7 +60,7 @@ class OfflineData:
         return f"{self.where} ({self.queries} {'query' if self.queries == 1 else 'queries'})"
 
 
-@dataclass(frozen=True)
+@record
 class DatabaseAtBuild:
     """What cargo's environment carries of the app's database, and why."""
 

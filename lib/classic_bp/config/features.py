@@ -42,9 +42,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from .. import errors
+from ..records import record
 from .project import Package
 
 FEATURES_VARIABLE = "BP_CARGO_FEATURES"
@@ -57,7 +57,7 @@ FEATURE_NAME = re.compile(r"(?:[\w-]+/)?\w[\w+.-]*\Z")
 SEPARATORS = re.compile(r"[\s,]+")
 
 
-@dataclass(frozen=True)
+@record
 class FeatureSelection:
     """The features every cargo command on the app gets; ``source``: who chose them."""
 

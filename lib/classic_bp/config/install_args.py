@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import os
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from .. import errors
+from ..records import record
 from .features import FeatureSelection, take_feature_flags
 from .project import CargoProject, Package
 
@@ -34,7 +35,7 @@ OWNED_FLAGS = {
 LOCKING_FLAGS = ("--locked", "--frozen")
 
 
-@dataclass(frozen=True)
+@record
 class InstallPlan:
     """The user's extra arguments and the packages to install, all in one cargo build.
 

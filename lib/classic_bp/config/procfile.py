@@ -9,10 +9,10 @@ command that works.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from .. import app_files
+from ..records import record
 
 PROCFILE_LINE = re.compile(r"^(?P<name>[A-Za-z0-9_-]+):\s*(?P<command>.+)$")
 CARGO_COMMAND = re.compile(r"(^|[\s;&|/])cargo(\s|$)")
@@ -20,7 +20,7 @@ TARGET_BINARY = re.compile(r"(?:^|[\s/])target/(?:[\w.-]+/)*(?:release|debug)/(?
 CARGO_RUN_BIN = re.compile(r"--bin[=\s]+(?P<binary>[\w.-]+)")
 
 
-@dataclass(frozen=True)
+@record
 class ProcfileProblem:
     process_type: str
     command: str

@@ -8,14 +8,14 @@ and ``src/bin/*/main.rs``, over the root package and the workspace members.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .. import app_files, errors, toml_compat
+from ..records import record
 
 
-@dataclass(frozen=True)
+@record
 class Package:
     name: str
     directory: Path
@@ -26,7 +26,7 @@ class Package:
     features: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
+@record
 class CargoProject:
     root: Path
     packages: tuple[Package, ...]

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass
 from pathlib import Path
 
 from .. import app_files, errors
 from ..platform.env_dir import TRUE_VALUES
+from ..records import record
 
 FILE_NAME = "RustConfig"
 ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>.*)$")
@@ -24,7 +24,7 @@ DROPPED_BUILD_FLAGS = ("--release",)
 PACKAGE_FLAGS = ("-p", "--package")
 
 
-@dataclass(frozen=True)
+@record
 class Migration:
     """Settings derived from RustConfig, and what to tell the user about each."""
 

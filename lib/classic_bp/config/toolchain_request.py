@@ -9,11 +9,11 @@ toolchain was chosen.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .. import app_files, errors, toml_compat
+from ..records import record
 
 DEFAULT_TOOLCHAIN = "stable"
 TOOLCHAIN_VARIABLE = "BP_RUST_TOOLCHAIN"
@@ -26,7 +26,7 @@ TOOLCHAIN_NAME = re.compile(rf"{_CHANNEL}{_TRIPLE}\Z")
 EXACT_VERSION = re.compile(rf"(?:\d+\.\d+\.\d+|(?:stable|beta|nightly)-{_DATE}){_TRIPLE}\Z")
 
 
-@dataclass(frozen=True)
+@record
 class ToolchainRequest:
     channel: str
     source: str
@@ -39,7 +39,7 @@ class ToolchainRequest:
         return bool(EXACT_VERSION.match(self.channel))
 
 
-@dataclass(frozen=True)
+@record
 class Candidate:
     source: str
     value: str | None

@@ -7,9 +7,9 @@ spec fails the build while the configuration is read, before any download.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from .. import errors
+from ..records import record
 from .install_args import LOCKING_FLAGS, refuse_owned_flags, split_arguments
 
 TOOLS_VARIABLE = "BP_CARGO_INSTALL_TOOLS"
@@ -20,7 +20,7 @@ TOOL_SPEC = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@record
 class ToolsPlan:
     specs: tuple[str, ...]
     arguments: tuple[str, ...]

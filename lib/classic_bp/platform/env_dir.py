@@ -21,11 +21,12 @@ import os
 import re
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from urllib.parse import unquote
 
 from .. import errors
+from ..records import record
 from .redact import PUBLIC_USERS, URL_USERINFO
 
 # How every boolean setting (BP_* variables, the old RustConfig) is spelled.
@@ -112,7 +113,7 @@ def key_lines(value: str) -> list[str]:
     ]
 
 
-@dataclass(frozen=True)
+@record
 class AppEnv:
     """Config vars the build may use, the names it refused, and those it skipped
     (name, why) because no process environment could hold them."""
@@ -229,7 +230,7 @@ def read_env_dir(env_dir: Path) -> AppEnv:
     return AppEnv(variables, tuple(ignored), tuple(skipped))
 
 
-@dataclass(frozen=True)
+@record
 class Settings:
     """Looks a setting up in the app's config vars first, then the process env."""
 

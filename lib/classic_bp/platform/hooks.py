@@ -28,10 +28,10 @@ import errno
 import signal
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from .. import errors
+from ..records import record
 from . import output, run
 
 PRE_COMPILE = "pre_compile"
@@ -41,7 +41,7 @@ SHELLS = (Path("/bin/bash"), Path("/bin/sh"))
 EXECUTABLE_BITS = stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH
 
 
-@dataclass(frozen=True)
+@record
 class Hook:
     """One hook the app has: its name and its file, checked to lie inside the app."""
 

@@ -16,8 +16,8 @@ name the package to install.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from ..records import record
 from .stack import KNOWN_STACKS
 
 EVERY_STACK = KNOWN_STACKS
@@ -31,7 +31,7 @@ UBUNTU_RELEASES = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class SystemLibrary:
     package: str  # the Ubuntu package to list in an Aptfile
     names: tuple[str, ...]  # link names (-lNAME) and pkg-config names (NAME.pc)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..cache import CacheLayout
 from ..fetch.retry import tool_variables
+from ..records import record
 
 if TYPE_CHECKING:  # a type only: the runtime files need these names, not the config
     from ..config.build_config import BuildConfig
@@ -53,7 +54,7 @@ def rustup_environment(
     return environment
 
 
-@dataclass(frozen=True)
+@record
 class RustInstall:
     """An installed Rust, however it got there (rustup or the standalone installer)."""
 

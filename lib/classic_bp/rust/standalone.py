@@ -29,7 +29,6 @@ import tarfile
 import tempfile
 import time
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 
 from .. import cache, errors, toml_compat
@@ -46,6 +45,7 @@ from ..fetch import download
 from ..fetch.urls import display_url
 from ..layer import Layer
 from ..platform import output, run
+from ..records import record
 
 LAYER = Layer(
     name="standalone-rust",
@@ -71,7 +71,7 @@ RUSTC_TIMEOUT_SECONDS = 60
 ARCHIVE_ERRORS = (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, gzip.BadGzipFile)
 
 
-@dataclass(frozen=True)
+@record
 class StandaloneRust:
     version: str
     directory: Path

@@ -26,13 +26,13 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import errors
 from ..config import procfile
 from ..platform import output
+from ..records import record
 from . import process_types
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ EVERY_INTERFACE = {"00000000", "00000000000000000000000000000000"}
 BOOT = 'for f in "$HOME"/.profile.d/*.sh; do [ -f "$f" ] && . "$f"; done; eval "$1"'
 
 
-@dataclass(frozen=True)
+@record
 class BootResult:
     listening_on: str | None  # "every interface", "127.0.0.1", ... or None
     exited: int | None

@@ -53,7 +53,6 @@ import os
 import re
 import stat
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from .. import errors
@@ -63,6 +62,7 @@ from ..config.slug_patterns import (
     segments,
 )
 from ..platform import output, report
+from ..records import record
 from .discard import Trash
 
 # Besides our own output, what earlier buildpacks of a multi-buildpack app
@@ -80,7 +80,7 @@ _Segment = Callable[[str], object] | None
 _State = frozenset[tuple[int, int]]
 
 
-@dataclass(frozen=True)
+@record
 class SlugReport:
     """What clean_slug left, for the build log.
 

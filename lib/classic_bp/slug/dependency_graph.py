@@ -13,13 +13,13 @@ import json
 import re
 import subprocess
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .. import errors, toml_compat
 from ..config import project as cargo_project
 from ..platform import output, run
+from ..records import record
 
 # A slow `cargo metadata` means something is wrong (a held lock); fall back.
 METADATA_TIMEOUT_SECONDS = 120
@@ -34,14 +34,14 @@ _DEP_TABLES = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class SbomSummary:
     path: Path
     component_count: int  # entries of `components`: the crates the app depends on
     used_cargo_metadata: bool
 
 
-@dataclass(frozen=True)
+@record
 class Crate:
     name: str
     version: str
@@ -52,7 +52,7 @@ class Crate:
     description: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class DependencyGraph:
     """Crates by key, their non-dev dependencies, and the app's binary packages."""
 
@@ -314,7 +314,7 @@ def graph_from_lockfile(app_root: Path, lock: Mapping[str, Any], reason: str) ->
     )
 
 
-@dataclass(frozen=True)
+@record
 class MetadataAnswer:
     """What `cargo metadata` said: the target it was filtered to, and its output
     or the reason there is none."""

@@ -15,9 +15,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from ..records import record
 
 if TYPE_CHECKING:  # release runs with the standard library only: no TOML reader needed
     from ..config.project import CargoProject
@@ -34,7 +35,7 @@ HTTP_SERVER_CRATES = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@record
 class WebChoice:
     """The web binary (None when there is none), why, and the candidates if unsure."""
 

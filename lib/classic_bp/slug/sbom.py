@@ -31,7 +31,6 @@ import json
 import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -39,6 +38,7 @@ from urllib.parse import quote
 from .. import __version__, errors
 from ..fetch.urls import display_url
 from ..platform import output
+from ..records import record
 from .dependency_graph import Crate, DependencyGraph, MetadataAnswer, dependency_graph
 from .early_metadata import MetadataBesideBuild
 from .sbom_reuse import GraphMemory
@@ -54,7 +54,7 @@ CRATES_IO_SOURCES = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@record
 class SbomSummary:
     path: Path
     component_count: int  # entries of `components`: the crates the app depends on
