@@ -33,6 +33,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import stat
 import statistics
@@ -97,6 +98,11 @@ class Run:
     sccache_misses: int | None = None
     # The buildpack's time by part, from its build report (build_parts()).
     parts: dict[str, float] | None = None
+    # User + system CPU seconds of the build's processes (children_cpu()).
+    cpu_seconds: float | None = None
+    # The requests to the crates registry alone (``requests`` counts the rustup
+    # mirror's and the Python package index's too).
+    registry_requests: int | None = None
 
     @property
     def compile_seconds(self) -> float:
@@ -118,6 +124,16 @@ class Scenario:
         values = [getattr(run, attribute) for run in self.runs.get(approach, [])]
         values = [value for value in values if value is not None]
         return statistics.median(values) if values else None
+
+
+def children_cpu() -> float:
+    """User + system CPU seconds of this process's children that have ended and
+    been waited for, theirs included (rustc under cargo under the build): a
+    build's CPU time is the difference around it. A process the build leaves
+    running detached (the buildpack's background deletion of an old slug's
+    files, an sccache server) is nobody's waited-for child: not counted."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def tree_bytes(path: Path) -> int:
@@ -405,9 +421,11 @@ class Buildpack:
         shutil.copytree(self.source, clone, ignore=shutil.ignore_patterns("__pycache__"))
         self.platform.buildpack = clone
         self.world.clear()
+        cpu = children_cpu()
         started = time.monotonic()
         result = self.platform.compile(app)
         seconds = time.monotonic() - started
+        cpu_seconds = children_cpu() - cpu
         if result.returncode != 0:
             raise RuntimeError(f"the buildpack failed:\n{result.log[-3000:]}")
         report = json.loads(
@@ -418,6 +436,8 @@ class Buildpack:
             seconds=seconds,
             compiled=len(COMPILING.findall(result.stdout)),
             requests=self.world.requests(),
+            registry_requests=len(self.world.registry.requests),
+            cpu_seconds=cpu_seconds,
             cache_bytes=tree_bytes(self.platform.cache_dir),
             slug_bytes=tree_bytes(app),
             # What the buildpack adds: neither the tools it runs nor the network
@@ -463,6 +483,7 @@ class DocumentedExample:
         prepare(app)
         env = self.environment()
         self.world.clear()
+        cpu = children_cpu()
         started = time.monotonic()
         self.cache.mkdir(parents=True, exist_ok=True)
         # The page's rustup.sh is sh.rustup.rs, which runs rustup-init: the binary
@@ -494,10 +515,13 @@ class DocumentedExample:
             )
             log += done.stderr
         seconds = time.monotonic() - started
+        cpu_seconds = children_cpu() - cpu
         return Run(
             seconds=seconds,
             compiled=len(COMPILING.findall(log)),
             requests=self.world.requests(),
+            registry_requests=len(self.world.registry.requests),
+            cpu_seconds=cpu_seconds,
             cache_bytes=tree_bytes(self.cache),
             slug_bytes=tree_bytes(app),
             answer=self.app.answer(app / "bin", app),
@@ -520,6 +544,7 @@ class LocalIncremental:
         prepare(self.app)
         env = {**os.environ, "CARGO_HOME": str(self.home), "RUSTUP_TOOLCHAIN": "stable"}
         self.world.clear()
+        cpu = children_cpu()
         started = time.monotonic()
         done = subprocess.run(
             ["cargo", "build", "--release", "--locked"],
@@ -530,10 +555,13 @@ class LocalIncremental:
             check=True,
         )
         seconds = time.monotonic() - started
+        cpu_seconds = children_cpu() - cpu
         return Run(
             seconds=seconds,
             compiled=len(COMPILING.findall(done.stderr)),
             requests=self.world.requests(),
+            registry_requests=len(self.world.registry.requests),
+            cpu_seconds=cpu_seconds,
             answer=self.bench_app.answer(self.app / "target" / "release", self.app),
         )
 
@@ -934,6 +962,12 @@ def summarise(scenarios: list[Scenario], extra: dict, repeat: int) -> dict:
                     name: scenario.median(name, "compiled") for name in scenario.runs
                 },
                 "requests": {name: scenario.median(name, "requests") for name in scenario.runs},
+                "registry_requests": {
+                    name: scenario.median(name, "registry_requests") for name in scenario.runs
+                },
+                "cpu_seconds": {
+                    name: scenario.median(name, "cpu_seconds") for name in scenario.runs
+                },
                 "cache_bytes": scenario.median("buildpack", "cache_bytes"),
                 "slug_bytes": {
                     name: scenario.median(name, "slug_bytes")
