@@ -17,12 +17,18 @@ is compared with:
   `cargo install --path BUILD --target-dir CACHE/target --root BUILD`
   (one call per binary member: the path of a virtual workspace is refused);
 - a developer's local incremental `cargo build --release` in a persistent
-  checkout: the physical limit.
+  checkout: the physical limit;
+- with `--emk DIR` (or BENCH_EMK=DIR; DIR a `git clone
+  https://github.com/emk/heroku-buildpack-rust`): the old Heroku Rust buildpack,
+  its bin/compile run unmodified (class Emk says what stands in for its
+  internet), right after the buildpack. `make bench BENCH_ARGS="--emk DIR"`.
 
 Every platform build starts from a fresh checkout (new mtimes) in a new build
-dir. Besides: a cold builder with a warm shared sccache, the cache's growth,
-rebuilds beside many non-Rust files (git-ignored or committed), the
-buildpack's fixed time per rebuild by part, and detect and release.
+dir. Each build's wall time, CPU time (user + system of its processes) and
+requests (to the crates registry alone, too) are recorded. Besides: a cold
+builder with a warm shared sccache, the cache's growth, rebuilds beside many
+non-Rust files (git-ignored or committed), the buildpack's fixed time per
+rebuild by part, and detect and release.
 `--parts` runs only some of these. Results go to bench-results/ (Markdown
 table, JSON, PNG chart).
 """
@@ -528,6 +534,131 @@ class DocumentedExample:
         )
 
 
+# emk's builder's curl, first on its PATH. sh.rustup.rs cannot be reached here.
+EMK_CURL = """#!/bin/sh
+# Stands in for curl on the builder of emk (the old Heroku Rust buildpack), with
+# no internet: on a cold cache emk's bin/compile runs
+# `curl https://sh.rustup.rs -sSf > rustup.sh` and runs rustup.sh, and
+# sh.rustup.rs serves rustup-init.sh. For that URL this prints a script that does
+# what rustup-init.sh does: download $RUSTUP_UPDATE_ROOT/dist/@HOST@/rustup-init
+# (the loopback rustup mirror's) with the real curl, make it executable, run it
+# with the script's arguments, delete it, exit with its status. Any other URL:
+# the real curl, unchanged.
+for argument in "$@"; do
+    if [ "$argument" = "https://sh.rustup.rs" ]; then
+        cat <<'RUSTUP_INIT_SH'
+#!/bin/sh
+set -u
+root="${RUSTUP_UPDATE_ROOT:-https://static.rust-lang.org/rustup}"
+folder="$(mktemp -d)"
+/usr/bin/curl --proto '=https,http' -sSf "$root/dist/@HOST@/rustup-init" \\
+    -o "$folder/rustup-init" || exit 1
+chmod u+x "$folder/rustup-init"
+"$folder/rustup-init" "$@"
+status=$?
+rm -rf "$folder"
+exit "$status"
+RUSTUP_INIT_SH
+        exit 0
+    fi
+done
+exec /usr/bin/curl "$@"
+""".replace("@HOST@", HOST)
+
+
+class Emk:
+    """The old Heroku Rust buildpack (github.com/emk/heroku-buildpack-rust), run
+    unmodified: `bash bin/compile BUILD CACHE ENV_DIR` from a fresh copy of the
+    checkout given (``--emk``) for every build, as a platform clones a buildpack
+    (its bin/compile writes its `export` file into its own folder).
+
+    What it does: on a cold cache rustup-init (through `curl https://sh.rustup.rs`)
+    installs stable with rustup's default profile into CACHE/multirust and
+    CACHE/cargo; on a warm one `rustup self update`, `rustup update stable` and
+    `rustup default stable`; then `cargo build --release` (without --locked)
+    into CACHE/target, and a copy of its top-level executables into
+    BUILD/target/release. Its slug is the whole build dir.
+
+    What stands in for the outside world, all on loopback:
+
+    - curl, first on PATH (EMK_CURL): sh.rustup.rs's script, cut to what it does,
+      fetching rustup-init from the rustup mirror; other URLs go to the real curl;
+    - rustup's servers: RUSTUP_DIST_SERVER and RUSTUP_UPDATE_ROOT, the mirror's,
+      as for the other approaches (RUSTUP_INIT_SKIP_PATH_CHECK too);
+    - crates.io: the registry stand-in, through a source replacement in
+      `.cargo/config.toml` in the folder above the build dirs, which cargo reads
+      as it reads any parent folder's. Not in CARGO_HOME: rustup-init creates that
+      folder, and emk takes an existing one for a warm cache.
+
+    The mirror serves rustc, cargo, rust-std, rustfmt and clippy, and its
+    channel manifest's default profile is those: emk's install is upstream's
+    default profile minus rust-docs, so its cold builds here download and unpack
+    less than on a real builder, in emk's favour. Nothing else is changed.
+    """
+
+    name = "emk"
+
+    def __init__(self, app: BenchApp, world: World, workdir: Path, emk: Path):
+        self.app = app
+        self.world = world
+        self.workdir = workdir
+        self.source = emk
+        self.cache = workdir / "cache"
+        self.env_dir = workdir / "env"
+        self.standins = workdir / "standins"
+        for folder in (self.env_dir, self.standins, workdir / "home", workdir / "tmp"):
+            folder.mkdir(parents=True, exist_ok=True)
+        curl = self.standins / "curl"
+        curl.write_text(EMK_CURL)
+        curl.chmod(0o755)
+        world.registry.write_cargo_config(workdir / ".cargo")
+
+    def environment(self) -> dict[str, str]:
+        return {
+            **STACK_ENV,
+            "PATH": f"{self.standins}:{STACK_ENV['PATH']}",
+            "HOME": str(self.workdir / "home"),
+            "TMPDIR": str(self.workdir / "tmp"),
+            "STACK": "scalingo-22",
+            "RUSTUP_DIST_SERVER": self.world.mirror.dist_server,
+            "RUSTUP_UPDATE_ROOT": self.world.mirror.update_root,
+            "RUSTUP_INIT_SKIP_PATH_CHECK": "yes",
+            "RUSTUP_INIT_SKIP_SUDO_CHECK": "yes",
+        }
+
+    def build(self, prepare: Callable[[Path], None] = lambda app: None) -> Run:
+        app = checkout(self.app, self.workdir / "builds" / uuid.uuid4().hex[:12])
+        prepare(app)
+        clone = self.workdir / "emk-clone"
+        shutil.rmtree(clone, ignore_errors=True)
+        shutil.copytree(self.source, clone, ignore=shutil.ignore_patterns(".git"))
+        self.world.clear()
+        cpu = children_cpu()
+        started = time.monotonic()
+        done = subprocess.run(
+            ["bash", clone / "bin" / "compile", app, self.cache, self.env_dir],
+            env=self.environment(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        seconds = time.monotonic() - started
+        cpu_seconds = children_cpu() - cpu
+        if done.returncode != 0:
+            raise RuntimeError(f"emk's bin/compile failed:\n{done.stdout[-3000:]}")
+        return Run(
+            seconds=seconds,
+            compiled=len(COMPILING.findall(done.stdout)),
+            requests=self.world.requests(),
+            registry_requests=len(self.world.registry.requests),
+            cpu_seconds=cpu_seconds,
+            cache_bytes=tree_bytes(self.cache),
+            slug_bytes=tree_bytes(app),
+            answer=self.app.answer(app / "target" / "release", app),
+        )
+
+
 class LocalIncremental:
     """A developer's persistent checkout: `cargo build --release`, nothing else."""
 
@@ -654,7 +785,11 @@ def app_scenarios(app: BenchApp) -> dict[str, Scenario]:
     }
 
 
-def run_benchmark(repeat: int, results: Path, parts: tuple[str, ...] = PARTS) -> dict:
+def run_benchmark(
+    repeat: int, results: Path, parts: tuple[str, ...] = PARTS, emk: Path | None = None
+) -> dict:
+    """With ``emk`` (a checkout of emk/heroku-buildpack-rust), each app's scenarios
+    build with emk too, right after the buildpack."""
     mirror_root = build_mirror(default_mirror_dir())
     registry_root = build_registry(default_registry_dir())
     work = Path(tempfile.mkdtemp(prefix="classic-bp-bench-"))
@@ -667,6 +802,7 @@ def run_benchmark(repeat: int, results: Path, parts: tuple[str, ...] = PARTS) ->
     redis = start_redis(work) if "sccache" in parts else None
     extra_numbers: dict = {
         "parts": list(parts),
+        "emk": str(emk) if emk is not None else None,
         "apps": {
             app.name: {"description": app.description, "answer": app.answer_label} for app in apps
         },
@@ -686,6 +822,7 @@ def run_benchmark(repeat: int, results: Path, parts: tuple[str, ...] = PARTS) ->
                     folder = root / app.name
                     approaches = [
                         Buildpack(app, world, folder / "buildpack", buildpack),
+                        *([Emk(app, world, folder / "emk", emk)] if emk is not None else []),
                         DocumentedExample(app, world, folder / "documented", rustup_init),
                         LocalIncremental(app, world, folder / "local"),
                     ]
@@ -924,12 +1061,13 @@ def start_redis(work: Path) -> Redis:
     return Redis(process, port)
 
 
-def correctness(scenario: Scenario, reference: Scenario) -> str:
-    """How many of the buildpack's builds answer as plain cargo's build of the same
-    content: `cargo build --release --locked` in the developer's checkout, round by
-    round. (Not the documented approach: its `cargo install` without --locked
-    resolves newer versions than Cargo.lock's.)"""
-    ours = scenario.runs.get("buildpack", [])
+def correctness(scenario: Scenario, reference: Scenario, approach: str = "buildpack") -> str:
+    """How many of the approach's builds (the buildpack's, or emk's) answer as plain
+    cargo's build of the same content: `cargo build --release --locked` in the
+    developer's checkout, round by round. (Not the documented approach: its `cargo
+    install` without --locked resolves newer versions than Cargo.lock's. emk's
+    `cargo build --release` keeps the checked-in Cargo.lock's versions.)"""
+    ours = scenario.runs.get(approach, [])
     theirs = reference.runs.get("local", [])
     pairs = zip(ours, theirs, strict=False)
     matching = sum(run.answer is not None and run.answer == plain.answer for run, plain in pairs)
@@ -946,6 +1084,7 @@ def summarise(scenarios: list[Scenario], extra: dict, repeat: int) -> dict:
         else:
             reference = colds.get(scenario.app, Scenario(scenario.app, "cold", "cold build"))
         bp = scenario.median("buildpack")
+        emk = scenario.median("emk")
         doc = scenario.median("documented")
         local = scenario.median("local")
         rows.append(
@@ -954,8 +1093,10 @@ def summarise(scenarios: list[Scenario], extra: dict, repeat: int) -> dict:
                 "kind": scenario.kind,
                 "scenario": scenario.name,
                 "buildpack_s": bp,
+                "emk_s": emk,
                 "documented_s": doc,
                 "local_s": local,
+                "vs_emk": bp / emk if bp and emk else None,
                 "vs_documented": bp / doc if bp and doc else None,
                 "vs_local": bp / local if bp and local else None,
                 "crates_compiled": {
@@ -976,6 +1117,9 @@ def summarise(scenarios: list[Scenario], extra: dict, repeat: int) -> dict:
                 },
                 "overhead_s": scenario.median("buildpack", "overhead"),
                 "matches_plain_cargo": correctness(scenario, reference),
+                "emk_matches_plain_cargo": (
+                    correctness(scenario, reference, "emk") if emk is not None else None
+                ),
                 "runs": {
                     name: [asdict(run) for run in runs] for name, runs in scenario.runs.items()
                 },
@@ -1027,37 +1171,15 @@ def markdown(summary: dict) -> str:
             else ""
         ),
     ]
+    if summary["scenarios"] and not any(_has_emk(row) for row in summary["scenarios"]):
+        lines.append(EMK_HOW_TO)
     described = summary.get("apps", {})
     for app in _apps(summary):
         about = described.get(app, {})
         title = f"{app} ({about['description']})" if about.get("description") else app
-        lines += [
-            "",
-            f"### {title}",
-            "",
-            "| scenario | buildpack | documented example | local incremental | ratio to"
-            " documented | ratio to local | crates compiled (bp / doc / local) | requests"
-            " (bp / doc) | buildpack overhead | cache | slug (bp / doc) | correctness |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|",
-        ]
-        for row in summary["scenarios"]:
-            if row["app"] != app:
-                continue
-            compiled = row["crates_compiled"]
-            requests = row["requests"]
-            slugs = row["slug_bytes"]
-            lines.append(
-                f"| {row['scenario']} | {_fmt(row['buildpack_s'])} | {_fmt(row['documented_s'])}"
-                f" | {_fmt(row['local_s'])} | {_fmt(row['vs_documented'], 'x')}"
-                f" | {_fmt(row['vs_local'], 'x')}"
-                f" | {compiled.get('buildpack', 'n/a')} / {compiled.get('documented', 'n/a')}"
-                f" / {compiled.get('local', 'n/a')}"
-                f" | {requests.get('buildpack', 'n/a')} / {requests.get('documented', 'n/a')}"
-                f" | {_fmt(row['overhead_s'])} | {_mib(row['cache_bytes'])}"
-                f" | {_mib(slugs.get('buildpack'))} / {_mib(slugs.get('documented'))}"
-                f" | {row['matches_plain_cargo']} match plain cargo |"
-            )
-        lines += ["", *_app_verdicts(summary, app)]
+        rows = [row for row in summary["scenarios"] if row["app"] == app]
+        lines += ["", f"### {title}", "", *_app_table(rows)]
+        lines += ["", *_app_verdicts(summary, app), *_emk_verdicts(summary, app)]
         if about.get("answer"):
             lines.append(
                 f"- correctness: {about['answer']}; each build's answer is compared with"
@@ -1083,6 +1205,117 @@ def markdown(summary: dict) -> str:
     ]
     # A part not run leaves no paragraph, and no run of blank lines either.
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n") + "\n"
+
+
+EMK_HOW_TO = (
+    "- emk (the old Heroku Rust buildpack) not measured: `git clone"
+    " https://github.com/emk/heroku-buildpack-rust DIR`, then `make bench"
+    ' BENCH_ARGS="--emk DIR"` (or BENCH_EMK=DIR) builds every scenario with it too.'
+)
+# Each approach's short name in the table's "a / b / c" cells.
+SHORT_NAMES = {"buildpack": "bp", "emk": "emk", "documented": "doc", "local": "local"}
+
+
+def _has_emk(row: dict) -> bool:
+    return row.get("emk_s") is not None
+
+
+def _app_table(rows: list[dict]) -> list[str]:
+    """One app's table; emk's columns only when emk was measured."""
+    emk = any(_has_emk(row) for row in rows)
+    timed = ["buildpack", *(["emk"] if emk else []), "documented", "local"]
+    compared = [name for name in timed if name != "buildpack"]
+    built = [name for name in timed if name != "local"]  # with a slug and requests
+
+    def names(approaches: list[str]) -> str:
+        return " / ".join(SHORT_NAMES[name] for name in approaches)
+
+    def cells(values: dict, approaches: list[str], show=lambda value: value) -> str:
+        return " / ".join(
+            "n/a" if values.get(name) is None else str(show(values[name])) for name in approaches
+        )
+
+    titles = {"documented": "documented example", "local": "local incremental", "emk": "emk"}
+    headers = [
+        "scenario",
+        *(titles.get(name, name) for name in timed),
+        *(f"ratio to {'documented' if name == 'documented' else name}" for name in compared),
+        f"crates compiled ({names(timed)})",
+        f"requests ({names(built)})",
+        "buildpack overhead",
+        "cache",
+        f"slug ({names(built)})",
+        "correctness",
+    ]
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    for row in rows:
+        checked = f"{row['matches_plain_cargo']} match plain cargo"
+        if emk and row.get("emk_matches_plain_cargo") is not None:
+            checked += f" (emk {row['emk_matches_plain_cargo']})"
+        values = [
+            row["scenario"],
+            *(_fmt(row.get(f"{name}_s")) for name in timed),
+            *(_fmt(row.get(f"vs_{name}"), "x") for name in compared),
+            cells(row["crates_compiled"], timed),
+            cells(row["requests"], built),
+            _fmt(row["overhead_s"]),
+            _mib(row["cache_bytes"]),
+            cells(row["slug_bytes"], built, _mib),
+            checked,
+        ]
+        lines.append("| " + " | ".join(values) + " |")
+    return lines
+
+
+# Issue 22's targets against emk, the old Heroku Rust buildpack, for each app: one
+# file changed no slower than emk; a cold build with no more CPU time than emk's
+# and no more requests to the crates registry.
+ONE_FILE_VS_EMK = 1.00
+COLD_CPU_VS_EMK = 1.00
+
+
+def _emk_verdicts(summary: dict, app: str) -> list[str]:
+    """The verdicts against emk, and how the other scenarios compare (no target)."""
+    rows = {row["kind"]: row for row in summary["scenarios"] if row["app"] == app and _has_emk(row)}
+    lines = []
+    one_file = rows.get("one_file")
+    if one_file is not None and one_file["vs_emk"] is not None:
+        ratio = one_file["vs_emk"]
+        lines.append(
+            f"- Verdict against emk, one file changed: {ratio:.2f}x emk (target at most"
+            f" {ONE_FILE_VS_EMK:.2f}x: {_met(ratio <= ONE_FILE_VS_EMK)};"
+            f" {one_file['buildpack_s']:.2f}s against {one_file['emk_s']:.2f}s)."
+        )
+    cold = rows.get("cold")
+    if cold is not None:
+        cpu = cold.get("cpu_seconds", {})
+        ours, theirs = cpu.get("buildpack"), cpu.get("emk")
+        if ours is not None and theirs:
+            ratio = ours / theirs
+            lines.append(
+                f"- Verdict against emk, cold: CPU {ratio:.2f}x emk's (target at most"
+                f" {COLD_CPU_VS_EMK:.2f}x: {_met(ratio <= COLD_CPU_VS_EMK)}; {ours:.1f}s"
+                f" against {theirs:.1f}s, user + system, Rust's install in both)."
+            )
+        registry = cold.get("registry_requests", {})
+        ours, theirs = registry.get("buildpack"), registry.get("emk")
+        if ours is not None and theirs is not None:
+            lines.append(
+                f"- Verdict against emk, cold: registry requests {ours:g} against emk's"
+                f" {theirs:g} (target: no more: {_met(ours <= theirs)})."
+            )
+    informative = [
+        f"{label} {row['vs_emk']:.2f}x emk ({row['buildpack_s']:.2f}s against {row['emk_s']:.2f}s)"
+        for kind, label in (
+            ("no_change", "no change"),
+            ("bump", "one dependency bumped"),
+            ("cold", "cold build"),
+        )
+        if (row := rows.get(kind)) is not None and row["vs_emk"] is not None
+    ]
+    if informative:
+        lines.append(f"- Against emk, no target: {'; '.join(informative)}.")
+    return lines
 
 
 # Issue 22's targets for each app: a fresh checkout with no change at most 0.1x
@@ -1309,28 +1542,28 @@ def chart(summary: dict, destination: Path) -> bool:
     if not rows:
         return False
     names = [f"{row['app']}: {row['scenario']}" for row in rows]
-    width = 0.27
+    series = [
+        ("buildpack_s", "this buildpack"),
+        *([("emk_s", "emk (old Heroku Rust buildpack)")] if any(map(_has_emk, rows)) else []),
+        ("documented_s", "documented example"),
+        ("local_s", "local incremental"),
+    ]
+    width = 0.8 / len(series)
     figure, axis = plt.subplots(figsize=(max(11, 1.5 * len(rows)), 6))
-    for offset, (key, label) in enumerate(
-        [
-            ("buildpack_s", "this buildpack"),
-            ("documented_s", "documented example"),
-            ("local_s", "local incremental"),
-        ]
-    ):
+    for offset, (key, label) in enumerate(series):
         shown = [(i, row[key]) for i, row in enumerate(rows) if row.get(key)]
-        positions = [i + (offset - 1) * width for i, _ in shown]
+        positions = [i + (offset - (len(series) - 1) / 2) * width for i, _ in shown]
         values = [value for _, value in shown]
         bars = axis.bar(positions, values, width, label=label)
         axis.bar_label(bars, labels=[_seconds_label(value) for value in values], fontsize=8)
     axis.set_yscale("log")
     # Headroom above the tallest bar for the legend, so it hides no label.
-    tallest = max(row.get(key) or 0 for row in rows for key in ("buildpack_s", "documented_s"))
+    tallest = max(row.get(key) or 0 for row in rows for key, _ in series)
     axis.set_ylim(top=tallest * 6)
     axis.set_xticks(range(len(rows)), names, rotation=20, ha="right", fontsize=8)
     axis.set_ylabel("wall seconds (median, log scale)")
     axis.set_title("Build time by app and scenario")
-    axis.legend(loc="upper center", ncol=3)
+    axis.legend(loc="upper center", ncol=len(series))
     figure.tight_layout()
     figure.savefig(destination, dpi=110)
     return True
@@ -1364,11 +1597,23 @@ def main() -> int:
         help="run only these parts (default: all); bench-service and axum-app are the"
         " apps' four scenarios",
     )
+    parser.add_argument(
+        "--emk",
+        type=Path,
+        default=os.environ.get("BENCH_EMK") or None,
+        metavar="DIR",
+        help="a checkout of github.com/emk/heroku-buildpack-rust, the old Heroku Rust"
+        " buildpack: each app's scenarios build with it too, unmodified (default:"
+        " $BENCH_EMK; without either, emk is not measured)",
+    )
     arguments = parser.parse_args()
+    emk = arguments.emk.resolve() if arguments.emk is not None else None
+    if emk is not None and not (emk / "bin" / "compile").is_file():
+        parser.error(f"--emk {arguments.emk}: no bin/compile there (a checkout of emk's buildpack)")
     if arguments.cold_overhead:
         print(json.dumps(cold_overhead(arguments.repeat), indent=2))
         return 0
-    summary = run_benchmark(arguments.repeat, arguments.results, tuple(arguments.parts))
+    summary = run_benchmark(arguments.repeat, arguments.results, tuple(arguments.parts), emk)
     print(markdown(summary))
     return 0
 

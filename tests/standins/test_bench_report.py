@@ -98,3 +98,124 @@ def test_repository_size_gives_a_verdict_for_ignored_and_for_committed_files():
     committed = [line for line in lines if "committed" in line]
     assert "200,000" in committed[0] and "met (+0.00 s)" in committed[0]
     assert "missed (+0.40 s)" in committed[1]  # 200 000 files: +0.4 s for one file changed
+
+
+def summary_of(
+    emk: dict[str, tuple[float, float | None, int | None]] | None,
+    ours: dict[str, tuple[float, float | None, int | None]],
+) -> dict:
+    """bench-service's four scenarios, one run each: for each scenario's kind, the
+    buildpack's (and emk's) (seconds, CPU seconds, registry requests); the documented
+    approach and local incremental at 4 s and 1 s. Every answer matches."""
+    scenarios = bench.app_scenarios(bench.BENCH_SERVICE)
+    for kind, scenario in scenarios.items():
+        approaches = {
+            "buildpack": ours[kind],
+            "documented": (4.0, None, 80),
+            "local": (1.0, None, 0),
+        }
+        if emk is not None:
+            approaches["emk"] = emk[kind]
+        for name, (seconds, cpu, registry) in approaches.items():
+            scenario.add(
+                name,
+                bench.Run(
+                    seconds=seconds,
+                    compiled=0,
+                    requests=registry or 0,
+                    cpu_seconds=cpu,
+                    registry_requests=registry,
+                    answer="worker processed 2 jobs",
+                ),
+            )
+    return bench.summarise(list(scenarios.values()), {}, repeat=1)
+
+
+OURS = {
+    "cold": (20.0, 30.0, 80),
+    "no_change": (0.2, 0.1, 0),
+    "one_file": (1.0, 1.5, 0),
+    "bump": (1.1, 1.6, 2),
+}
+
+
+def test_the_verdicts_against_emk_when_the_buildpack_is_ahead():
+    emk = {
+        "cold": (26.0, 34.0, 80),
+        "no_change": (3.6, 3.3, 0),
+        "one_file": (2.0, 2.5, 0),
+        "bump": (2.2, 2.6, 2),
+    }
+    summary = summary_of(emk, OURS)
+    lines = bench._emk_verdicts(summary, bench.BENCH_SERVICE.name)
+    assert lines[0] == (
+        "- Verdict against emk, one file changed: 0.50x emk (target at most 1.00x: met;"
+        " 1.00s against 2.00s)."
+    )
+    assert lines[1].startswith(
+        "- Verdict against emk, cold: CPU 0.88x emk's (target at most 1.00x: met; 30.0s"
+        " against 34.0s"
+    )
+    assert lines[2] == (
+        "- Verdict against emk, cold: registry requests 80 against emk's 80 (target: no more: met)."
+    )
+    assert "no change 0.06x emk (0.20s against 3.60s)" in lines[3]
+    text = bench.markdown(summary)
+    assert (
+        "| scenario | buildpack | emk | documented example | local incremental | ratio to emk"
+        in text
+    )
+    assert (
+        "crates compiled (bp / emk / doc / local)" in text and "requests (bp / emk / doc)" in text
+    )
+    # The cold row's crates compiled (bp / emk / doc / local), then requests (bp / emk / doc).
+    assert "| 0 / 0 / 0 / 0 | 80 / 80 / 80 |" in text
+    assert "1/1 match plain cargo (emk 1/1)" in text
+    assert bench.EMK_HOW_TO not in text
+    # The existing verdicts are still there.
+    assert "- Verdict, fresh checkout, no change: 0.05x the documented approach" in text
+
+
+def test_the_verdicts_against_emk_when_the_buildpack_is_behind():
+    emk = {
+        "cold": (26.0, 40.0, 79),
+        "no_change": (3.6, 3.3, 0),
+        "one_file": (0.8, 1.0, 0),
+        "bump": (1.0, 1.2, 2),
+    }
+    lines = bench._emk_verdicts(summary_of(emk, OURS), bench.BENCH_SERVICE.name)
+    assert lines[0].startswith("- Verdict against emk, one file changed: 1.25x emk")
+    assert "(target at most 1.00x: missed;" in lines[0]
+    assert lines[1].startswith("- Verdict against emk, cold: CPU 0.75x emk's")  # met
+    assert lines[2] == (
+        "- Verdict against emk, cold: registry requests 80 against emk's 79"
+        " (target: no more: missed)."
+    )
+    cpu_behind = dict(emk, cold=(26.0, 25.0, 80))
+    line = bench._emk_verdicts(summary_of(cpu_behind, OURS), bench.BENCH_SERVICE.name)[1]
+    assert "CPU 1.20x emk's (target at most 1.00x: missed;" in line
+
+
+def test_without_emk_the_summary_says_how_to_add_it_and_has_no_emk_column():
+    summary = summary_of(None, OURS)
+    row = summary["scenarios"][0]
+    assert row["emk_s"] is None and row["vs_emk"] is None
+    assert row["emk_matches_plain_cargo"] is None
+    assert row["cpu_seconds"]["buildpack"] == 30.0 and row["registry_requests"]["buildpack"] == 80
+    assert bench._emk_verdicts(summary, bench.BENCH_SERVICE.name) == []
+    text = bench.markdown(summary)
+    assert text.count(bench.EMK_HOW_TO) == 1
+    assert "git clone https://github.com/emk/heroku-buildpack-rust" in bench.EMK_HOW_TO
+    assert 'make bench BENCH_ARGS="--emk DIR"' in bench.EMK_HOW_TO
+    assert "| scenario | buildpack | documented example | local incremental | ratio to" in text
+    assert "crates compiled (bp / doc / local)" in text and "| emk" not in text
+    assert "Verdict against emk" not in text
+    # A summary written before emk was measured (no emk keys at all) reads the same.
+    old = {
+        **summary,
+        "scenarios": [
+            {key: value for key, value in row.items() if "emk" not in key and "cpu" not in key}
+            for row in summary["scenarios"]
+        ],
+    }
+    assert bench.markdown(old) == text
