@@ -50,7 +50,9 @@ package:
 
 # Rebuild speed against baselines measured in the same run (see bench.py);
 # writes bench-results/ (Markdown, JSON, PNG). Takes about 20 minutes with
-# --repeat 1 (BENCH_ARGS="--repeat 1"); BENCH_ARGS="--parts ..." runs only some parts.
+# --repeat 1 (BENCH_ARGS="--repeat 1"); BENCH_ARGS="--parts ..." runs only some parts;
+# BENCH_ARGS="--emk DIR" (a checkout of emk/heroku-buildpack-rust) adds the old
+# Heroku Rust buildpack as a baseline.
 bench:
 	$(DEV_ENV) bench --venv $(VENV)
 	$(VENV_PYTHON) scalingo-22-fixtures/tools/bench.py $(BENCH_ARGS)
