@@ -61,6 +61,8 @@ class BuiltApp:
 class CompiledApp:
     binaries: tuple[str, ...]
     pruned: PruneReport
+    # Units compiled rather than found fresh.
+    compiled: int
 
 
 # JSON on stdout names every unit used; diagnostics stay human-readable.
@@ -382,7 +384,7 @@ def compile_app(
     binaries = tuple(sorted(units.executables))
     if not binaries:
         raise errors.no_binaries_installed(build_dir)
-    return CompiledApp(binaries, pruned)
+    return CompiledApp(binaries, pruned, units.compiled)
 
 
 def build_step(
@@ -402,9 +404,14 @@ def build_step(
     build_dir = fixed.build_dir
     with output.timed_step("Compiling the app", "compile"):
         app = compile_app(config, fixed, cargo, target_dir, environment, early)
-        tracked = tracked_sources.read(
-            target_dir, build_dir, (fixed.app, build_dir), config.project.root
-        )
+        if app.compiled == 0 and sources.matches_record():
+            # Nothing compiled and the same files as last time: the same dep-info,
+            # so the same scope as the one read after the last build.
+            tracked: tracked_sources.TrackedSources | None = sources.scope
+        else:
+            tracked = tracked_sources.read(
+                target_dir, build_dir, (fixed.app, build_dir), config.project.root
+            )
         source_times.remember(layout, build_dir, sources, app.binaries, tracked)
         output.detail(f"Installed into bin/: {', '.join(app.binaries)}")
         tools = tuple(ship_runtime_tools(layout, config.tools, build_dir))

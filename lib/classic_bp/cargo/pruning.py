@@ -44,6 +44,9 @@ class CargoUnits:
     executables: dict[str, Path] = field(default_factory=dict)
     # name -> the manifests of the packages that build a binary of that name.
     manifests: dict[str, set[str]] = field(default_factory=dict)
+    # Units cargo compiled rather than found fresh (a build script's run makes
+    # its package's unit compile again).
+    compiled: int = 0
 
     def add_message(self, line: str) -> bool:
         """Record one line of cargo's stdout; True when it was a JSON message."""
@@ -55,6 +58,8 @@ class CargoUnits:
             return False
         if not isinstance(message, dict) or "reason" not in message:
             return False
+        if message["reason"] == "compiler-artifact" and message.get("fresh") is not True:
+            self.compiled += 1
         kinds = message.get("target", {}).get("kind", [])
         # Examples too: `cargo install --example x` installs them.
         if message.get("executable") and ("bin" in kinds or "example" in kinds):

@@ -126,6 +126,20 @@ class Checkout:
     ignored_folders: dict[str, int | None] = field(default_factory=dict)
     # What the restore looked at: the last record's scope.
     scope: TrackedSources = WHOLE_APP
+    # Files in the last record (0: there was none).
+    recorded: int = 0
+
+    def matches_record(self) -> bool:
+        """The checkout holds exactly the last record's files, each with the same
+        content: then what cargo reads of the app is what it read last time,
+        unless cargo compiled something."""
+        return (
+            self.recorded > 0
+            and self.unchanged == self.recorded
+            and not self.changed
+            and not self.rebuilt_packages
+            and not self.held_back
+        )
 
 
 @dataclass
@@ -347,7 +361,9 @@ def restore(layout: CacheLayout, build_dir: Path) -> Checkout:
     tree = _walk_scope(build_dir, scope)
     found, manifests = tree.files, tree.manifests
     checkout = Checkout(
-        ignored_folders={f: _mtime(build_dir / f) for f in tree.ignored_folders}, scope=scope
+        ignored_folders={f: _mtime(build_dir / f) for f in tree.ignored_folders},
+        scope=scope,
+        recorded=len(record),
     )
     # Recorded files in folders git ignores were generated there by the last
     # build: looked at one by one, so that a missing one is a difference.

@@ -37,3 +37,18 @@ def test_binaries_come_from_cargo_messages_and_clashes_are_found() -> None:
     assert [units.add_message(line) for line in messages] == [True] * 6 + [False]
     assert sorted(units.executables) == ["demo", "web", "worker"]
     assert units.clashes() == {"web": ["/app/a/Cargo.toml", "/app/b/Cargo.toml"]}
+
+
+def test_units_found_fresh_are_not_counted_as_compiled() -> None:
+    """A no-change rebuild compiles nothing: then the last build's reading of the
+    target dir still holds (build.py). A message without "fresh" counts as
+    compiled: when unsure, read again."""
+    units = CargoUnits()
+    fresh = json.loads(_artifact("web", "bin", "/app/Cargo.toml", "/t/release/web"))
+    for message in ({**fresh, "fresh": True}, {**fresh, "fresh": True}):
+        units.add_message(json.dumps(message))
+    assert units.compiled == 0
+    units.add_message(json.dumps({**fresh, "fresh": False}))
+    units.add_message(json.dumps(fresh))
+    units.add_message(json.dumps({"reason": "build-script-executed", "package_id": "x"}))
+    assert units.compiled == 2
