@@ -14,7 +14,7 @@ from ..cache import CacheLayout
 from ..config.build_config import BuildConfig
 from ..platform import output, report
 from .environment import RustInstall
-from .rustup import install_rustup
+from .rustup import install_rustup, remember_rustup_check
 from .toolchain import install_toolchain
 
 
@@ -25,7 +25,9 @@ def install_rust(
         with output.timed_step("Installing rustup", "rustup"):
             install_rustup(layout, config, base_env)
         with output.timed_step(f"Installing Rust ({config.toolchain.channel})", "rust"):
-            return install_toolchain(layout, config, base_env)
+            installed = install_toolchain(layout, config, base_env)
+            remember_rustup_check(layout, config, base_env)
+            return installed
     # Rust without rustup is the rare case: its installer (and tarfile) is imported for it only.
     from .standalone import install_standalone, resolve_version
 

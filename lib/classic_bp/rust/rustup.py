@@ -82,6 +82,27 @@ def _rustup_version(layout: CacheLayout, environment: Mapping[str, str]) -> str:
     return completed.stdout.strip() or "version unknown"
 
 
+def _shows_home(layout: CacheLayout, environment: Mapping[str, str]) -> str | None:
+    """`rustup show home`: it reads rustup's settings as `--version` does, without
+    running rustc for its version (12 ms of each build); older rustups lack it.
+    Its answer depends on the settings too: a damaged settings.toml runs it
+    again (known_runs.py)."""
+    settings = [layout.rustup_home / "settings.toml"]
+    binary = rustup_binary(layout)
+    known = KnownRuns(layout)
+    return runs(binary, "show", "home", env=environment, known=known, depends_on=settings)
+
+
+def remember_rustup_check(
+    layout: CacheLayout, config: BuildConfig, base_env: Mapping[str, str]
+) -> None:
+    """The check the next build makes before reusing rustup, made now and kept,
+    once the toolchain is in: its install rewrites rustup's settings, and the
+    first rebuild after an install would otherwise run rustup. Free when the
+    answer is already known."""
+    _shows_home(layout, rustup_environment(base_env, layout, config))
+
+
 def install_rustup(layout: CacheLayout, config: BuildConfig, base_env: Mapping[str, str]) -> None:
     wanted = {"rustup_init_url": rustup_init_url(config)}
     environment = rustup_environment(base_env, layout, config)
@@ -92,15 +113,9 @@ def install_rustup(layout: CacheLayout, config: BuildConfig, base_env: Mapping[s
         absent = [proxy.name for proxy in proxies if not proxy.is_file()]
         if absent:
             return f"its {', '.join(absent)} proxy is missing"
-        # `show home` reads rustup's settings as `--version` does, without running
-        # rustc for its version (12 ms of each build); older rustups lack it.
-        # Its answer depends on its settings too: a damaged settings.toml runs it again.
-        settings = [layout.rustup_home / "settings.toml"]
-        known = KnownRuns(layout)
-        binary = rustup_binary(layout)
-        if runs(binary, "show", "home", env=environment, known=known, depends_on=settings) is None:
+        if _shows_home(layout, environment) is None:
             return None
-        return runs(binary, "--version", env=environment)
+        return runs(rustup_binary(layout), "--version", env=environment)
 
     if RUSTUP.open(layout, wanted, rustup_binary(layout).is_file(), verify=works).reusable:
         # A cache written by an older version of the buildpack holds two copies.

@@ -123,6 +123,33 @@ def _rustc_version(directory: Path) -> str:
     return result.stdout.strip()
 
 
+def _tools_run(directory: Path, known: KnownRuns, version: list[str]) -> str | None:
+    """None when the toolchain's rustc (with the libraries it loads) and cargo
+    answer ``--version``, else why not; rustc's answer goes into ``version``.
+    Each answer is kept (known_runs.py) until one of those files changes."""
+    for tool in ("rustc", "cargo"):
+        problem = runs(
+            directory / "bin" / tool,
+            "--version",
+            answer=version if tool == "rustc" else None,
+            known=known,
+            depends_on=_shared_libraries(directory) if tool == "rustc" else (),
+        )
+        if problem:
+            return problem
+    return None
+
+
+def _installed_version(directory: Path, known: KnownRuns) -> str:
+    """rustc's version once the toolchain is installed: the checks a later build
+    makes before reusing it are made and kept now, so that the first rebuild
+    after an install runs neither rustc nor cargo either."""
+    version: list[str] = []
+    if _tools_run(directory, known, version) is None and version:
+        return version[0]
+    return _rustc_version(directory)  # says how rustc fails
+
+
 def _shared_libraries(directory: Path) -> list[Path]:
     """The libraries rustc loads before it can answer (its driver, LLVM): a damaged
     one fails its check as a damaged rustc does."""
@@ -145,20 +172,10 @@ def install_toolchain(
     known = KnownRuns(layout)
 
     def works() -> str | None:
-        for tool in ("rustc", "cargo"):
-            answer = checked_version if tool == "rustc" else None
-            libraries = _shared_libraries(directory) if tool == "rustc" else ()
-            problem = runs(
-                directory / "bin" / tool,
-                "--version",
-                answer=answer,
-                known=known,
-                depends_on=libraries,
-            )
-            if problem:
-                broken.append(problem)
-                return problem
-        return None
+        problem = _tools_run(directory, known, checked_version)
+        if problem:
+            broken.append(problem)
+        return problem
 
     # Not discarded here: rustup installs over it, and prunes nothing it still needs.
     decision = TOOLCHAIN.check(layout, wanted, directory.is_dir(), verify=works)
@@ -194,7 +211,7 @@ def install_toolchain(
     unchanged = checked_rustc is not None and rustc_now == checked_rustc
     installed = RustInstall(
         # The check above ran this very rustc: not again (9 ms of each build).
-        rustc_version=checked_version[0] if unchanged else _rustc_version(directory),
+        rustc_version=checked_version[0] if unchanged else _installed_version(directory, known),
         bin_dir=layout.proxies_bin,
         host=config.rustup_init_triple,
         variables={

@@ -7,6 +7,7 @@ the same cache, as on Scalingo (/build/<request id>).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 
@@ -42,6 +43,24 @@ def test_a_rebuild_downloads_neither_rustup_init_nor_the_toolchain(
     assert "syncing channel updates" not in second.stdout  # rustup did not run
     assert "Reusing the cached build artifacts" in second.stdout
     assert (second_dir / "bin" / "web-std").is_file()
+
+
+def test_the_install_keeps_the_checks_the_first_rebuild_would_run(
+    mirrored_platform: Platform,
+) -> None:
+    """The build that installs rustup and the toolchain runs their checks (rustup
+    show home, rustc and cargo --version) on the files as it leaves them, and
+    keeps each answer: the first rebuild finds every one valid and runs none."""
+    _build_dir, result = mirrored_platform.build("web-std")
+    assert result.returncode == 0, result.log
+    record = mirrored_platform.cache_dir / "rust-buildpack" / "keys" / "known-runs.json"
+    known = json.loads(record.read_text())
+    runs = {key.split("/")[-1].replace("\0", " "): entry for key, entry in known.items()}
+    assert sorted(runs) == ["cargo --version", "rustc --version", "rustup show home"]
+    for entry in runs.values():
+        for path, inode, mtime_ns, size in entry["files"]:
+            status = os.stat(path)
+            assert [status.st_ino, status.st_mtime_ns, status.st_size] == [inode, mtime_ns, size]
 
 
 def test_a_changed_channel_on_the_mirror_runs_rustup(platform: Platform, tmp_path) -> None:
