@@ -17,9 +17,12 @@ import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from .records import record
+
+TYPE_CHECKING = False  # a build never imports typing (docs/development.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 # Bump when the cache layout changes incompatibly: older caches are discarded whole.
 LAYOUT_VERSION = 1

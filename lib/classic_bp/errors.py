@@ -16,11 +16,10 @@ consistent, in one place. That is also why it is long.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from .records import record
+from .records import mutable_record, record
 
 
 class Reason(str, Enum):
@@ -121,7 +120,7 @@ README_SECTIONS: dict[Reason, str] = {
 }
 
 
-@dataclass
+@mutable_record
 class BuildError(Exception):
     """A failure the user can fix; printed without a traceback, exit 1."""
 
@@ -280,7 +279,7 @@ def invalid_url(variable: str, shown_value: str, expected: str) -> BuildError:
     )
 
 
-@dataclass
+@mutable_record
 class DownloadNotFound(BuildError):
     """The server has no such file (HTTP 404, or a missing file:// path).
 

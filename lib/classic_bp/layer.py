@@ -20,15 +20,17 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import field
 from pathlib import Path
-from typing import Any
 
 from . import cache, errors
 from .cache import CacheLayout
 from .known_runs import KnownRuns
 from .platform import output, report
-from .records import record
+from .records import field, record
+
+TYPE_CHECKING = False  # a build never imports typing (docs/development.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 # A cached binary's `--version` answers in milliseconds; a hung one is broken.
 VERIFY_TIMEOUT_SECONDS = 30

@@ -59,11 +59,11 @@ import shutil
 import stat
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from .. import cache, errors
 from ..platform import guard, output
+from ..records import mutable_record
 
 CARGO_CONFIG_NAMES = ("config", "config.toml")  # cargo reads `config` first
 # Next to ``app`` while it holds the app's entries: the build dir they came from.
@@ -103,7 +103,7 @@ def _shared_root() -> Path | None:
     return root if _is_private_dir(root) else None
 
 
-@dataclass
+@mutable_record
 class FixedPath:
     """The fixed root of this build and the link to the build dir inside it."""
 

@@ -29,7 +29,6 @@ Cache invalidation (BINARY below): the binary is keyed on the pinned wheel.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import shlex
 import shutil
@@ -40,7 +39,7 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
-from .. import cache, errors
+from .. import cache, errors, records
 from ..cache import CacheLayout
 from ..config.build_config import BuildConfig
 from ..known_runs import KnownRuns
@@ -391,7 +390,7 @@ def set_up_step(
         credentials = [name for name in S3_CREDENTIALS if name in base]
         output.warning(errors.sccache_not_started([*configured, *credentials]))
         without = {name: value for name, value in env.items() if name != "RUSTC_WRAPPER"}
-        return dataclasses.replace(tool, running=False), without
+        return records.replace(tool, running=False), without
 
 
 def finish_step(tool: Sccache, env: Mapping[str, str]) -> None:

@@ -85,14 +85,13 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .. import errors, toml_compat
 from ..cache import CacheLayout
 from ..fetch.download import file_sha256
 from ..layer import Layer
-from ..records import record
+from ..records import field, mutable_record, record
 from . import git_ignore
 from .tracked_sources import WHOLE_APP, TrackedSources
 
@@ -110,7 +109,7 @@ class Seen:
     sha256: str | None = None
 
 
-@dataclass
+@mutable_record
 class Checkout:
     """What the restore found and did, kept for the record after the compile."""
 
@@ -142,7 +141,7 @@ class Checkout:
         )
 
 
-@dataclass
+@mutable_record
 class _Tree:
     """What one walk of the app found."""
 

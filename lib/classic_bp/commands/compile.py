@@ -15,7 +15,6 @@ import functools
 import os
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from .. import errors
@@ -33,7 +32,7 @@ from ..layer import open_cache
 from ..platform import output, stack
 from ..platform.hooks import POST_COMPILE, PRE_COMPILE, hook_environment, run_hook
 from ..platform.summary import print_summary
-from ..records import record
+from ..records import mutable_record, record
 from ..rust.environment import RustInstall, cargo_environment
 from ..rust.install import install_rust
 from ..slug.clean import clean_step
@@ -55,7 +54,7 @@ class BuildContext:
     stack: str | None
 
 
-@dataclass
+@mutable_record
 class PreparedBuild:
     """Everything compile and test-compile share: config, Rust, cargo's caches, tools."""
 

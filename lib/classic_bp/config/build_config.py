@@ -8,7 +8,6 @@ build in a second instead of after a ten-minute toolchain install.
 from __future__ import annotations
 
 import re
-from dataclasses import field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,7 +16,7 @@ from ..fetch.urls import display_url
 from ..platform.env_dir import FALSE_VALUES, TRUE_VALUES, Settings
 from ..platform.hooks import Hook
 from ..platform.stack import cpu_arch
-from ..records import record
+from ..records import field, record
 from . import emk_layout, features, slug_patterns, toolchain_request
 from .credentials import PrivateAccess, read_private_access
 from .database import ENABLED_VARIABLE as DATABASE_URL_ENABLED_VARIABLE

@@ -30,12 +30,11 @@ is its offline data.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import field
 from pathlib import Path
 
 from .. import app_files, errors
 from ..platform.env_dir import FALSE_VALUES, Settings
-from ..records import record
+from ..records import field, record
 from .project import CargoProject
 
 DATABASE_URL = "DATABASE_URL"

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import os
 import shlex
-from dataclasses import field
 from pathlib import Path
 
 from .. import errors
-from ..records import record
+from ..records import field, record
 from .features import FeatureSelection, take_feature_flags
 from .project import CargoProject, Package
 

@@ -9,10 +9,13 @@ and ``src/bin/*/main.rs``, over the root package and the workspace members.
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from .. import app_files, errors, toml_compat
 from ..records import record
+
+TYPE_CHECKING = False  # a build never imports typing (docs/development.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @record

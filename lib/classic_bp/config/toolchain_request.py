@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 from .. import app_files, errors, toml_compat
 from ..records import record
+
+TYPE_CHECKING = False  # a build never imports typing (docs/development.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_TOOLCHAIN = "stable"
 TOOLCHAIN_VARIABLE = "BP_RUST_TOOLCHAIN"

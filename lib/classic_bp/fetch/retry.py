@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
 
 ATTEMPTS = 4
 FIRST_BACKOFF_SECONDS = 1.0
@@ -31,7 +30,11 @@ TOTAL_SECONDS = 900
 LOW_SPEED_BYTES_PER_SECOND = 10
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # a build never imports typing (docs/development.md)
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 
 class Transient(Exception):

@@ -21,12 +21,11 @@ import os
 import re
 import stat
 from collections.abc import Mapping
-from dataclasses import field
 from pathlib import Path
 from urllib.parse import unquote
 
 from .. import errors
-from ..records import record
+from ..records import field, record
 from .redact import PUBLIC_USERS, URL_USERINFO
 
 # How every boolean setting (BP_* variables, the old RustConfig) is spelled.

@@ -24,8 +24,8 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
+from ..records import mutable_record
 from .redact import redact
 
 _SIZE_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
@@ -44,7 +44,7 @@ RESET = "\033[0m"
 _write_lock = threading.Lock()
 
 
-@dataclass
+@mutable_record
 class StepTiming:
     """A step's time, under a stable ``key`` (the report's ``<key>_duration``)."""
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from urllib.parse import quote
+
+from ..records import field, mutable_record
 
 REDACTED = "[redacted]"
 
@@ -47,7 +48,7 @@ def _forms(value: str) -> set[str]:
     return {form for form in forms if form}
 
 
-@dataclass
+@mutable_record
 class Redactor:
     """Masks secrets in log text (the rule: platform/env_dir.py, docs/reliability.md, Secrets).
 

@@ -20,10 +20,13 @@ import contextlib
 import re
 import time
 from pathlib import Path
-from typing import Any
 
 from .. import __version__, cache
 from . import output, run
+
+TYPE_CHECKING = False  # a build never imports typing (docs/development.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 REPORT_FILE = "last-build.json"
 # The fixed keys; a build adds ``<step>_duration`` and ``cache_<layer>`` ones.

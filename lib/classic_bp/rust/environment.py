@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..cache import CacheLayout
 from ..fetch.retry import tool_variables
-from ..records import record
+from ..records import field, record
 
+TYPE_CHECKING = False  # a build never imports typing (docs/development.md)
 if TYPE_CHECKING:  # a type only: the runtime files need these names, not the config
     from ..config.build_config import BuildConfig
 

@@ -27,7 +27,6 @@ import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .. import errors
 from ..config import procfile
@@ -35,6 +34,7 @@ from ..platform import output
 from ..records import record
 from . import process_types
 
+TYPE_CHECKING = False  # a build never imports typing (docs/development.md)
 if TYPE_CHECKING:
     from ..config.project import CargoProject
 

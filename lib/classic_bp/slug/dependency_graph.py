@@ -14,12 +14,15 @@ import re
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from .. import errors, toml_compat
 from ..config import project as cargo_project
 from ..platform import output, run
 from ..records import record
+
+TYPE_CHECKING = False  # a build never imports typing (docs/development.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 # A slow `cargo metadata` means something is wrong (a held lock); fall back.
 METADATA_TIMEOUT_SECONDS = 120

@@ -16,10 +16,10 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..records import record
 
+TYPE_CHECKING = False  # a build never imports typing (docs/development.md)
 if TYPE_CHECKING:  # release runs with the standard library only: no TOML reader needed
     from ..config.project import CargoProject
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .. import errors
 from ..config import procfile
@@ -20,6 +19,7 @@ from ..platform import output
 from ..rust.environment import HANDED_OVER
 from . import process_types
 
+TYPE_CHECKING = False  # a build never imports typing (docs/development.md)
 if TYPE_CHECKING:
     from ..config.project import CargoProject
 

@@ -32,7 +32,6 @@ import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
-from typing import Any
 from urllib.parse import quote
 
 from .. import __version__, errors
@@ -42,6 +41,10 @@ from ..records import record
 from .dependency_graph import Crate, DependencyGraph, MetadataAnswer, dependency_graph
 from .early_metadata import MetadataBesideBuild
 from .sbom_reuse import GraphMemory
+
+TYPE_CHECKING = False  # a build never imports typing (docs/development.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 SPEC_VERSION = "1.6"
 TOOL_NAME = "classic-bp"

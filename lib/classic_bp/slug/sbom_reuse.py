@@ -31,13 +31,16 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 from .. import __version__, cache
 from ..cache import CacheLayout
+from ..records import asdict
 from .dependency_graph import Crate, DependencyGraph
+
+TYPE_CHECKING = False  # a build never imports typing (docs/development.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 RECORD = "sbom-graph"
 # Bump when what a record holds, or how the graph is made from cargo metadata, changes.
