@@ -15,14 +15,15 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .. import __version__, errors
 from ..platform import progress, run
 from . import retry
 from .retry import OutOfTime, Transient, with_retries
+from .small_get import NOT_FOUND, answered_http, get_small_file
 from .urls import display_url
 
+TYPE_CHECKING = False  # a build never imports typing (docs/development.md)
 if TYPE_CHECKING:  # urllib and http.client, when a download happens: most rebuilds have none
     from . import transport
 
@@ -71,8 +72,16 @@ def _text(response: transport.Response) -> str:
 
 
 def fetch_sha256(url: str) -> str:
-    """The first 64 hex characters of a ``.sha256`` file, as rustup reads them."""
-    match = SHA256.search(fetch_text(url))
+    """The first 64 hex characters of a ``.sha256`` file, as rustup reads them.
+    Asked plainly first (small_get.py: no urllib to import on a rebuild), then
+    through the full client with its retries if the plain answer will not do."""
+    started = time.monotonic()
+    body = get_small_file(url)
+    run.account_download(started)
+    if body == NOT_FOUND:
+        raise errors.download_failed(display_url(url), answered_http(404), 1, not_found=True)
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else fetch_text(url)
+    match = SHA256.search(text)
     if match is None:
         raise errors.invalid_checksum_file(display_url(url))
     return match.group(0).lower()

@@ -25,13 +25,14 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..records import mutable_record
 from . import retry
 from .retry import RETRY_STATUSES
+from .small_get import answered_http
 from .urls import split_credentials
 
 
@@ -54,7 +55,7 @@ class Failed(Exception):
         return self.status is not None and 300 <= self.status < 400
 
 
-@dataclass
+@mutable_record
 class Response:
     """A 200 (or, to a Range request, 206) answer being read: ``blocks`` checks
     the download's time limit between reads."""
@@ -151,7 +152,7 @@ def get(
         problem.close()
         if 300 <= problem.code < 400:
             raise Failed("the server redirects in a loop", status=problem.code) from None
-        raise Failed(f"the server answered HTTP {problem.code}", status=problem.code) from None
+        raise Failed(answered_http(problem.code), status=problem.code) from None
     except (urllib.error.URLError, OSError, http.client.HTTPException) as problem:
         raise _unreachable(problem, stall) from None
     with answer:
