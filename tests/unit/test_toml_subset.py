@@ -204,3 +204,34 @@ def test_on_310_a_file_beyond_the_reader_with_no_tomli_to_fetch_says_both(
     assert "(line 6: a float, a date or a mistake)" in message
     assert "Could not fetch the buildpack's Python packages" in message
     assert "http://127.0.0.1:9/simple" in message
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="tomllib is 3.11's")
+def test_from_311_small_files_are_read_without_importing_tomllib() -> None:
+    """What toml_compat reads with toml_subset first: a manifest costs no tomllib
+    import; a file beyond the reader, an invalid one and a large one are
+    tomllib's, value and error alike."""
+    import subprocess
+
+    lib = Path(toml_compat.__file__).resolve().parents[1]
+    code = (
+        f"import sys; sys.path.insert(0, {str(lib)!r});"
+        "from classic_bp import toml_compat;"
+        f"print(toml_compat.loads({VALID['manifest']!r})['package']['name'],"
+        " 'tomllib' in sys.modules)"
+    )
+    answer = subprocess.run(
+        [sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True
+    )
+    assert answer.stdout.split() == ["app", "False"]
+    for text in LEFT_TO_TOMLI.values():
+        assert toml_compat.loads(text) == tomllib.loads(text)
+    for text in INVALID.values():
+        with pytest.raises(tomllib.TOMLDecodeError) as ours:
+            toml_compat.loads(text)
+        with pytest.raises(tomllib.TOMLDecodeError) as theirs:
+            tomllib.loads(text)
+        assert str(ours.value) == str(theirs.value)
+    large = "".join(f'[[package]]\nname = "c{n}"\nversion = "1.0.{n}"\n\n' for n in range(400))
+    assert len(large) > toml_compat.SMALL_FILE
+    assert toml_compat.loads(large) == tomllib.loads(large)

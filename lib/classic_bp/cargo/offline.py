@@ -50,13 +50,72 @@ def _lock_packages(lockfile: Path) -> list[dict] | None:
 @functools.lru_cache(maxsize=4)
 def _parsed_packages(lockfile: str, identity: tuple[int, int, int]) -> tuple[dict, ...] | None:
     try:
-        lock = toml_compat.loads(Path(lockfile).read_text(encoding="utf-8-sig"))
+        text = Path(lockfile).read_text(encoding="utf-8-sig")
     except (OSError, ValueError):
+        return None
+    scanned = scan_lock_packages(text)
+    if scanned is not None:
+        return tuple(scanned)
+    try:
+        lock = toml_compat.loads(text)
+    except ValueError:
         return None
     packages = lock.get("package", [])
     if not isinstance(packages, list):
         return None
     return tuple(package for package in packages if isinstance(package, dict))
+
+
+# What the questions here read of a ``[[package]]`` table.
+SCANNED_KEYS = ("name", "version", "source", "checksum")
+
+
+def scan_lock_packages(text: str) -> list[dict[str, str]] | None:
+    """Each ``[[package]]``'s name, version, source and checksum, read line by
+    line from a Cargo.lock as cargo writes it; None for anything else (then the
+    TOML reader has it).
+
+    Why: this is read on every build, and a lockfile of a few hundred crates is
+    too large for toml_subset.py to be quick (toml_compat.py), so it would cost
+    every rebuild tomllib's import. Cargo writes one ``key = "value"`` per
+    line, arrays of one string per line, and no escapes; a line of any other
+    shape (a hand edit, a future format) answers None rather than a guess, and
+    an answer here is only ever a hint: cargo runs online when offline fails."""
+    packages: list[dict[str, str]] = []
+    package: dict[str, str] | None = None
+    in_array = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if in_array:
+            if line == "]":
+                in_array = False
+            elif not (line.startswith('"') and line.rstrip(",").endswith('"')):
+                return None
+            continue
+        if not line or line.startswith("#"):
+            continue
+        if "\\" in line or "'" in line:
+            return None
+        if line.startswith("["):
+            package = {} if line == "[[package]]" else None
+            if package is not None:
+                packages.append(package)
+            continue
+        key, equals, value = (part.strip() for part in line.partition("="))
+        if not equals or not key.replace("-", "").replace("_", "").isalnum():
+            return None
+        if value == "[":
+            in_array = True
+        elif value.startswith("[") and value.endswith("]"):
+            pass  # an array on one line: no key read here is an array
+        elif not (value.startswith('"') and value.endswith('"') and len(value) >= 2):
+            if package is not None or not value.isdigit():
+                return None  # only the file's `version = 4` is not a string
+        elif package is not None and key in SCANNED_KEYS:
+            if '"' in value[1:-1] or key in package:
+                return None
+            package[key] = value[1:-1]
+    return None if in_array else packages
 
 
 def _locked(lockfile: Path) -> set[str] | None:
