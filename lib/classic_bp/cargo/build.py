@@ -18,7 +18,6 @@ import shlex
 import shutil
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Protocol
 
 from .. import errors
 from ..cache import CacheLayout
@@ -27,21 +26,25 @@ from ..platform import output, report, run
 from ..records import record
 from ..rust.environment import INSTALL_TRACKING_FILES
 from . import jobs, source_times, tracked_sources
+from .cache_size import TargetUnits
 from .failures import OutputWatch
 from .fixed_path import FixedPath
 from .offline import can_run_offline, remember_unneeded
 from .pruning import CargoUnits, PruneReport, prune_stale_units, report_cache_size
 from .tools import ship_runtime_tools
 
+TYPE_CHECKING = False  # a build never imports typing (docs/development.md)
+if TYPE_CHECKING:
+    from typing import Protocol
 
-class BesideBuild(Protocol):
-    """Work that runs beside cargo once every crate is downloaded (the SBOM's
-    cargo metadata, slug/early_metadata.py): started with the app's root as
-    cargo sees it, and awaited before the app moves back."""
+    class BesideBuild(Protocol):
+        """Work that runs beside cargo once every crate is downloaded (the SBOM's
+        cargo metadata, slug/early_metadata.py): started with the app's root as
+        cargo sees it, and awaited before the app moves back."""
 
-    def start(self, root: Path) -> None: ...
+        def start(self, root: Path) -> None: ...
 
-    def wait(self) -> None: ...
+        def wait(self) -> None: ...
 
 
 # Given the binaries and runtime tools in bin/, the links of the old Heroku Rust
@@ -63,6 +66,8 @@ class CompiledApp:
     pruned: PruneReport
     # Units compiled rather than found fresh.
     compiled: int
+    # The units used (CargoUnits.token).
+    units_token: int
 
 
 # JSON on stdout names every unit used; diagnostics stay human-readable.
@@ -384,7 +389,7 @@ def compile_app(
     binaries = tuple(sorted(units.executables))
     if not binaries:
         raise errors.no_binaries_installed(build_dir)
-    return CompiledApp(binaries, pruned, units.compiled)
+    return CompiledApp(binaries, pruned, units.compiled, units.token())
 
 
 def build_step(
@@ -423,6 +428,7 @@ def build_step(
                 f"Pruned {output.plural(app.pruned.removed, 'stale artifact')} of earlier builds"
                 f" ({output.format_size(app.pruned.freed_bytes)})"
             )
-        report_cache_size(layout, config.cache_max_bytes)
+        kept = app.compiled == 0 and app.pruned.removed == 0
+        report_cache_size(layout, config.cache_max_bytes, TargetUnits(app.units_token, kept))
         report.record("binaries", list(app.binaries))
     return BuiltApp(app.binaries, links)

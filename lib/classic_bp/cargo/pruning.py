@@ -17,20 +17,19 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import cache
 from ..platform import output, report
-from ..records import record
-from .cache_size import cache_size, tree_size
+from ..records import field, mutable_record, record
+from .cache_size import TargetUnits, cache_size, tree_size, units_token
 from .caches import TARGET_DIR
 
 HASHED_NAME = re.compile(r"^(?:lib)?(?P<stem>.+?)-(?P<hash>[0-9a-f]{16})(?:\..*)?$")
 UNIT_DIRS = ("deps", "build", ".fingerprint")
 
 
-@dataclass
+@mutable_record
 class CargoUnits:
     """Hashes of the units cargo reported, and the profile dirs they live in."""
 
@@ -72,6 +71,10 @@ class CargoUnits:
         for raw in paths:
             self._add_path(Path(raw))
         return True
+
+    def token(self) -> int:
+        """The units this build used, as a number (cache_size.py)."""
+        return units_token(self.hashes | self.unhashed_names)
 
     def clashes(self) -> dict[str, list[str]]:
         """Binary names built by more than one package: one file would overwrite
@@ -140,17 +143,22 @@ def prune_stale_units(target_dir: Path, units: CargoUnits) -> PruneReport:
     return PruneReport(removed, freed)
 
 
-def enforce_budget(layout: cache.CacheLayout, budget: int) -> tuple[int, bool]:
+def enforce_budget(
+    layout: cache.CacheLayout, budget: int, target: TargetUnits | None = None
+) -> tuple[int, bool]:
     """The cache's size, after discarding the target dir when over ``budget``."""
-    size = cache_size(layout)
+    size = cache_size(layout, target)
     if size <= budget:
         return size, False
     TARGET_DIR.discard(layout)
     return cache_size(layout), True
 
 
-def report_cache_size(layout: cache.CacheLayout, budget_bytes: int) -> None:
-    size, discarded = enforce_budget(layout, budget_bytes)
+def report_cache_size(
+    layout: cache.CacheLayout, budget_bytes: int, target: TargetUnits | None = None
+) -> None:
+    """``target``: the units this build used (cache_size.py), or None to walk it."""
+    size, discarded = enforce_budget(layout, budget_bytes, target)
     budget = output.format_size(budget_bytes)
     if discarded:
         output.detail(

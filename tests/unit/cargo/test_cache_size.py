@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from classic_bp.cache import CacheLayout
-from classic_bp.cargo.cache_size import RECORD_NAME, cache_size, tree_size
+from classic_bp.cargo.cache_size import RECORD_NAME, TargetUnits, cache_size, tree_size
 
 REGISTRY_SRC = Path("cargo/registry/src/index.crates.io-1949cf8c6b5b557f")
 
@@ -81,7 +81,7 @@ def test_a_newly_unpacked_crate_is_counted_and_a_removed_one_forgotten(
     assert "hyper-0.14.19" in recorded and "serde-1.0.152" not in recorded
 
 
-def test_the_target_dir_and_the_toolchain_are_walked_on_every_build(
+def test_without_the_builds_units_the_target_dir_and_the_toolchain_are_walked(
     layout: CacheLayout,
 ) -> None:
     measured(layout)
@@ -140,3 +140,53 @@ def test_a_record_that_cannot_be_written_does_not_stop_the_build(layout: CacheLa
     assert cache_size(layout) == tree_size(layout.root)
     assert cache_size(layout) == tree_size(layout.root)
     assert not [p for p in layout.root.iterdir() if p.name.startswith(f".{RECORD_NAME}")]
+
+
+def measured_with(layout: CacheLayout, target: TargetUnits) -> int:
+    record = layout.root / RECORD_NAME
+    before = record.stat().st_size if record.exists() else 0
+    return cache_size(layout, target) - before
+
+
+HYPER = "target/release/deps/libhyper-fedcba9876543210.rlib"
+
+
+def test_a_build_that_compiled_nothing_with_the_same_units_reuses_the_target_size(
+    layout: CacheLayout,
+) -> None:
+    """The shortcut is taken: a file that appeared in the target dir without cargo
+    compiling goes unseen while the build's units are the recorded ones."""
+    first = measured_with(layout, TargetUnits(token=7, kept=False))
+    assert first == without_record(layout)
+    assert "target" in (layout.root / RECORD_NAME).read_text()
+    write(layout.root / HYPER, 123_456)
+
+    assert measured_with(layout, TargetUnits(token=7, kept=True)) == first
+    assert without_record(layout) == first + 123_456
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        TargetUnits(token=8, kept=True),  # other units: another feature selection
+        TargetUnits(token=7, kept=False),  # something compiled or pruned
+        None,  # a caller that does not know
+    ],
+)
+def test_other_units_or_a_compile_walk_the_target_dir(
+    layout: CacheLayout, target: TargetUnits | None
+) -> None:
+    measured_with(layout, TargetUnits(token=7, kept=False))
+    write(layout.root / HYPER, 123_456)
+
+    size = measured(layout) if target is None else measured_with(layout, target)
+    assert size == without_record(layout)
+
+
+def test_a_target_dir_made_anew_is_walked(layout: CacheLayout) -> None:
+    """Discarded (over the budget, another compiler) and made again: a new inode."""
+    measured_with(layout, TargetUnits(token=7, kept=False))
+    shutil.rmtree(layout.root / "target")
+    write(layout.root / HYPER, 123_456)
+
+    assert measured_with(layout, TargetUnits(token=7, kept=True)) == without_record(layout)
