@@ -1,4 +1,4 @@
-"""Entry point the bin/* shims run with ``python3 -I``.
+"""Entry point the bin/* shims run with ``python3 -I -S`` (lib/run.sh says why).
 
 Standard library only. It puts the buildpack's own ``lib/`` (and the vendored
 packages, when a release tarball ships them) on ``sys.path`` and dispatches.
@@ -36,7 +36,7 @@ def _ensure_supported_python() -> None:
     for name in NEWER_PYTHONS:
         found = shutil.which(name)
         if found:
-            os.execv(found, [found, "-I", __file__, *sys.argv[1:]])
+            os.execv(found, [found, "-I", "-S", __file__, *sys.argv[1:]])
     sys.stderr.write(
         " !     This buildpack needs python3 3.10 or newer on the stack; found %s.\n"  # noqa: UP031 - runs on old Pythons
         " !     Use a supported stack (scalingo-22 or newer, heroku-22 or newer).\n"
