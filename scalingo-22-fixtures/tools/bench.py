@@ -368,26 +368,32 @@ REPORT_TOTALS = ("total_duration", "tool_duration", "download_duration")
 def build_parts(wall: float, report: dict) -> dict[str, float]:
     """A build's wall time by part, from its report (platform/report.py): what ran
     outside the report's clock (sh, python3's start, the imports before it, the
-    exit), each step's duration (the tools it ran included: the report has no
-    tool time per step), the report's time outside any step, the time inside the
-    tools (cargo, rustup, rustc, ...; overlapping runs counted once) and in the
-    buildpack's own downloads, and the fixed time: the wall time outside tools
-    and downloads. The report rounds steps and its total to 10 ms."""
+    exit), each step's own time (``<step>_own_duration``: the tools it ran and
+    the downloads it waited on left out; its whole duration for a report that
+    has none), the buildpack's own time outside any step, and the fixed time:
+    the wall time outside tools and downloads, which the parts before it add up
+    to. Then the time inside the tools (cargo, rustup, rustc, ...; overlapping
+    runs counted once) and in the buildpack's own downloads."""
     total = report.get("total_duration", wall)
-    steps = {
-        f"step {key.removesuffix('_duration')}": seconds
+    own = {
+        key.removesuffix("_duration"): report.get(
+            key.replace("_duration", "_own_duration"), seconds
+        )
         for key, seconds in report.items()
-        if key.endswith("_duration") and key not in REPORT_TOTALS
+        if key.endswith("_duration")
+        and key not in REPORT_TOTALS
+        and not key.endswith("_own_duration")
     }
     tools = report.get("tool_duration", 0.0)
     downloads = report.get("download_duration", 0.0)
+    fixed = wall - tools - downloads
     return {
         "outside the report's clock": wall - total,
-        **steps,
-        "outside the steps": total - sum(steps.values()),
+        **{f"step {step}": seconds for step, seconds in own.items()},
+        "outside the steps": fixed - (wall - total) - sum(own.values()),
         "tools": tools,
         "downloads": downloads,
-        "fixed": wall - tools - downloads,
+        "fixed": fixed,
     }
 
 
@@ -1125,17 +1131,23 @@ def summarise(scenarios: list[Scenario], extra: dict, repeat: int) -> dict:
                 },
             }
         )
-    fixed = {
-        scenario.app: median_parts(scenario.runs.get("buildpack", []))
-        for scenario in scenarios
-        if scenario.kind == "no_change" and scenario.runs.get("buildpack")
-    }
     return {
         "repeat": repeat,
         "cpus": os.cpu_count(),
         "scenarios": rows,
-        "fixed_time": fixed,
+        "fixed_time": fixed_time(scenarios, "no_change"),
+        "fixed_time_one_file": fixed_time(scenarios, "one_file"),
         **extra,
+    }
+
+
+def fixed_time(scenarios: list[Scenario], kind: str) -> dict[str, dict[str, float]]:
+    """For each app, the buildpack's time by part (build_parts()) in its ``kind``
+    scenario, median by part."""
+    return {
+        scenario.app: median_parts(scenario.runs["buildpack"])
+        for scenario in scenarios
+        if scenario.kind == kind and scenario.runs.get("buildpack")
     }
 
 
@@ -1201,6 +1213,7 @@ def markdown(summary: dict) -> str:
         *_overhead_lines(summary),
         *_shared_cache_lines(summary),
         *_fixed_time_lines(summary),
+        *_fixed_time_lines(summary, "one_file"),
         *_repository_size_lines(summary),
     ]
     # A part not run leaves no paragraph, and no run of blank lines either.
@@ -1406,22 +1419,27 @@ FIXED_TIME_TARGET_S = 0.1
 PART_LABELS = {
     "outside the report's clock": "sh, python3's start, imports before the report's clock,"
     " exit (wall − total_duration)",
-    "outside the steps": "outside any step (total_duration − the steps)",
-    "tools": "in the tools: cargo, rustup, rustc … (tool_duration; inside the steps above)",
+    "outside the steps": "outside any step, tools excluded",
+    "fixed": "**fixed time: wall − tools − downloads** (the rows above add up to it)",
+    "tools": "in the tools: cargo, rustup, rustc … (tool_duration)",
     "downloads": "in the buildpack's own downloads (download_duration)",
-    "fixed": "**fixed time: wall − tools − downloads**",
+}
+# The scenarios whose fixed time is tabled, and how the table's title names them.
+FIXED_TIME_SCENARIOS = {
+    "no_change": ("fixed_time", "fresh checkout, no change"),
+    "one_file": ("fixed_time_one_file", "one file changed: the buildpack's work around a compile"),
 }
 
 
-def _fixed_time_lines(summary: dict) -> list[str]:
-    """The buildpack's own time per no-change rebuild, by part (build_parts())."""
-    fixed = summary.get("fixed_time") or {}
+def _fixed_time_lines(summary: dict, kind: str = "no_change") -> list[str]:
+    """The buildpack's own time per rebuild of ``kind``, by part (build_parts()),
+    with the target's verdict for a no-change rebuild."""
+    key, title = FIXED_TIME_SCENARIOS[kind]
+    fixed = summary.get(key) or {}
     if not fixed:
         return []
     apps = list(fixed)
-    walls = {
-        row["app"]: row["buildpack_s"] for row in summary["scenarios"] if row["kind"] == "no_change"
-    }
+    walls = {row["app"]: row["buildpack_s"] for row in summary["scenarios"] if row["kind"] == kind}
     # The steps in the order they run (the report keeps its keys sorted), between
     # what ran before and the totals.
     steps: list[str] = []
@@ -1432,15 +1450,15 @@ def _fixed_time_lines(summary: dict) -> list[str]:
         "outside the report's clock",
         *steps,
         "outside the steps",
+        "fixed",
         "tools",
         "downloads",
-        "fixed",
     ]
     lines = [
         "",
-        "Fixed time per rebuild (fresh checkout, no change; the buildpack's build report,"
-        f" CACHE_DIR/rust-buildpack/last-build.json; medians of {summary['repeat']} runs;"
-        " the report rounds steps and its total to 10 ms):",
+        f"Fixed time per rebuild ({title}; the buildpack's build report,"
+        f" CACHE_DIR/rust-buildpack/last-build.json; medians of {summary['repeat']} runs,"
+        " part by part):",
         "",
         "| part | " + " | ".join(apps) + " |",
         "|---|" + "---|" * len(apps),
@@ -1449,11 +1467,11 @@ def _fixed_time_lines(summary: dict) -> list[str]:
         + " |",
     ]
     for name in order:
-        label = PART_LABELS.get(name)
-        if label is None:
-            label = f"{name} (its tools included: no tool time per step is recorded)"
+        label = PART_LABELS.get(name) or f"{name}: its own time, tools excluded"
         cells = " | ".join(_fmt(fixed[app].get(name), digits=3) for app in apps)
         lines.append(f"| {label} | {cells} |")
+    if kind != "no_change":
+        return lines
     worst = max(parts.get("fixed", 0.0) for parts in fixed.values())
     values = ", ".join(f"{app} {fixed[app].get('fixed', 0.0):.3f}s" for app in apps)
     lines += [

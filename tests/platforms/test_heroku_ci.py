@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 import yaml
 
 from classic_bp.commands.ci_compile import command_for_tests
-from classic_bp.platform import output, report, run
+from classic_bp.platform import clocks, output, report, run
 from classic_bp.platform.report import REPORT_KEYS, STEP_KEYS
 from platform_runner import REPO_ROOT, Platform
 from tests.assertions import assert_succeeded, error_message
@@ -101,6 +102,24 @@ def test_the_report_describes_the_last_build(mirrored_platform: Platform) -> Non
     assert_flat_snake_case(report)
 
 
+def test_a_steps_own_time_leaves_out_the_tools_it_ran(monkeypatch) -> None:
+    """``<step>_own_duration`` is what the buildpack itself spent in a step: where a
+    regression of its fixed time shows (make bench's table by part)."""
+    monkeypatch.setattr(report, "_facts", {})
+    monkeypatch.setattr(report, "_cache_decisions", {})
+    monkeypatch.setattr(output, "timings", [])
+    monkeypatch.setattr(clocks, "tools", 0.0)
+    monkeypatch.setattr(clocks, "downloads", 0.0)
+    with output.timed_step("Compiling the app", "compile"):
+        run.run_quietly(["sleep", "0.4"], env={"PATH": "/usr/bin:/bin"})
+        time.sleep(0.1)  # the buildpack's own work
+    document = report.document("succeeded")
+    assert document["compile_duration"] >= 0.5
+    assert 0.1 <= document["compile_own_duration"] < 0.3
+    assert document["tool_duration"] >= 0.4
+    assert_flat_snake_case(document)
+
+
 def assert_flat_snake_case(report: dict) -> None:
     """Heroku's dialect: one level, snake_case keys, scalar values; every key documented."""
     reports_page = (REPO_ROOT / "docs" / "reports.md").read_text("utf-8")
@@ -110,11 +129,12 @@ def assert_flat_snake_case(report: dict) -> None:
         documented = (
             key in REPORT_KEYS
             or (key.startswith("cache_") and f"`{key}`" in reports_page)
-            or key.removesuffix("_duration") in STEP_KEYS
+            or key.removesuffix("_duration").removesuffix("_own") in STEP_KEYS
         )
         assert documented, f"{key} is not a documented report key"
     for key in (*REPORT_KEYS, *(f"{step}_duration" for step in STEP_KEYS)):
         assert f"`{key}`" in reports_page, f"docs/reports.md does not list {key}"
+    assert "`<step>_own_duration`" in reports_page
 
 
 def test_the_report_never_fails(platform: Platform, tmp_path) -> None:
@@ -132,8 +152,8 @@ def test_the_report_is_flat_and_snake_case(monkeypatch) -> None:
     monkeypatch.setattr(report, "_facts", {})
     monkeypatch.setattr(report, "_cache_decisions", {})
     monkeypatch.setattr(output, "timings", [])
-    monkeypatch.setattr(run, "subprocess_seconds", 0.0)
-    monkeypatch.setattr(run, "download_seconds", 0.0)
+    monkeypatch.setattr(clocks, "tools", 0.0)
+    monkeypatch.setattr(clocks, "downloads", 0.0)
     report.record("toolchain", {"name": "stable-x86_64-unknown-linux-gnu", "source": "default"})
     report.record("rustc", "rustc 1.95.0 (59807616e 2026-04-14)")
     report.record("binaries", ["web", "worker"])
@@ -144,7 +164,7 @@ def test_the_report_is_flat_and_snake_case(monkeypatch) -> None:
     report.record("sccache", {"hits": 3, "misses": 1})
     report.cache_decision("cargo registry", "reused")
     report.cache_decision("rustup-init", "discarded: the URL changed")
-    output.timings.append(output.StepTiming("Compiling the app", 3.25, "compile"))
+    output.timings.append(output.StepTiming("Compiling the app", 3.25, "compile", 0.0123))
     output.timings.append(output.StepTiming("Installing Rust (stable)", 0.5, "rust"))
     document = report.document("failed", "cargo_failed", "cargo install failed (exit 101).")
     assert document == {
@@ -166,6 +186,7 @@ def test_the_report_is_flat_and_snake_case(monkeypatch) -> None:
         "cache_cargo_registry": "reused",
         "cache_rustup_init": "discarded: the URL changed",
         "compile_duration": 3.25,
+        "compile_own_duration": 0.012,
         "rust_duration": 0.5,
         "total_duration": document["total_duration"],
         "tool_duration": 0.0,

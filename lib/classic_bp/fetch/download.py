@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .. import __version__, errors
-from ..platform import progress, run
+from ..platform import clocks, progress
 from . import retry
 from .retry import OutOfTime, Transient, with_retries
 from .small_get import NOT_FOUND, answered_http, get_small_file
@@ -60,7 +60,7 @@ def _with_retries(url: str, action: Callable[[transport.Response], object]) -> o
     try:
         return with_retries(once, total_seconds=retry.TOTAL_SECONDS)
     finally:
-        run.account_download(started)
+        clocks.add_download_time(started)
 
 
 def fetch_text(url: str) -> str:
@@ -77,7 +77,7 @@ def fetch_sha256(url: str) -> str:
     through the full client with its retries if the plain answer will not do."""
     started = time.monotonic()
     body = get_small_file(url)
-    run.account_download(started)
+    clocks.add_download_time(started)
     if body == NOT_FOUND:
         raise errors.download_failed(display_url(url), answered_http(404), 1, not_found=True)
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else fetch_text(url)

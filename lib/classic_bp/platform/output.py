@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ..records import mutable_record
+from . import clocks
 from .redact import redact
 
 _SIZE_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
@@ -46,11 +47,14 @@ _write_lock = threading.Lock()
 
 @mutable_record
 class StepTiming:
-    """A step's time, under a stable ``key`` (the report's ``<key>_duration``)."""
+    """A step's time, under a stable ``key`` (the report's ``<key>_duration``),
+    and the part of it outside the tools and downloads it waited on (None when
+    not measured): the buildpack's own time, ``<key>_own_duration``."""
 
     title: str
     seconds: float
     key: str = ""
+    own_seconds: float | None = None
 
 
 timings: list[StepTiming] = []
@@ -146,9 +150,11 @@ def timed_step(title: str, key: str = "") -> Iterator[None]:
     """
     step(title)
     started = time.monotonic()
+    delegated = clocks.delegated()
     yield
     seconds = time.monotonic() - started
-    timings.append(StepTiming(title, seconds, key or _key_of(title)))
+    own = seconds - (clocks.delegated() - delegated)
+    timings.append(StepTiming(title, seconds, key or _key_of(title), max(own, 0.0)))
     if seconds >= STEP_DURATION_THRESHOLD:
         detail(f"Done in {format_seconds(seconds)}")
 

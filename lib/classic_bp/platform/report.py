@@ -10,8 +10,9 @@ write their build reports: one flat mapping of snake_case keys to scalars
 (``failure_reason``, ``rust_version``, ``compile_duration``, ``cache_bytes``,
 ``cache_toolchain``), so that a platform's metrics pipeline can read any key
 without knowing this buildpack's structure. REPORT_KEYS names every key the
-docs/reports.md documents; ``<step>_duration`` and ``cache_<layer>`` come from the
-steps and layers a build ran.
+docs/reports.md documents; ``<step>_duration``, ``<step>_own_duration`` (the
+step's time outside the tools it ran) and ``cache_<layer>`` come from the steps
+and layers a build ran.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import time
 from pathlib import Path
 
 from .. import __version__, cache
-from . import output, run
+from . import clocks, output
 
 TYPE_CHECKING = False  # a build never imports typing (docs/development.md)
 if TYPE_CHECKING:
@@ -125,10 +126,11 @@ def document(
     outcome: str, failure_reason: str | None = None, failure_detail: str | None = None
 ) -> dict[str, Any]:
     """The report as bin/report prints it: flat snake_case keys, scalar values."""
-    durations = {}
+    durations: dict[str, float] = {}
     for timing in output.timings:
-        key = f"{timing.key}_duration"
-        durations[key] = round(durations.get(key, 0.0) + timing.seconds, 2)
+        _add(durations, f"{timing.key}_duration", timing.seconds)
+        if timing.own_seconds is not None:
+            _add(durations, f"{timing.key}_own_duration", timing.own_seconds)
     return {
         "buildpack_version": __version__,
         "outcome": outcome,
@@ -137,10 +139,15 @@ def document(
         **flat_facts(_facts),
         **{f"cache_{snake_case(what)}": how for what, how in _cache_decisions.items()},
         **durations,
-        "total_duration": round(time.monotonic() - _STARTED, 2),
-        "tool_duration": round(run.subprocess_seconds, 3),
-        "download_duration": round(run.download_seconds, 3),
+        "total_duration": round(time.monotonic() - _STARTED, 3),
+        "tool_duration": round(clocks.tools, 3),
+        "download_duration": round(clocks.downloads, 3),
     }
+
+
+def _add(durations: dict[str, float], key: str, seconds: float) -> None:
+    """Seconds to the millisecond: a rebuild's steps take a few each."""
+    durations[key] = round(durations.get(key, 0.0) + seconds, 3)
 
 
 def save(

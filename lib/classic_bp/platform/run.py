@@ -1,7 +1,7 @@
 """Running the tools (rustup, cargo, git): never through a shell, time accounted.
 
-Each run's wall time adds to ``subprocess_seconds`` (downloads to
-``download_seconds``), so that the build report tells the buildpack's own
+Each run's wall time adds to ``clocks.tools`` (downloads to
+``clocks.downloads``), so that the build report tells the buildpack's own
 overhead apart from the work it delegates.
 """
 
@@ -12,31 +12,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from . import output
+from . import clocks, output
 from .progress import Heartbeat
-
-# Wall time spent in rustup, cargo and the other tools, so that a report can
-# tell the buildpack's own overhead apart from the work it delegates.
-subprocess_seconds = 0.0
-# Wall time the build waited on its own downloads (rustup-init, a standalone
-# Rust): network time, part of Rust's install as rustup-init alone pays it.
-download_seconds = 0.0
-
-
-def _account(started: float) -> None:
-    global subprocess_seconds
-    subprocess_seconds += time.monotonic() - started
-
-
-def account_tool_wait(started: float) -> None:
-    """Time spent waiting for a tool that ran beside another (its own run was not
-    counted: the two overlapped)."""
-    _account(started)
-
-
-def account_download(started: float) -> None:
-    global download_seconds
-    download_seconds += time.monotonic() - started
 
 
 def stream_command(
@@ -85,7 +62,7 @@ def stream_command(
             beat.stop()
         process.stdout.close()
         returncode = process.wait()
-        _account(started)
+        clocks.add_tool_time(started)
     return returncode
 
 
@@ -104,7 +81,7 @@ def run_quietly(command: Sequence[str | Path], *, env: Mapping[str, str]) -> int
         stderr=subprocess.STDOUT,
         check=False,
     )
-    _account(started)
+    clocks.add_tool_time(started)
     if completed.returncode != 0:
         output.detail(completed.stdout.decode("utf-8", "replace"))
     return completed.returncode
@@ -135,4 +112,4 @@ def capture(
         )
     finally:
         if counted:
-            _account(started)
+            clocks.add_tool_time(started)

@@ -31,7 +31,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from ..platform import run
+from ..platform import clocks
 from .dependency_graph import MetadataAnswer, ask_cargo_metadata
 
 
@@ -85,7 +85,7 @@ class MetadataBesideBuild:
             return
         started = time.monotonic()
         self._thread.join()
-        run.account_tool_wait(started)
+        clocks.add_tool_time(started)
 
     def answer(self) -> MetadataAnswer | None:
         """cargo metadata's answer; None when it never started or failed.
