@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -24,6 +25,39 @@ sys.path.insert(0, str(REPO_ROOT / "lib"))
 
 from platform_runner import Platform, copy_buildpack  # noqa: E402
 from prerequisites import MissingPrerequisite  # noqa: E402
+from stack_rootfs import FRESH_MACHINE, STACK, Prebuild  # noqa: E402
+
+# The root filesystems the suite's tests use, in the order a full run first asks
+# for them (tests/builds/test_from_emk.py, the fresh machines of tests/dev_setup,
+# then the stacks of tests/platforms and tests/standins).
+ROOTFS_IN_ORDER = (
+    ("jammy", STACK),
+    ("bookworm", FRESH_MACHINE),
+    ("jammy", FRESH_MACHINE),
+    ("noble", FRESH_MACHINE),
+    ("noble", STACK),
+    ("bookworm", STACK),
+    ("resolute", STACK),
+)
+# A run with this many slow tests (a full run: make test, .ci/run) builds them in
+# the background from its start (stack_rootfs.Prebuild); a smaller one leaves each
+# to the first test that needs it.
+PREBUILD_FROM_SLOW_TESTS = 100
+_prebuild: Prebuild | None = None
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    global _prebuild
+    slow = sum(1 for item in session.items if item.get_closest_marker("slow"))
+    can_build = os.geteuid() == 0 and shutil.which("debootstrap") is not None
+    if slow >= PREBUILD_FROM_SLOW_TESTS and can_build:
+        _prebuild = Prebuild(ROOTFS_IN_ORDER).start()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """An early end (-x, a failure) waits for the build under way, never the rest."""
+    if _prebuild is not None:
+        _prebuild.stop()
 
 
 @pytest.hookimpl(hookwrapper=True)

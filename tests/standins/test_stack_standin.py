@@ -236,6 +236,30 @@ def test_a_failed_build_leaves_nothing_that_looks_complete(tmp_path: Path, monke
     assert leftovers == [".stack-rootfs-bookworm.lock"]
 
 
+def test_a_background_prebuild_reports_a_failure_and_stops_after_the_build_under_way(
+    monkeypatch, caplog
+) -> None:
+    """A full run builds the root filesystems beside its first tests (tests/conftest.py):
+    a failure is only a warning there (the test needing it builds it again and
+    reports), and an early end of the run waits for one debootstrap, not all."""
+    started, release, built = threading.Event(), threading.Event(), []
+
+    def build(suite: str, flavour: stack_rootfs.Flavour) -> Path:
+        built.append(suite)
+        started.set()
+        release.wait(10)
+        raise stack_rootfs.RootfsError("network down")
+
+    monkeypatch.setattr(stack_rootfs, "build_rootfs", build)
+    prebuild = stack_rootfs.Prebuild([("jammy", stack_rootfs.STACK), ("noble", stack_rootfs.STACK)])
+    prebuild.start()
+    assert started.wait(10)
+    threading.Timer(0.2, release.set).start()
+    prebuild.stop()
+    assert built == ["jammy"]
+    assert "prebuilding stack-rootfs-jammy failed: network down" in caplog.text
+
+
 # --------------------------------------------------------------------------
 # The runner
 # --------------------------------------------------------------------------
