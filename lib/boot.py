@@ -84,8 +84,14 @@ def _fetch_and_run(argv: list[str]) -> int:
         argv = [*argv[:2], open_cache_dir(argv[2]), *argv[3:]]
         start_runtime_packages(argv)
     if argv and argv[0] in PLATFORM_BUILDS:
+        import time
+
+        from classic_bp.platform import report
+
+        started = time.monotonic()
         from classic_bp.commands import platform_main  # no click: see its docstring
 
+        report.add_import_time(time.monotonic() - started)
         return platform_main.main(argv)
     start_runtime_packages(argv)  # anything else is click's to answer
     from classic_bp.commands.cli import main as cli_main

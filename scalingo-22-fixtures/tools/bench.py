@@ -362,15 +362,16 @@ class World:
 
 
 # The build report's keys that are not steps' durations.
-REPORT_TOTALS = ("total_duration", "tool_duration", "download_duration")
+REPORT_TOTALS = ("total_duration", "tool_duration", "download_duration", "import_duration")
 
 
 def build_parts(wall: float, report: dict) -> dict[str, float]:
     """A build's wall time by part, from its report (platform/report.py): what ran
     outside the report's clock (sh, python3's start, the imports before it, the
-    exit), each step's own time (``<step>_own_duration``: the tools it ran and
-    the downloads it waited on left out; its whole duration for a report that
-    has none), the buildpack's own time outside any step, and the fixed time:
+    exit), the imports of the build's modules once the clock ran, each step's
+    own time (``<step>_own_duration``: the tools it ran and the downloads it
+    waited on left out; its whole duration for a report that has none), the
+    buildpack's own time outside any step, and the fixed time:
     the wall time outside tools and downloads, which the parts before it add up
     to. Then the time inside the tools (cargo, rustup, rustc, ...; overlapping
     runs counted once) and in the buildpack's own downloads."""
@@ -386,11 +387,13 @@ def build_parts(wall: float, report: dict) -> dict[str, float]:
     }
     tools = report.get("tool_duration", 0.0)
     downloads = report.get("download_duration", 0.0)
+    imports = report.get("import_duration", 0.0)
     fixed = wall - tools - downloads
     return {
         "outside the report's clock": wall - total,
+        "imports": imports,
         **{f"step {step}": seconds for step, seconds in own.items()},
-        "outside the steps": fixed - (wall - total) - sum(own.values()),
+        "outside the steps": fixed - (wall - total) - imports - sum(own.values()),
         "tools": tools,
         "downloads": downloads,
         "fixed": fixed,
@@ -1419,7 +1422,8 @@ FIXED_TIME_TARGET_S = 0.1
 PART_LABELS = {
     "outside the report's clock": "sh, python3's start, imports before the report's clock,"
     " exit (wall − total_duration)",
-    "outside the steps": "outside any step, tools excluded",
+    "imports": "importing the build's modules once the clock ran (import_duration)",
+    "outside the steps": "outside any step, tools and those imports excluded",
     "fixed": "**fixed time: wall − tools − downloads** (the rows above add up to it)",
     "tools": "in the tools: cargo, rustup, rustc … (tool_duration)",
     "downloads": "in the buildpack's own downloads (download_duration)",
@@ -1448,6 +1452,7 @@ def _fixed_time_lines(summary: dict, kind: str = "no_change") -> list[str]:
     steps.sort(key=lambda name: STEP_KEYS.index(name[5:]) if name[5:] in STEP_KEYS else 99)
     order = [
         "outside the report's clock",
+        "imports",
         *steps,
         "outside the steps",
         "fixed",

@@ -90,6 +90,7 @@ def test_the_report_describes_the_last_build(mirrored_platform: Platform) -> Non
     assert report["slug_bytes"] > 0
     assert report["cache_bytes"] > 0
     assert report["compile_duration"] > 0
+    assert 0 < report["import_duration"] < report["total_duration"]
     assert_flat_snake_case(report)
 
     _build_dir, again = mirrored_platform.build("compile-error")
@@ -154,6 +155,8 @@ def test_the_report_is_flat_and_snake_case(monkeypatch) -> None:
     monkeypatch.setattr(output, "timings", [])
     monkeypatch.setattr(clocks, "tools", 0.0)
     monkeypatch.setattr(clocks, "downloads", 0.0)
+    monkeypatch.setattr(report, "_import_seconds", 0.0)
+    report.add_import_time(0.0204)
     report.record("toolchain", {"name": "stable-x86_64-unknown-linux-gnu", "source": "default"})
     report.record("rustc", "rustc 1.95.0 (59807616e 2026-04-14)")
     report.record("binaries", ["web", "worker"])
@@ -191,5 +194,6 @@ def test_the_report_is_flat_and_snake_case(monkeypatch) -> None:
         "total_duration": document["total_duration"],
         "tool_duration": 0.0,
         "download_duration": 0.0,
+        "import_duration": 0.02,
     }
     assert_flat_snake_case(document)
