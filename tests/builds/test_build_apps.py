@@ -166,3 +166,15 @@ def test_lib_and_bin_app_gets_its_crates_from_the_registry_mirror(
     assert "Reusing the cached cargo registry" in result.stdout
     assert "Every crate this build needs is in the cache: no registry request" in result.stdout
     assert crates_registry.requests == []
+
+
+def test_an_app_named_like_a_crate_it_depends_on_builds(online_platform: Platform) -> None:
+    """The app's package is `bp-bump` 0.3.0 and depends on the registry's `bp-bump`
+    0.1.0: `cargo build -p bp-bump` alone is ambiguous and cargo refuses it,
+    where `cargo install --path .` (the old Heroku buildpack's way) never was."""
+    build_dir, result = online_platform.build("shares-a-crate-name")
+    assert_succeeded(result)
+    assert "ambiguous" not in result.log
+    assert sorted(os.listdir(build_dir / "bin")) == ["bp-bump"]
+    output = subprocess.run([build_dir / "bin" / "bp-bump"], capture_output=True, text=True)
+    assert output.stdout == "app 0.3.0 with bp-bump 0.1.0\n"

@@ -30,6 +30,7 @@ from .cache_size import TargetUnits
 from .failures import OutputWatch
 from .fixed_path import FixedPath
 from .offline import can_run_offline, remember_unneeded
+from .package_specs import package_spec
 from .pruning import CargoUnits, PruneReport, prune_stale_units, report_cache_size
 from .tools import ship_runtime_tools
 
@@ -115,7 +116,12 @@ def build_command(
         arguments.insert(0, "--release")
     if not any(word.split("=")[0] in TARGET_FLAGS for word in arguments):
         arguments.append("--bins")
-    packages = [word for package in config.install.packages for word in ("-p", package.name)]
+    lockfile = config.project.lockfile
+    packages = [
+        word
+        for package in config.install.packages
+        for word in ("-p", package_spec(package.name, lockfile))
+    ]
     return [
         str(cargo),
         "build",

@@ -34,7 +34,7 @@ from .. import toml_compat
 RECORD_NAME = ".buildpack-unneeded-crates.json"
 
 
-def _lock_packages(lockfile: Path) -> list[dict] | None:
+def lock_packages(lockfile: Path) -> list[dict] | None:
     """Cargo.lock's ``[[package]]`` tables; None if unreadable.
 
     Read once per build, not once per question (a build asks three): the
@@ -120,7 +120,7 @@ def scan_lock_packages(text: str) -> list[dict[str, str]] | None:
 
 def _locked(lockfile: Path) -> set[str] | None:
     """``name-version.crate`` of every registry crate in Cargo.lock; None if unreadable."""
-    packages = _lock_packages(lockfile)
+    packages = lock_packages(lockfile)
     if packages is None:
         return None
     return {
@@ -146,7 +146,7 @@ def _git_checkouts_missing(lockfile: Path, cargo_home: Path) -> bool:
     of the same commit from another repository is not told apart here: the
     offline run then fails and cargo runs again online, as for any miss.
     """
-    packages = _lock_packages(lockfile) or []
+    packages = lock_packages(lockfile) or []
     commits = {
         str(package.get("source")).rpartition("#")[2][:SHORT_COMMIT]
         for package in packages

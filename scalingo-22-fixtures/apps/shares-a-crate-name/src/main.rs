@@ -1,0 +1,3 @@
+fn main() {
+    println!("app 0.3.0 with bp-bump {}", bump::version());
+}
