@@ -21,7 +21,10 @@ is compared with:
 - with `--emk DIR` (or BENCH_EMK=DIR; DIR a `git clone
   https://github.com/emk/heroku-buildpack-rust`): the old Heroku Rust buildpack,
   its bin/compile run unmodified (class Emk says what stands in for its
-  internet), right after the buildpack. `make bench BENCH_ARGS="--emk DIR"`.
+  internet), beside the buildpack and alternating with it: the buildpack's
+  scenarios first in even rounds, emk's first in odd ones, so that neither
+  always builds second on a machine the other has just warmed (its caches,
+  its clock). `make bench BENCH_ARGS="--emk DIR"`.
 
 Every platform build starts from a fresh checkout (new mtimes) in a new build
 dir. Each build's wall time, CPU time (user + system of its processes) and
@@ -798,7 +801,8 @@ def run_benchmark(
     repeat: int, results: Path, parts: tuple[str, ...] = PARTS, emk: Path | None = None
 ) -> dict:
     """With ``emk`` (a checkout of emk/heroku-buildpack-rust), each app's scenarios
-    build with emk too, right after the buildpack."""
+    build with emk too, beside the buildpack's, the two alternating which goes
+    first from one round to the next."""
     mirror_root = build_mirror(default_mirror_dir())
     registry_root = build_registry(default_registry_dir())
     work = Path(tempfile.mkdtemp(prefix="classic-bp-bench-"))
@@ -835,6 +839,8 @@ def run_benchmark(
                         DocumentedExample(app, world, folder / "documented", rustup_init),
                         LocalIncremental(app, world, folder / "local"),
                     ]
+                    if emk is not None and attempt % 2 == 1:
+                        approaches[0], approaches[1] = approaches[1], approaches[0]
                     edit = app.edit_file
                     for approach in approaches:
                         runs["cold"].add(approach.name, approach.build())
