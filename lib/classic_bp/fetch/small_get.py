@@ -22,8 +22,10 @@ them: the system's trust store (or ``SSL_CERT_FILE``) and the host name.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import time
+from types import ModuleType
 from urllib.parse import urlsplit
 
 from .. import __version__
@@ -35,6 +37,8 @@ USER_AGENT = f"classic-bp-rust/{__version__}"
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 NOT_FOUND = 404
+# How OpenSSL names a certificate in a hashed folder (openssl rehash): hash.N
+_HASHED_NAME = re.compile(r"[0-9a-f]{8}\.[0-9]+")
 
 
 def _proxied() -> bool:
@@ -59,17 +63,48 @@ def _request_target(url: str) -> tuple[str, str, int, str] | None:
 
 
 def _connect(scheme: str, host: str, port: int) -> socket.socket:
-    connection = socket.create_connection((host, port), timeout=WAIT_SECONDS)
+    # An ASCII name given as bytes: a str would make the resolver import the
+    # idna codec (1 ms of every build) to encode what is ASCII already.
+    connection = socket.create_connection((host.encode("ascii"), port), timeout=WAIT_SECONDS)
     if scheme == "https":
         import ssl  # only for https: a mirror on http never loads OpenSSL's ssl
 
         try:
-            context = ssl.create_default_context()
+            context = _client_context(ssl)
             connection = context.wrap_socket(connection, server_hostname=host)
         except BaseException:
             connection.close()
             raise
     return connection
+
+
+def _client_context(ssl: ModuleType):  # the ssl module, imported only for https
+    """The trust of ``ssl.create_default_context()``, loaded for one connection.
+
+    Why: the default context parses the whole system bundle (ca-certificates.crt,
+    some 140 certificates) before the first byte is sent: about 25 ms of every
+    rebuild of a floating channel on an https dist server. The system's hashed
+    certificate folder (``/etc/ssl/certs`` on the stacks, or SSL_CERT_DIR) holds
+    the same certificates, and OpenSSL reads from it only the issuer the server's
+    chain needs. A bundle named by SSL_CERT_FILE, or a folder without hashed
+    names (``<hash>.0``), gets the default context, as urllib would use.
+    """
+    paths = ssl.get_default_verify_paths()
+    if os.environ.get(paths.openssl_cafile_env) or not _hashed_folder(paths.capath):
+        return ssl.create_default_context()
+    return ssl.create_default_context(capath=paths.capath)
+
+
+def _hashed_folder(folder: str | None) -> bool:
+    """Whether ``folder`` holds at least one certificate under its hashed name,
+    the only names OpenSSL looks up in a folder."""
+    if not folder:
+        return False
+    try:
+        with os.scandir(folder) as entries:
+            return any(_HASHED_NAME.fullmatch(entry.name) for entry in entries)
+    except OSError:
+        return False
 
 
 def answered_http(status: int) -> str:

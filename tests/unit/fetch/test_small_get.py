@@ -9,6 +9,8 @@ proxies through transport.py.
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 import ssl
 import subprocess
 import sys
@@ -21,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from classic_bp import errors
-from classic_bp.fetch import download
+from classic_bp.fetch import download, small_get
 from classic_bp.fetch.small_get import get_small_file
 
 DIGEST = hashlib.sha256(b"channel").hexdigest()
@@ -186,6 +188,29 @@ def test_https_checks_the_certificate_as_urllib_does(
     monkeypatch.setenv("SSL_CERT_FILE", str(certificate / "cert.pem"))
     assert get_small_file(f"{tls_server}/plain.sha256") == SHA_FILE
     assert download.fetch_sha256(f"{tls_server}/plain.sha256") == DIGEST
+
+
+def test_https_trusts_a_hashed_certificate_folder(
+    tls_server: str, certificate: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The system's hashed folder (here SSL_CERT_DIR, made by ``openssl rehash``) is
+    trusted on its own, without parsing the whole bundle; a folder with the same
+    certificate under another name is not what OpenSSL reads, and the full client
+    is left to answer."""
+    folder = tmp_path / "certs"
+    folder.mkdir()
+    shutil.copy(certificate / "cert.pem", folder / "local-ca.pem")
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.setenv("SSL_CERT_DIR", str(folder))
+    assert get_small_file(f"{tls_server}/plain.sha256") is None
+    subprocess.run(["openssl", "rehash", str(folder)], check=True, capture_output=True)
+    assert any(name.endswith(".0") for name in os.listdir(folder))
+    assert get_small_file(f"{tls_server}/plain.sha256") == SHA_FILE
+    # Nothing parsed before the connection: OpenSSL reads the issuer it needs.
+    assert small_get._client_context(ssl).cert_store_stats()["x509_ca"] == 0
+    # A bundle the environment names is loaded whole, as urllib loads it.
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate / "cert.pem"))
+    assert small_get._client_context(ssl).cert_store_stats()["x509_ca"] == 1
 
 
 def test_a_server_that_keeps_the_connection_open_is_not_waited_for(server: str) -> None:
