@@ -52,7 +52,8 @@ package:
 # writes bench-results/ (Markdown, JSON, PNG). Takes about 20 minutes with
 # --repeat 1 (BENCH_ARGS="--repeat 1"); BENCH_ARGS="--parts ..." runs only some parts;
 # BENCH_ARGS="--emk DIR" (a checkout of emk/heroku-buildpack-rust) adds the old
-# Heroku Rust buildpack as a baseline.
+# Heroku Rust buildpack as a baseline; "--emk DIR --pairs 8" compares the
+# one-file rebuild with it in 8 alternating pairs.
 bench:
 	$(DEV_ENV) bench --venv $(VENV)
 	$(VENV_PYTHON) scalingo-22-fixtures/tools/bench.py $(BENCH_ARGS)

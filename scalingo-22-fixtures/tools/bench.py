@@ -798,11 +798,16 @@ def app_scenarios(app: BenchApp) -> dict[str, Scenario]:
 
 
 def run_benchmark(
-    repeat: int, results: Path, parts: tuple[str, ...] = PARTS, emk: Path | None = None
+    repeat: int,
+    results: Path,
+    parts: tuple[str, ...] = PARTS,
+    emk: Path | None = None,
+    pairs: int = 0,
 ) -> dict:
     """With ``emk`` (a checkout of emk/heroku-buildpack-rust), each app's scenarios
     build with emk too, beside the buildpack's, the two alternating which goes
-    first from one round to the next."""
+    first from one round to the next; ``pairs`` more one-file rebuilds of each
+    app then compare the two in alternating pairs (one_file_pairs())."""
     mirror_root = build_mirror(default_mirror_dir())
     registry_root = build_registry(default_registry_dir())
     work = Path(tempfile.mkdtemp(prefix="classic-bp-bench-"))
@@ -821,6 +826,8 @@ def run_benchmark(
         },
     }
     sccache_cold: list[Run] = []
+    # Each app's buildpack and emk of the last round, with their warm caches.
+    last_round: dict[str, tuple[Buildpack | Emk, Buildpack | Emk]] = {}
     try:
         with (
             serve_mirror(mirror_root) as mirror,
@@ -839,6 +846,8 @@ def run_benchmark(
                         DocumentedExample(app, world, folder / "documented", rustup_init),
                         LocalIncremental(app, world, folder / "local"),
                     ]
+                    if emk is not None:
+                        last_round[app.name] = (approaches[0], approaches[1])
                     if emk is not None and attempt % 2 == 1:
                         approaches[0], approaches[1] = approaches[1], approaches[0]
                     edit = app.edit_file
@@ -881,6 +890,10 @@ def run_benchmark(
                         BENCH_SERVICE, world, root / "sccache-b", buildpack, shared, machine_tmp
                     )
                     sccache.add("buildpack", second.build())
+            if pairs:
+                extra_numbers["one_file_pairs"] = {
+                    name: one_file_pairs(*builders, pairs) for name, builders in last_round.items()
+                }
             if "growth" in parts:
                 extra_numbers.update(cache_growth(world, work / "growth", buildpack, registry_root))
             if "size" in parts:
@@ -902,6 +915,52 @@ def run_benchmark(
     summary = summarise(scenarios, extra_numbers, repeat)
     write_results(summary, results)
     return summary
+
+
+# The constants the pairs' edits write: above those of the rounds (1 to repeat).
+PAIRS_FIRST_EDIT = 1000
+
+
+def one_file_pairs(first: Buildpack | Emk, second: Buildpack | Emk, pairs: int) -> dict:
+    """The one-file rebuild, the buildpack against emk, in ``pairs`` alternating pairs.
+
+    Why: the rounds' three medians of a 2 to 3 s rebuild drift with the machine
+    (each round slower than the one before, for both), by more than the whole
+    difference between the two. Here both rebuild the same edit back to back,
+    the buildpack first in even pairs and emk first in odd ones, on the caches
+    the last round left; an unmeasured rebuild of each first brings both to the
+    same content (the round ended on the bumped dependency).
+    """
+    approaches = {approach.name: approach for approach in (first, second)}
+    ours, emk = approaches["buildpack"], approaches["emk"]
+    app = ours.app
+
+    def edit(value: int) -> Callable[[Path], None]:
+        return lambda folder: edit_constant(folder / app.edit_file, value)
+
+    ours.build(edit(PAIRS_FIRST_EDIT))
+    emk.build(edit(PAIRS_FIRST_EDIT))
+    runs: dict[str, list[Run]] = {"buildpack": [], "emk": []}
+    for pair in range(pairs):
+        order = (ours, emk) if pair % 2 == 0 else (emk, ours)
+        for approach in order:
+            runs[approach.name].append(approach.build(edit(PAIRS_FIRST_EDIT + 1 + pair)))
+    both = list(zip(runs["buildpack"], runs["emk"], strict=True))
+    return {
+        "pairs": pairs,
+        "buildpack_s": statistics.median(run.seconds for run in runs["buildpack"]),
+        "emk_s": statistics.median(run.seconds for run in runs["emk"]),
+        "buildpack_faster": sum(ours_run.seconds < emk_run.seconds for ours_run, emk_run in both),
+        "cpu_seconds": {
+            name: statistics.median(run.cpu_seconds or 0.0 for run in name_runs)
+            for name, name_runs in runs.items()
+        },
+        # Both built the same content: the same answer, the edited constant in it.
+        "answers_match": all(
+            ours_run.answer and ours_run.answer == emk_run.answer for ours_run, emk_run in both
+        ),
+        "runs": {name: [asdict(run) for run in name_runs] for name, name_runs in runs.items()},
+    }
 
 
 def probes(world: World, work: Path, buildpack: Path) -> dict:
@@ -1301,7 +1360,10 @@ def _emk_verdicts(summary: dict, app: str) -> list[str]:
     rows = {row["kind"]: row for row in summary["scenarios"] if row["app"] == app and _has_emk(row)}
     lines = []
     one_file = rows.get("one_file")
-    if one_file is not None and one_file["vs_emk"] is not None:
+    paired = summary.get("one_file_pairs", {}).get(app)
+    if paired is not None:
+        lines.append(_paired_verdict(paired))
+    elif one_file is not None and one_file["vs_emk"] is not None:
         ratio = one_file["vs_emk"]
         lines.append(
             f"- Verdict against emk, one file changed: {ratio:.2f}x emk (target at most"
@@ -1330,6 +1392,7 @@ def _emk_verdicts(summary: dict, app: str) -> list[str]:
         f"{label} {row['vs_emk']:.2f}x emk ({row['buildpack_s']:.2f}s against {row['emk_s']:.2f}s)"
         for kind, label in (
             ("no_change", "no change"),
+            *([("one_file", "one file changed, medians of the rounds")] if paired else []),
             ("bump", "one dependency bumped"),
             ("cold", "cold build"),
         )
@@ -1338,6 +1401,22 @@ def _emk_verdicts(summary: dict, app: str) -> list[str]:
     if informative:
         lines.append(f"- Against emk, no target: {'; '.join(informative)}.")
     return lines
+
+
+def _paired_verdict(paired: dict) -> str:
+    ratio = paired["buildpack_s"] / paired["emk_s"]
+    answers = (
+        "the same answer in every pair"
+        if paired["answers_match"]
+        else "ANSWERS DIFFER in some pair"
+    )
+    return (
+        f"- Verdict against emk, one file changed, {paired['pairs']} alternating pairs:"
+        f" {ratio:.2f}x emk (target at most {ONE_FILE_VS_EMK:.2f}x:"
+        f" {_met(ratio <= ONE_FILE_VS_EMK and paired['answers_match'])};"
+        f" medians {paired['buildpack_s']:.2f}s against {paired['emk_s']:.2f}s; the buildpack"
+        f" faster in {paired['buildpack_faster']} of {paired['pairs']} pairs; {answers})."
+    )
 
 
 # Issue 22's targets for each app: a fresh checkout with no change at most 0.1x
@@ -1635,14 +1714,27 @@ def main() -> int:
         " buildpack: each app's scenarios build with it too, unmodified (default:"
         " $BENCH_EMK; without either, emk is not measured)",
     )
+    parser.add_argument(
+        "--pairs",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --emk: N more one-file rebuilds of each app by the buildpack and emk,"
+        " in alternating pairs, for the one-file verdict against emk (default: 0, the"
+        " rounds' medians give it)",
+    )
     arguments = parser.parse_args()
     emk = arguments.emk.resolve() if arguments.emk is not None else None
+    if arguments.pairs and emk is None:
+        parser.error("--pairs compares with emk: give --emk DIR too")
     if emk is not None and not (emk / "bin" / "compile").is_file():
         parser.error(f"--emk {arguments.emk}: no bin/compile there (a checkout of emk's buildpack)")
     if arguments.cold_overhead:
         print(json.dumps(cold_overhead(arguments.repeat), indent=2))
         return 0
-    summary = run_benchmark(arguments.repeat, arguments.results, tuple(arguments.parts), emk)
+    summary = run_benchmark(
+        arguments.repeat, arguments.results, tuple(arguments.parts), emk, arguments.pairs
+    )
     print(markdown(summary))
     return 0
 

@@ -218,6 +218,42 @@ def test_the_verdicts_against_emk_when_the_buildpack_is_behind():
     assert "CPU 1.20x emk's (target at most 1.00x: missed;" in line
 
 
+def test_alternating_pairs_give_the_one_file_verdict_against_emk():
+    """With --pairs, the one-file verdict is the pairs' (the rounds' medians drift
+    with the machine), and the rounds' ratio stays, without a target."""
+    emk = {
+        "cold": (26.0, 40.0, 80),
+        "no_change": (3.6, 3.3, 0),
+        "one_file": (0.8, 1.0, 0),  # the rounds: 1.25x, behind
+        "bump": (1.0, 1.2, 2),
+    }
+    summary = summary_of(emk, OURS)
+    summary["one_file_pairs"] = {
+        bench.BENCH_SERVICE.name: {
+            "pairs": 8,
+            "buildpack_s": 1.87,
+            "emk_s": 1.88,
+            "buildpack_faster": 5,
+            "cpu_seconds": {"buildpack": 3.1, "emk": 3.1},
+            "answers_match": True,
+        }
+    }
+    lines = bench._emk_verdicts(summary, bench.BENCH_SERVICE.name)
+    assert lines[0] == (
+        "- Verdict against emk, one file changed, 8 alternating pairs: 0.99x emk (target at"
+        " most 1.00x: met; medians 1.87s against 1.88s; the buildpack faster in 5 of 8 pairs;"
+        " the same answer in every pair)."
+    )
+    assert not any(line.startswith("- Verdict against emk, one file changed:") for line in lines)
+    assert "one file changed, medians of the rounds 1.25x emk (1.00s against 0.80s)" in lines[-1]
+    # Faster but a different answer in some pair: never met.
+    summary["one_file_pairs"][bench.BENCH_SERVICE.name]["answers_match"] = False
+    line = bench._emk_verdicts(summary, bench.BENCH_SERVICE.name)[0]
+    assert "missed" in line and "ANSWERS DIFFER in some pair" in line
+    # Another app's pairs say nothing about this one: the rounds' verdict stays.
+    assert bench._emk_verdicts(summary, bench.AXUM_APP) == []
+
+
 def test_without_emk_the_summary_says_how_to_add_it_and_has_no_emk_column():
     summary = summary_of(None, OURS)
     row = summary["scenarios"][0]
