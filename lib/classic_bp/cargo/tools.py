@@ -150,4 +150,12 @@ def tools_step(
             config = app_config_file(app_dir)
             if config is not None:
                 output.detail(f"With the app's {config.relative_to(app_dir)}")
-            install_tools(layout, plan, rust.cargo, environment, rust.rustc_version, config, stack)
+            install_tools(
+                layout,
+                plan,
+                rust.cargo,
+                rust.cargo_env(environment),
+                rust.rustc_version,
+                config,
+                stack,
+            )

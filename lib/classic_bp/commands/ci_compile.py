@@ -61,7 +61,10 @@ def _test_compile(context: BuildContext, build: PreparedBuild) -> None:
         watch = OutputWatch(stack=build.environment.get("STACK"))
         try:
             returncode = run.stream_command(
-                command, env=build.environment, cwd=context.build_dir, consume=watch
+                command,
+                env=build.rust.cargo_env(build.environment),
+                cwd=context.build_dir,
+                consume=watch,
             )
         finally:
             build.finish()

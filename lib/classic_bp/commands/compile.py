@@ -152,8 +152,9 @@ def _compile_prepared(context: BuildContext, build: PreparedBuild, started: floa
     features = config.features.arguments()
     memory = _graph_memory(build, features)
     recalled = memory.recall() if memory is not None else None
+    cargo_env = rust.cargo_env(environment)
     early = (
-        MetadataBesideBuild(rust.cargo, environment, features, rust.host, build.target_dir)
+        MetadataBesideBuild(rust.cargo, cargo_env, features, rust.host, build.target_dir)
         if config.write_sbom and recalled is None
         else None
     )
@@ -163,7 +164,7 @@ def _compile_prepared(context: BuildContext, build: PreparedBuild, started: floa
         build.fixed,
         rust.cargo,
         build.target_dir,
-        environment,
+        cargo_env,
         build.sources,
         functools.partial(link_old_layout, context.build_dir, config),
         early,
@@ -173,7 +174,7 @@ def _compile_prepared(context: BuildContext, build: PreparedBuild, started: floa
             context.build_dir,
             config.project.root,
             rust.cargo,
-            environment,
+            cargo_env,
             early,
             features,
             memory,

@@ -14,6 +14,7 @@ from pathlib import Path
 from ..cache import CacheLayout
 from ..fetch.retry import tool_variables
 from ..records import field, record
+from .proxy_launch import rustup_proxy_environment
 
 TYPE_CHECKING = False  # a build never imports typing (docs/development.md)
 if TYPE_CHECKING:  # a type only: the runtime files need these names, not the config
@@ -62,6 +63,9 @@ class RustInstall:
     variables: Mapping[str, str] = field(default_factory=dict)
     # The platform its rustc runs on and compiles for by default (a target triple).
     host: str | None = None
+    # rustup's folder of this toolchain, when rustup installed it: the build runs
+    # its cargo from there, as rustup's proxy would (proxy_launch.py).
+    toolchain_dir: Path | None = None
 
     @property
     def version(self) -> str:
@@ -71,7 +75,16 @@ class RustInstall:
 
     @property
     def cargo(self) -> Path:
+        """The cargo the build runs, with ``cargo_env`` of its environment."""
+        if self.toolchain_dir is not None:
+            return self.toolchain_dir / "bin" / "cargo"
         return self.bin_dir / "cargo"
+
+    def cargo_env(self, environment: Mapping[str, str]) -> dict[str, str]:
+        """``environment`` as ``cargo`` gets it when started through PATH."""
+        if self.toolchain_dir is None:
+            return dict(environment)
+        return rustup_proxy_environment(environment, self.toolchain_dir)
 
 
 def cargo_environment(

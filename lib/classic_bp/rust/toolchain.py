@@ -214,6 +214,7 @@ def install_toolchain(
         rustc_version=checked_version[0] if unchanged else _installed_version(directory, known),
         bin_dir=layout.proxies_bin,
         host=config.rustup_init_triple,
+        toolchain_dir=directory,
         variables={
             "RUSTUP_HOME": str(layout.rustup_home),
             "RUSTUP_TOOLCHAIN": name,
