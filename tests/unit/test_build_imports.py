@@ -7,6 +7,8 @@ time: records.py replaces the first, and ``TYPE_CHECKING = False`` keeps
 the annotations' imports for the type checker (docs/development.md). urllib's
 client (``http.client``, ``email``, ``ssl``) is imported only when a file is
 downloaded: the channel's ``.sha256`` goes through fetch/small_get.py.
+OpenSSL's libcrypto (``_hashlib``, loaded by ``hashlib``) only when a build has
+hashed a megabyte: digests.py hashes less with CPython's own SHA-256.
 """
 
 from __future__ import annotations
@@ -35,7 +37,17 @@ def imported_by(modules: tuple[str, ...]) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    "module", ["dataclasses", "inspect", "typing", "http.client", "email", "urllib.request", "ssl"]
+    "module",
+    [
+        "dataclasses",
+        "inspect",
+        "typing",
+        "http.client",
+        "email",
+        "urllib.request",
+        "ssl",
+        "_hashlib",
+    ],
 )
 def test_a_compile_does_not_import(module: str) -> None:
     imported = imported_by(COMPILE_MODULES)

@@ -35,12 +35,12 @@ compilation on. The size only decides the budget and the number in the log.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 from collections.abc import Iterable
 from pathlib import Path
 
 from .. import cache
+from ..digests import sha256
 from ..records import record
 
 RECORD_NAME = "folder-sizes.json"
@@ -65,7 +65,7 @@ class TargetUnits:
 
 def units_token(names: Iterable[str]) -> int:
     """A number standing for a set of cargo units (their hashes, binary names)."""
-    digest = hashlib.sha256("\n".join(sorted(names)).encode()).hexdigest()
+    digest = sha256("\n".join(sorted(names)).encode()).hexdigest()
     return int(digest[:15], 16)
 
 

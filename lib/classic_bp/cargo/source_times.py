@@ -89,7 +89,7 @@ from pathlib import Path, PurePosixPath
 
 from .. import errors, toml_compat
 from ..cache import CacheLayout
-from ..fetch.download import file_sha256
+from ..digests import file_sha256
 from ..layer import Layer
 from ..records import field, mutable_record, record
 from . import git_ignore

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import importlib
 import importlib.util
 import json
@@ -42,6 +41,7 @@ import threading
 from pathlib import Path
 
 from .. import errors
+from ..digests import sha256
 from ..platform import output, progress, report
 from .urls import index_url, shown_url
 
@@ -77,7 +77,7 @@ def pinned(at_terminal: bool = True) -> list[dict[str, str]]:
 
 def lock_key(packages: list[dict[str, str]]) -> str:
     """The folder name of one selection of pins: another pin, another folder."""
-    return hashlib.sha256(json.dumps(packages, sort_keys=True).encode()).hexdigest()[:16]
+    return sha256(json.dumps(packages, sort_keys=True).encode()).hexdigest()[:16]
 
 
 class _FetchedList:

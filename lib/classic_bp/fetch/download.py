@@ -8,7 +8,6 @@ renamed into place only when the sha256 matches.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import tempfile
@@ -17,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .. import __version__, errors
+from ..digests import sha256
 from ..platform import clocks, progress
 from . import retry
 from .retry import OutOfTime, Transient, with_retries
@@ -87,21 +87,13 @@ def fetch_sha256(url: str) -> str:
     return match.group(0).lower()
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def download_verified(url: str, destination: Path, expected_sha256: str) -> None:
     """Stream ``url`` into ``destination``, showing progress (a Rust tarball is 200 MiB)."""
     destination.parent.mkdir(parents=True, exist_ok=True)
 
     def save(response: transport.Response) -> None:
         handle, temporary = tempfile.mkstemp(dir=destination.parent, prefix=".download-")
-        digest = hashlib.sha256()
+        digest = sha256(expected_bytes=response.length or 0)
         label = f"Downloading {destination.name}"
         try:
             with (

@@ -17,7 +17,8 @@ from pathlib import Path
 from .. import errors
 from ..cache import CacheLayout
 from ..config.build_config import BuildConfig
-from ..fetch.download import download_verified, fetch_sha256, file_sha256
+from ..digests import file_sha256
+from ..fetch.download import download_verified, fetch_sha256
 from ..fetch.urls import display_url
 from ..known_runs import KnownRuns
 from ..layer import Layer, runs

@@ -28,13 +28,13 @@ one means running cargo metadata.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .. import __version__, cache
 from ..cache import CacheLayout
+from ..digests import sha256
 from ..records import asdict
 from .dependency_graph import Crate, DependencyGraph
 
@@ -95,7 +95,7 @@ def digest(
 ) -> str:
     """Of everything listed in the module's docstring; ``manifests``: the app's
     packages' Cargo.toml files, relative to ``app_root``."""
-    hashed = hashlib.sha256()
+    hashed = sha256()
 
     def add(label: str, content: bytes) -> None:
         hashed.update(f"{label}\0{len(content)}\0".encode())
