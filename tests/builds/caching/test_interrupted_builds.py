@@ -33,6 +33,7 @@ writes into while the channel is unchanged. The app itself is compiled cold.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -91,6 +92,7 @@ class Build:
     """bin/compile of a fresh checkout, stopped and killed where a test says."""
 
     def __init__(self, platform: Platform) -> None:
+        self.workdir = platform.workdir
         self.build_dir = build_dir = platform.new_build_dir(APP)
         bulk = build_dir / "assets"
         bulk.mkdir()
@@ -200,6 +202,23 @@ def new_build() -> Iterator[Callable[[Platform], Build]]:
         if build.process.poll() is None:
             os.killpg(build.process.pid, signal.SIGKILL)
             build.process.wait(timeout=60)
+        _kill_programs_under(build.workdir)
+
+
+def _kill_programs_under(folder: Path) -> None:
+    """A SIGKILLed build's sccache server outlives it in a session of its own
+    (it never idles out: SCCACHE_IDLE_TIMEOUT=0). On a platform it goes with
+    the builder; here it is stopped with the test that left it."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            program = os.readlink(entry / "exe")
+        except OSError:
+            continue
+        if program.startswith(f"{folder}{os.sep}"):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(entry.name), signal.SIGKILL)
 
 
 @pytest.fixture
