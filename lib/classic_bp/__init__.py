@@ -13,7 +13,7 @@ them to it):
     platform/                   the platform contract: log, report, env dir
     errors, cache, known_runs,  the bottom
     app_files, toml_subset,
-    records, digests
+    records, digests, lazy_re
 """
 
 __version__ = "0.1.0"

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import re
 
-BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-INTEGER = re.compile(r"[+-]?(0|[1-9](_?[0-9])*)")
+from . import lazy_re
+
+BARE_KEY = lazy_re.compile(r"[A-Za-z0-9_-]+")
+INTEGER = lazy_re.compile(r"[+-]?(0|[1-9](_?[0-9])*)")
 ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\"}
 # Control characters TOML forbids in strings and comments (tab is allowed).
-FORBIDDEN = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+FORBIDDEN = lazy_re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 class Unsupported(Exception):

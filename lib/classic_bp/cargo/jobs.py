@@ -21,15 +21,15 @@ then fails the build with the explanation at once.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from .. import lazy_re
 from ..records import record
 
 MEMORY_PER_JOB = 3 << 29  # 1.5 GiB
 VARIABLE = "CARGO_BUILD_JOBS"
-KILLED = re.compile(r"signal: 9\b|SIGKILL")
+KILLED = lazy_re.compile(r"signal: 9\b|SIGKILL")
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 

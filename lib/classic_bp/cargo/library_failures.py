@@ -18,35 +18,37 @@ from __future__ import annotations
 
 import re
 
-from .. import errors
+from .. import errors, lazy_re
 from ..platform import system_libraries
 
-PKG_CONFIG_CRATE = re.compile(
+PKG_CONFIG_CRATE = lazy_re.compile(
     r"The system library `(?P<name>[^`]+)` required by crate `(?P<crate>[^`]+)` was not found"
     r"|could not find system library '(?P<old>[^']+)' required by the '(?P<old_crate>[^']+)'"
 )
-PC_FILE = re.compile(r"The file `(?P<name>[^`]+)\.pc` needs to be installed")
-PKG_CONFIG_PROGRAM = re.compile(
+PC_FILE = lazy_re.compile(r"The file `(?P<name>[^`]+)\.pc` needs to be installed")
+PKG_CONFIG_PROGRAM = lazy_re.compile(
     r"Package (?P<name>\S+) was not found in the pkg-config search path"
     r"|Package '(?P<quoted>[^']+)', required by '[^']*', not found"
 )
-OPENSSL = re.compile(r"Could not find directory of OpenSSL installation")
-LINKER = re.compile(
+OPENSSL = lazy_re.compile(r"Could not find directory of OpenSSL installation")
+LINKER = lazy_re.compile(
     r"(?:cannot find|unable to find library) -l(?P<name>[^\s:'\"]+|:[^\s'\"]+)"
     r"|mold: fatal: library not found: (?P<mold>[^\s'\"]+)"
 )
 # What failed: a build script, or the link of a crate. Only what it printed
 # counts: a library named elsewhere (the warning of a build script whose
 # probe fell back to a bundled copy) is not the cause.
-BUILD_SCRIPT = re.compile(r"failed to run custom build command for `(?P<crate>\S+) v")
-LINK_FAILED = re.compile(r"error: linking with `[^`]+` failed")
-LINKING = re.compile(r"could not compile `(?P<crate>[^`]+)`")
+BUILD_SCRIPT = lazy_re.compile(r"failed to run custom build command for `(?P<crate>\S+) v")
+LINK_FAILED = lazy_re.compile(r"error: linking with `[^`]+` failed")
+LINKING = lazy_re.compile(r"could not compile `(?P<crate>[^`]+)`")
 
 
 Found = tuple[str, str, "str | None"]  # the library's name, who looked, the crate
 
 
-def _after(pattern: re.Pattern[str], lines: list[str]) -> tuple[re.Match[str], list[str]] | None:
+def _after(
+    pattern: lazy_re.LazyPattern, lines: list[str]
+) -> tuple[re.Match[str], list[str]] | None:
     """The first line that matches, and the lines from there on."""
     for index, line in enumerate(lines):
         if match := pattern.search(line):

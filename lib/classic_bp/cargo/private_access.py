@@ -21,7 +21,6 @@ Why this shape:
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import shutil
 import signal
@@ -31,7 +30,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from .. import toml_compat
+from .. import lazy_re, toml_compat
 from ..config.credentials import VARIABLES, PrivateAccess
 from ..platform import output
 from .fixed_path import app_config_file
@@ -40,7 +39,7 @@ PRIVATE_DIR_PREFIX = "classic-bp-private-"
 CREDENTIAL_PROVIDERS_VARIABLE = "CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS"
 # `cargo login` would write these; a token must never stay in the cache.
 CARGO_CREDENTIAL_FILES = ("credentials.toml", "credentials")
-URL_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)[^/\s@'\"]+@")
+URL_USERINFO = lazy_re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)[^/\s@'\"]+@")
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -10,10 +10,9 @@ repository (failures.py keeps the lines and asks each diagnosis in turn).
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlsplit
 
-from .. import errors
+from .. import errors, lazy_re
 from ..config.credentials import (
     CREDENTIALS_VARIABLE,
     KNOWN_HOSTS_VARIABLE,
@@ -24,13 +23,15 @@ from ..fetch.urls import display_url
 from ..platform.redact import redact
 from ..records import record
 
-DEPENDENCY = re.compile(r"(?:failed to load source for dependency|failed to get) `(?P<name>[^`]+)`")
-GIT_URL = re.compile(r"Unable to update (?P<url>[A-Za-z+]+://\S+)")
-QUOTED_URL = re.compile(r"'(?P<url>(?:https?|ssh)://[^']+)'")
-SSH_HOST = re.compile(
+DEPENDENCY = lazy_re.compile(
+    r"(?:failed to load source for dependency|failed to get) `(?P<name>[^`]+)`"
+)
+GIT_URL = lazy_re.compile(r"Unable to update (?P<url>[A-Za-z+]+://\S+)")
+QUOTED_URL = lazy_re.compile(r"'(?P<url>(?:https?|ssh)://[^']+)'")
+SSH_HOST = lazy_re.compile(
     r"host key (?:is known )?for (?P<host>\S+)|^ssh: connect to host (?P<ssh>\S+)"
 )
-REGISTRY = re.compile(r"(?:token rejected for|no token found for) `(?P<name>[^`]+)`")
+REGISTRY = lazy_re.compile(r"(?:token rejected for|no token found for) `(?P<name>[^`]+)`")
 
 
 @record
@@ -43,30 +44,30 @@ class PrivateFailure:
 
 HTTPS = (CREDENTIALS_VARIABLE,)
 SSH_KEY = (SSH_KEY_VARIABLE,)
-PATTERNS: tuple[tuple[re.Pattern[str], PrivateFailure], ...] = (
+PATTERNS: tuple[tuple[lazy_re.LazyPattern, PrivateFailure], ...] = (
     (
-        re.compile(r"Host key verification failed|No \S+ host key is known for"),
+        lazy_re.compile(r"Host key verification failed|No \S+ host key is known for"),
         PrivateFailure(
             "the server's SSH host key is not among the known hosts.",
             (KNOWN_HOSTS_VARIABLE, f"(only to skip the check) {SKIP_HOST_KEY_CHECK_VARIABLE}"),
         ),
     ),
     (
-        re.compile(r"REMOTE HOST IDENTIFICATION HAS CHANGED"),
+        lazy_re.compile(r"REMOTE HOST IDENTIFICATION HAS CHANGED"),
         PrivateFailure(
             "the server's SSH host key differs from the known one.", (KNOWN_HOSTS_VARIABLE,)
         ),
     ),
     (
-        re.compile(r"Permission denied \(publickey|Load key .*: (?:invalid format|error)"),
+        lazy_re.compile(r"Permission denied \(publickey|Load key .*: (?:invalid format|error)"),
         PrivateFailure("the server refused the SSH key.", SSH_KEY),
     ),
     (
-        re.compile(r"Authentication failed for|could not read (?:Username|Password) for"),
+        lazy_re.compile(r"Authentication failed for|could not read (?:Username|Password) for"),
         PrivateFailure("the server refused the credentials (or got none).", HTTPS),
     ),
     (
-        re.compile(
+        lazy_re.compile(
             r"repository '[^']*' not found|Repository not found"
             r"|does not appear to be a git repository"
         ),
@@ -76,14 +77,14 @@ PATTERNS: tuple[tuple[re.Pattern[str], PrivateFailure], ...] = (
         ),
     ),
     (
-        re.compile(r"token rejected for|got 40[13]\b"),
+        lazy_re.compile(r"token rejected for|got 40[13]\b"),
         PrivateFailure(
             "the registry refused the token.",
             ("CARGO_REGISTRIES_<NAME>_TOKEN", "CARGO_REGISTRY_TOKEN"),
         ),
     ),
     (
-        re.compile(r"no token found for|requires a credential-provider"),
+        lazy_re.compile(r"no token found for|requires a credential-provider"),
         PrivateFailure(
             "the registry requires a token and none was given.",
             ("CARGO_REGISTRIES_<NAME>_TOKEN", "CARGO_REGISTRY_TOKEN"),

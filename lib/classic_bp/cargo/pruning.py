@@ -15,17 +15,16 @@ does not re-read the crates cargo unpacked in earlier builds.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from .. import cache
+from .. import cache, lazy_re
 from ..platform import output, report
 from ..records import field, mutable_record, record
 from .cache_size import TargetUnits, cache_size, tree_size, units_token
 from .caches import TARGET_DIR
 
-HASHED_NAME = re.compile(r"^(?:lib)?(?P<stem>.+?)-(?P<hash>[0-9a-f]{16})(?:\..*)?$")
+HASHED_NAME = lazy_re.compile(r"^(?:lib)?(?P<stem>.+?)-(?P<hash>[0-9a-f]{16})(?:\..*)?$")
 UNIT_DIRS = ("deps", "build", ".fingerprint")
 
 

@@ -12,19 +12,17 @@ not be reached, not "reproduce it locally".
 
 from __future__ import annotations
 
-import re
-
-from .. import errors
+from .. import errors, lazy_re
 from ..fetch.retry import RETRY_STATUSES
 from ..fetch.urls import shown_url
 
-DOWNLOAD = re.compile(
+DOWNLOAD = lazy_re.compile(
     r"failed to (?:download from|get successful HTTP response from) `(?P<url>[^`]+)`"
     r"(?:.*, got (?P<status>\d{3}))?"
 )
 # curl's reason, as cargo quotes it: `[7] Could not connect to server (...)`.
-CURL_REASON = re.compile(r"^\s*\[\d+\] \S.*")
-DEPENDENCY = re.compile(r"failed to (?:get|download) `(?P<name>[^`]+)`")
+CURL_REASON = lazy_re.compile(r"^\s*\[\d+\] \S.*")
+DEPENDENCY = lazy_re.compile(r"failed to (?:get|download) `(?P<name>[^`]+)`")
 
 
 def diagnose(lines: list[str], command: str, returncode: int) -> errors.BuildError | None:

@@ -11,31 +11,30 @@ buildpack's own error: what the build did, and the fix.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
-from .. import errors
+from .. import errors, lazy_re
 
 # The macros found no offline data and had no DATABASE_URL: sqlx 0.7.4+ (first),
 # 0.7.0 to 0.7.3 and 0.6 with its `offline` feature (second), 0.6 without it.
-NO_DATA = re.compile(
+NO_DATA = lazy_re.compile(
     r"set `DATABASE_URL` to use query macros online"
     r"|`DATABASE_URL` must be set, or `cargo sqlx prepare` must have been run"
     r"|`DATABASE_URL` must be set to use query macros"
 )
 # SQLX_OFFLINE=true, and the offline data has no entry for the query: 0.7+, 0.6.
-NO_ENTRY = re.compile(
+NO_ENTRY = lazy_re.compile(
     r"`SQLX_OFFLINE=true` but there is no cached data for this query"
     r"|failed to find data for query"
 )
 # sqlx 0.6 reads offline data only with its `offline` feature.
-NO_FEATURE = re.compile(r"The cargo feature `offline` has to be enabled to use `SQLX_OFFLINE`")
+NO_FEATURE = lazy_re.compile(r"The cargo feature `offline` has to be enabled to use `SQLX_OFFLINE`")
 # The macros tried a database (BP_CARGO_DATABASE_URL_ENABLED, or the app's .env).
-UNREACHABLE = re.compile(r"error communicating with database: (?P<problem>.+)")
-LOCATION = re.compile(r"^\s*--> (?P<where>\S+:\d+:\d+)")
+UNREACHABLE = lazy_re.compile(r"error communicating with database: (?P<problem>.+)")
+LOCATION = lazy_re.compile(r"^\s*--> (?P<where>\S+:\d+:\d+)")
 
 Explain = Callable[[str, int, int, "str | None"], errors.BuildError]
-CASES: tuple[tuple[re.Pattern[str], Explain], ...] = (
+CASES: tuple[tuple[lazy_re.LazyPattern, Explain], ...] = (
     (NO_FEATURE, errors.sqlx_offline_feature_missing),
     (NO_ENTRY, errors.sqlx_query_not_in_offline_data),
     (NO_DATA, errors.sqlx_offline_data_missing),

@@ -37,6 +37,7 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
+from .. import lazy_re
 from ..records import record
 
 # Proc macros that read only the tokens they are given (their crates' sources
@@ -80,9 +81,9 @@ FILE_BLIND_PROC_MACROS = frozenset(
         "zerovec_derive",
     }
 )
-_PROC_MACRO = re.compile(r"^lib(?P<name>\w+?)-[0-9a-f]{16}\.so$")
-_RERUN_IF_CHANGED = re.compile(r"^cargo::?rerun-if-changed=(?P<path>.+)$")
-_BUILD_SCRIPT_DEP_INFO = re.compile(r"^build_script_\w+-[0-9a-f]{16}\.d$")
+_PROC_MACRO = lazy_re.compile(r"^lib(?P<name>\w+?)-[0-9a-f]{16}\.so$")
+_RERUN_IF_CHANGED = lazy_re.compile(r"^cargo::?rerun-if-changed=(?P<path>.+)$")
+_BUILD_SCRIPT_DEP_INFO = lazy_re.compile(r"^build_script_\w+-[0-9a-f]{16}\.d$")
 
 
 @record

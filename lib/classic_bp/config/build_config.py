@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .. import app_files, errors
+from .. import app_files, errors, lazy_re
 from ..fetch.urls import display_url
 from ..platform.env_dir import FALSE_VALUES, TRUE_VALUES, Settings
 from ..platform.hooks import Hook
@@ -163,7 +163,7 @@ def _features(
 
 
 LIBCS = ("gnu", "musl")
-RUSTUP_INIT_VERSION = re.compile(r"\d+\.\d+\.\d+\Z")
+RUSTUP_INIT_VERSION = lazy_re.compile(r"\d+\.\d+\.\d+\Z")
 RUSTUP_INIT_WILDCARDS = ("*", "1.*")
 
 
@@ -187,7 +187,7 @@ def _rustup_init_version(settings: Settings) -> str | None:
 
 
 DEFAULT_CACHE_MAX_SIZE = "4G"
-SIZE = re.compile(r"^(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>[KMGT]?)i?B?$", re.IGNORECASE)
+SIZE = lazy_re.compile(r"^(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>[KMGT]?)i?B?$", re.IGNORECASE)
 UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 

@@ -40,10 +40,9 @@ crates whose features differ, never a wrong binary.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
-from .. import errors
+from .. import errors, lazy_re
 from ..records import record
 from .project import Package
 
@@ -53,8 +52,8 @@ ALL_FEATURES_VARIABLE = "BP_CARGO_ALL_FEATURES"
 ARGS_SOURCE = "BP_CARGO_INSTALL_ARGS"
 # cargo's rule for a feature name: a letter, digit or `_` first, then also `-`, `+`, `.`;
 # on the command line optionally after `package/` (a dependency's or member's feature).
-FEATURE_NAME = re.compile(r"(?:[\w-]+/)?\w[\w+.-]*\Z")
-SEPARATORS = re.compile(r"[\s,]+")
+FEATURE_NAME = lazy_re.compile(r"(?:[\w-]+/)?\w[\w+.-]*\Z")
+SEPARATORS = lazy_re.compile(r"[\s,]+")
 
 
 @record

@@ -8,16 +8,17 @@ command that works.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-from .. import app_files
+from .. import app_files, lazy_re
 from ..records import record
 
-PROCFILE_LINE = re.compile(r"^(?P<name>[A-Za-z0-9_-]+):\s*(?P<command>.+)$")
-CARGO_COMMAND = re.compile(r"(^|[\s;&|/])cargo(\s|$)")
-TARGET_BINARY = re.compile(r"(?:^|[\s/])target/(?:[\w.-]+/)*(?:release|debug)/(?P<binary>[\w.-]+)")
-CARGO_RUN_BIN = re.compile(r"--bin[=\s]+(?P<binary>[\w.-]+)")
+PROCFILE_LINE = lazy_re.compile(r"^(?P<name>[A-Za-z0-9_-]+):\s*(?P<command>.+)$")
+CARGO_COMMAND = lazy_re.compile(r"(^|[\s;&|/])cargo(\s|$)")
+TARGET_BINARY = lazy_re.compile(
+    r"(?:^|[\s/])target/(?:[\w.-]+/)*(?:release|debug)/(?P<binary>[\w.-]+)"
+)
+CARGO_RUN_BIN = lazy_re.compile(r"--bin[=\s]+(?P<binary>[\w.-]+)")
 
 
 @record

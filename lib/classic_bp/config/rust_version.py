@@ -6,15 +6,13 @@ typo fails the build while the configuration is read, before any download.
 
 from __future__ import annotations
 
-import re
-
-from .. import errors
+from .. import errors, lazy_re
 
 VERSION_VARIABLE = "BP_RUST_VERSION"
 _NUMBER = r"(?:0|[1-9][0-9]*)"
-EXACT_VERSION = re.compile(rf"{_NUMBER}\.{_NUMBER}\.{_NUMBER}")
-MINOR_WILDCARD = re.compile(rf"({_NUMBER}\.{_NUMBER})\.\*")
-MAJOR_WILDCARD = re.compile(rf"({_NUMBER})\.\*")
+EXACT_VERSION = lazy_re.compile(rf"{_NUMBER}\.{_NUMBER}\.{_NUMBER}")
+MINOR_WILDCARD = lazy_re.compile(rf"({_NUMBER}\.{_NUMBER})\.\*")
+MAJOR_WILDCARD = lazy_re.compile(rf"({_NUMBER})\.\*")
 LATEST = ("", "stable")
 
 

@@ -9,16 +9,15 @@ to it. Real BP_* config vars always win over what RustConfig says.
 
 from __future__ import annotations
 
-import re
 import shlex
 from pathlib import Path
 
-from .. import app_files, errors
+from .. import app_files, errors, lazy_re
 from ..platform.env_dir import TRUE_VALUES
 from ..records import record
 
 FILE_NAME = "RustConfig"
-ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>.*)$")
+ASSIGNMENT = lazy_re.compile(r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>.*)$")
 # The old buildpack always built in release mode; cargo install does too.
 DROPPED_BUILD_FLAGS = ("--release",)
 PACKAGE_FLAGS = ("-p", "--package")

@@ -8,10 +8,9 @@ toolchain was chosen.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-from .. import app_files, errors, toml_compat
+from .. import app_files, errors, lazy_re, toml_compat
 from ..records import record
 
 TYPE_CHECKING = False  # a build never imports typing (docs/development.md)
@@ -25,8 +24,8 @@ TOOLCHAIN_FILES = ("rust-toolchain", "rust-toolchain.toml")
 _DATE = r"\d{4}-\d{2}-\d{2}"
 _CHANNEL = rf"(?:stable|beta|nightly|\d+\.\d+(?:\.\d+)?(?:-beta(?:\.\d+)?)?)(?:-{_DATE})?"
 _TRIPLE = r"(?:-[a-z0-9_]+-[a-z0-9_]+-[a-z0-9_]+(?:-[a-z0-9_]+)?)?"
-TOOLCHAIN_NAME = re.compile(rf"{_CHANNEL}{_TRIPLE}\Z")
-EXACT_VERSION = re.compile(rf"(?:\d+\.\d+\.\d+|(?:stable|beta|nightly)-{_DATE}){_TRIPLE}\Z")
+TOOLCHAIN_NAME = lazy_re.compile(rf"{_CHANNEL}{_TRIPLE}\Z")
+EXACT_VERSION = lazy_re.compile(rf"(?:\d+\.\d+\.\d+|(?:stable|beta|nightly)-{_DATE}){_TRIPLE}\Z")
 
 
 @record

@@ -6,16 +6,14 @@ spec fails the build while the configuration is read, before any download.
 
 from __future__ import annotations
 
-import re
-
-from .. import errors
+from .. import errors, lazy_re
 from ..records import record
 from .install_args import LOCKING_FLAGS, refuse_owned_flags, split_arguments
 
 TOOLS_VARIABLE = "BP_CARGO_INSTALL_TOOLS"
 TOOLS_ARGS_VARIABLE = "BP_CARGO_INSTALL_TOOLS_ARGS"
 RUNTIME_TOOLS_VARIABLE = "BP_CARGO_RUNTIME_TOOLS"
-TOOL_SPEC = re.compile(
+TOOL_SPEC = lazy_re.compile(
     r"(?P<name>[A-Za-z0-9][A-Za-z0-9_-]*)(?:@(?P<version>[0-9A-Za-z.+^~=<>*-]+))?\Z"
 )
 

@@ -9,13 +9,12 @@ renamed into place only when the sha256 matches.
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .. import __version__, errors
+from .. import __version__, errors, lazy_re
 from ..digests import sha256
 from ..platform import clocks, progress
 from . import retry
@@ -27,7 +26,7 @@ TYPE_CHECKING = False  # a build never imports typing (docs/development.md)
 if TYPE_CHECKING:  # urllib and http.client, when a download happens: most rebuilds have none
     from . import transport
 
-SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+SHA256 = lazy_re.compile(r"[0-9a-fA-F]{64}")
 USER_AGENT = f"classic-bp-rust/{__version__}"
 
 

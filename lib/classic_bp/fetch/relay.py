@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import re
 import sys
 import threading
 import time
@@ -45,14 +44,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .. import errors
+from .. import errors, lazy_re
 from ..platform import output
 from . import retry, transport
 from .download import USER_AGENT
 from .urls import display_url
 
-RANGE = re.compile(r"bytes=(\d+)-\s*$")
-CONTENT_RANGE = re.compile(r"bytes (\d+)-\d+/(\d+|\*)")
+RANGE = lazy_re.compile(r"bytes=(\d+)-\s*$")
+CONTENT_RANGE = lazy_re.compile(r"bytes (\d+)-\d+/(\d+|\*)")
 BLOCK_BYTES = 1 << 16
 
 

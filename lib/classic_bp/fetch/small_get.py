@@ -22,13 +22,12 @@ them: the system's trust store (or ``SSL_CERT_FILE``) and the host name.
 from __future__ import annotations
 
 import os
-import re
 import socket
 import time
 from types import ModuleType
 from urllib.parse import urlsplit
 
-from .. import __version__
+from .. import __version__, lazy_re
 
 MAX_BYTES = 1 << 16
 # Short: a slow answer costs this, then the full client's own attempts.
@@ -38,7 +37,7 @@ PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 NOT_FOUND = 404
 # How OpenSSL names a certificate in a hashed folder (openssl rehash): hash.N
-_HASHED_NAME = re.compile(r"[0-9a-f]{8}\.[0-9]+")
+_HASHED_NAME = lazy_re.compile(r"[0-9a-f]{8}\.[0-9]+")
 
 
 def _proxied() -> bool:

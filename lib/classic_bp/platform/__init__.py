@@ -5,5 +5,5 @@ the release YAML out, running the tools, and how every command ends (exit
 codes), and what the stacks carry (system_libraries.py). Nothing here knows
 about Rust; every other folder may use it.
 
-May import: errors, cache and records only.
+May import: errors, cache, records and lazy_re only.
 """

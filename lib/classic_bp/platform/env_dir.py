@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import unquote
 
-from .. import errors
+from .. import errors, lazy_re
 from ..records import field, record
 from .redact import PUBLIC_USERS, URL_USERINFO
 
@@ -56,7 +56,7 @@ BLOCKED_NAMES = frozenset(
     }
 )
 BLOCKED_PREFIXES = ("LD_", "DYLD_", "PYTHON", "BASH_FUNC_")
-VALID_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+VALID_NAME = lazy_re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # The variable the user lists more secret variables in (names, comma or space separated).
 MASKED_VARIABLES = "BP_MASKED_VARIABLES"
 # Read by the buildpack as configuration and shown in its errors, so a URL

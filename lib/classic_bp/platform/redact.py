@@ -13,13 +13,14 @@ import re
 from collections.abc import Sequence
 from urllib.parse import quote
 
+from .. import lazy_re
 from ..records import field, mutable_record
 
 REDACTED = "[redacted]"
 
 # A URL's userinfo, whoever printed it (cargo and git echo the URLs of
 # Cargo.toml, which may carry one): ``scheme://user:password@`` or ``scheme://token@``.
-URL_USERINFO = re.compile(
+URL_USERINFO = lazy_re.compile(
     r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^\s/?#@:'\"<>`]*)"
     r"(?::(?P<password>[^\s/?#@'\"<>`]+))?@"
 )

@@ -22,7 +22,7 @@ import re
 import time
 from pathlib import Path
 
-from .. import __version__, cache
+from .. import __version__, cache, lazy_re
 from . import clocks, output
 
 TYPE_CHECKING = False  # a build never imports typing (docs/development.md)
@@ -68,7 +68,7 @@ STEP_KEYS = (
     "boot_check",
     "test_compile",
 )
-_RUST_VERSION = re.compile(r"\b(\d+\.\d+\.\d+\S*)")
+_RUST_VERSION = lazy_re.compile(r"\b(\d+\.\d+\.\d+\S*)")
 
 # Imported as the buildpack starts (bootstrap reports its packages' fate).
 _STARTED = time.monotonic()

@@ -15,8 +15,7 @@ name the package to install.
 
 from __future__ import annotations
 
-import re
-
+from .. import lazy_re
 from ..records import record
 from .stack import KNOWN_STACKS
 
@@ -101,7 +100,7 @@ LIBRARIES = (
 )
 _BY_NAME = {name: library for library in LIBRARIES for name in library.names}
 # `-l:libfoo.so.1`, `libfoo.a`, `foo.pc`: the name inside.
-_DECORATION = re.compile(r"^:|\.pc$|\.(?:so|a)(?:\.[0-9.]+)?$")
+_DECORATION = lazy_re.compile(r"^:|\.pc$|\.(?:so|a)(?:\.[0-9.]+)?$")
 
 
 def find(name: str) -> SystemLibrary | None:

@@ -10,12 +10,11 @@ CycloneDX another.
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from .. import errors, toml_compat
+from .. import errors, lazy_re, toml_compat
 from ..config import project as cargo_project
 from ..platform import output, run
 from ..records import record
@@ -26,7 +25,7 @@ if TYPE_CHECKING:
 
 # A slow `cargo metadata` means something is wrong (a held lock); fall back.
 METADATA_TIMEOUT_SECONDS = 120
-_SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
+_SHA256 = lazy_re.compile(r"^[0-9a-fA-F]{64}$")
 # Dependency tables of a manifest, by the kind cargo metadata reports.
 _DEP_TABLES = {
     "dependencies": "normal",

@@ -13,10 +13,10 @@ reads its own ROCKET_* variables instead of $PORT.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from .. import lazy_re
 from ..records import record
 
 TYPE_CHECKING = False  # a build never imports typing (docs/development.md)
@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # release runs with the standard library only: no TOML reader
 
 APP_BIN_DIR = "/app/bin"
 METADATA_PATH = Path(".rust-buildpack") / "release.json"
-INVALID_PROCESS_CHARS = re.compile(r"[^A-Za-z0-9_-]")
+INVALID_PROCESS_CHARS = lazy_re.compile(r"[^A-Za-z0-9_-]")
 ROCKET_ENVIRONMENT = {"ROCKET_PORT": "$PORT", "ROCKET_ADDRESS": "0.0.0.0"}
 
 
