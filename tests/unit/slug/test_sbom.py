@@ -546,3 +546,36 @@ def test_serial_numbers_are_random_version_4_uuids() -> None:
         parsed = uuid.UUID(serial)
         assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)
         assert parsed.urn == serial
+
+
+def test_the_file_reads_line_by_line_and_parses_to_the_document(
+    lib_and_bin, tmp_path: Path
+) -> None:
+    """One component per line (a diff between two builds shows the crates that
+    changed), written with json's C encoder rather than indent=2's Python one."""
+    app, environment = lib_and_bin
+    path = tmp_path / "sbom.cdx.json"
+    document = generate(app, environment, path)[1]
+    lines = path.read_text(encoding="utf-8").splitlines()
+
+    component_lines = [line for line in lines if '"bom-ref": "pkg:cargo/' in line]
+    assert len(component_lines) >= len(document["components"])
+    for component in document["components"]:
+        line = f"    {json.dumps(component, ensure_ascii=False)}"
+        assert line in lines or f"{line}," in lines
+    assert lines[0] == "{" and lines[-1] == "}"
+    assert '  "bomFormat": "CycloneDX",' in lines
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"a": [], "b": {"c": [1, 2]}, "d": "née ✓", "e": None},
+        {"components": [{"name": "x"}], "only": [1]},
+        {},
+    ],
+)
+def test_document_text_is_the_same_json(document: dict[str, Any]) -> None:
+    text = sbom.document_text(document)
+    assert json.loads(text) == document
+    assert text.endswith("}\n")
