@@ -135,6 +135,20 @@ class Scenario:
         return statistics.median(values) if values else None
 
 
+def settle_disk() -> None:
+    """Write every dirty page to disk before a timed build starts.
+
+    Why: the fixtures' set-up and each build leave file data in the page cache
+    to be written back later (hundreds of MB after the cold builds). The
+    kernel writes it back in the background, every few seconds, during
+    whichever build happens to run then, and the compilation it overlaps
+    slows by a few percent: on one-file rebuilds in alternating pairs that
+    spread was larger than the difference measured. A platform builds in a
+    fresh container, where no earlier build's pages are pending. Outside the
+    timed part, for every approach alike."""
+    os.sync()
+
+
 def children_cpu() -> float:
     """User + system CPU seconds of this process's children that have ended and
     been waited for, theirs included (rustc under cargo under the build): a
@@ -439,6 +453,7 @@ class Buildpack:
         shutil.copytree(self.source, clone, ignore=shutil.ignore_patterns("__pycache__"))
         self.platform.buildpack = clone
         self.world.clear()
+        settle_disk()
         cpu = children_cpu()
         started = time.monotonic()
         result = self.platform.compile(app)
@@ -501,6 +516,7 @@ class DocumentedExample:
         prepare(app)
         env = self.environment()
         self.world.clear()
+        settle_disk()
         cpu = children_cpu()
         started = time.monotonic()
         self.cache.mkdir(parents=True, exist_ok=True)
@@ -645,6 +661,7 @@ class Emk:
         shutil.rmtree(clone, ignore_errors=True)
         shutil.copytree(self.source, clone, ignore=shutil.ignore_patterns(".git"))
         self.world.clear()
+        settle_disk()
         cpu = children_cpu()
         started = time.monotonic()
         done = subprocess.run(
@@ -687,6 +704,7 @@ class LocalIncremental:
         prepare(self.app)
         env = {**os.environ, "CARGO_HOME": str(self.home), "RUSTUP_TOOLCHAIN": "stable"}
         self.world.clear()
+        settle_disk()
         cpu = children_cpu()
         started = time.monotonic()
         done = subprocess.run(
@@ -951,6 +969,9 @@ def one_file_pairs(first: Buildpack | Emk, second: Buildpack | Emk, pairs: int) 
         "buildpack_s": statistics.median(run.seconds for run in runs["buildpack"]),
         "emk_s": statistics.median(run.seconds for run in runs["emk"]),
         "buildpack_faster": sum(ours_run.seconds < emk_run.seconds for ours_run, emk_run in both),
+        # Each pair's buildpack time minus emk's: how far apart two builds of the
+        # same edit land, next to how far apart the medians are.
+        "differences_s": sorted(ours_run.seconds - emk_run.seconds for ours_run, emk_run in both),
         "cpu_seconds": {
             name: statistics.median(run.cpu_seconds or 0.0 for run in name_runs)
             for name, name_runs in runs.items()
@@ -1067,6 +1088,7 @@ def repository_size(world: World, workdir: Path, buildpack: Path, repeat: int) -
             # are still being deleted in the background (slug/discard.py): wait too.
             while list(platform.tmp_dir.glob("classic-bp-trash-*")):
                 time.sleep(0.1)
+            settle_disk()
             started = time.monotonic()
             result = platform.compile(app)
             seconds = time.monotonic() - started
@@ -1415,7 +1437,20 @@ def _paired_verdict(paired: dict) -> str:
         f" {ratio:.2f}x emk (target at most {ONE_FILE_VS_EMK:.2f}x:"
         f" {_met(ratio <= ONE_FILE_VS_EMK and paired['answers_match'])};"
         f" medians {paired['buildpack_s']:.2f}s against {paired['emk_s']:.2f}s; the buildpack"
-        f" faster in {paired['buildpack_faster']} of {paired['pairs']} pairs; {answers})."
+        f" faster in {paired['buildpack_faster']} of {paired['pairs']} pairs"
+        f"{_pair_spread(paired.get('differences_s', []))}; {answers})."
+    )
+
+
+def _pair_spread(differences: list[float]) -> str:
+    """The pairs' differences, so that a verdict within the machine's spread reads as
+    such: their median and the middle half of them (from four pairs on)."""
+    if len(differences) < 4:
+        return ""
+    low, median, high = statistics.quantiles(differences, n=4, method="inclusive")
+    return (
+        f"; per pair, the buildpack's time minus emk's: median {median:+.2f}s,"
+        f" middle half {low:+.2f}s to {high:+.2f}s"
     )
 
 

@@ -246,6 +246,22 @@ def test_alternating_pairs_give_the_one_file_verdict_against_emk():
     )
     assert not any(line.startswith("- Verdict against emk, one file changed:") for line in lines)
     assert "one file changed, medians of the rounds 1.25x emk (1.00s against 0.80s)" in lines[-1]
+    # With each pair's difference: their median and middle half, beside the medians'.
+    summary["one_file_pairs"][bench.BENCH_SERVICE.name]["differences_s"] = [
+        -0.3,
+        -0.1,
+        -0.05,
+        0.0,
+        0.02,
+        0.1,
+        0.2,
+        0.4,
+    ]
+    line = bench._emk_verdicts(summary, bench.BENCH_SERVICE.name)[0]
+    assert line.endswith(
+        "the buildpack faster in 5 of 8 pairs; per pair, the buildpack's time minus emk's:"
+        " median +0.01s, middle half -0.06s to +0.12s; the same answer in every pair)."
+    )
     # Faster but a different answer in some pair: never met.
     summary["one_file_pairs"][bench.BENCH_SERVICE.name]["answers_match"] = False
     line = bench._emk_verdicts(summary, bench.BENCH_SERVICE.name)[0]
