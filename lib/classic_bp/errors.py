@@ -69,6 +69,7 @@ class Reason(str, Enum):
     REGISTRY_UNREACHABLE = "registry_unreachable"
     SQLX_QUERIES_UNCHECKED = "sqlx_queries_unchecked"
     SYSTEM_LIBRARY_MISSING = "system_library_missing"
+    DISK_FULL = "disk_full"
 
     def __str__(self) -> str:  # the value, on every Python (3.12 changed str-mixins)
         return self.value
@@ -117,6 +118,7 @@ README_SECTIONS: dict[Reason, str] = {
     Reason.REGISTRY_UNREACHABLE: "README.md#a-download-fails",
     Reason.SQLX_QUERIES_UNCHECKED: "README.md#sqlxs-query-macros-fail",
     Reason.SYSTEM_LIBRARY_MISSING: "README.md#a-system-library-is-missing",
+    Reason.DISK_FULL: "README.md#the-disk-is-full",
 }
 
 
@@ -360,6 +362,36 @@ def cargo_failed(command: str, returncode: int) -> BuildError:
         f"`{command}` failed (exit code {returncode}); cargo's output is above.\n\n"
         "Reproduce it locally with `cargo build --release --locked` and fix the\n"
         "reported problem. The cache is intact: the next build resumes from it.",
+    )
+
+
+class DiskFull(BuildError):
+    """A disk filled up. ``what`` (the command or file that failed) is kept so that
+    the command that knows the build's folders can say how much room each has
+    (commands/full_disk.py)."""
+
+    def __init__(self, what: str, space: str = "", *, linker_crash: bool = False) -> None:
+        super().__init__(Reason.DISK_FULL, _disk_full_message(what, space, linker_crash))
+        self.what = what
+        self.linker_crash = linker_crash
+
+
+def _disk_full_message(what: str, space: str, linker_crash: bool) -> str:
+    headline = (
+        f"The disk is probably full: the linker crashed with a bus error (SIGBUS) in {what},\n"
+        "which is how rust-lld fails when the disk fills up under the file it writes."
+        if linker_crash
+        else f'The disk is full: {what} failed with "No space left on device".'
+    )
+    return (
+        f"{headline}\n\n" + (f"{space}\n\n" if space else "") + "Make room, then build again:\n"
+        "  - lower BP_CACHE_MAX_SIZE (4G unless set): the cache then keeps less between builds;\n"
+        "  - or clear the build cache once: `heroku builds:cache:purge -a APP` (Heroku),\n"
+        "    `scalingo --app APP deployment-delete-cache` (Scalingo),\n"
+        "    `dokku repo:purge-cache APP` (Dokku);\n"
+        "  - an app whose release profile turns debug info on writes several times\n"
+        "    more: CARGO_PROFILE_RELEASE_DEBUG=0 (or line-tables-only).\n"
+        "The next build resumes from what the cache holds: a step cut short is redone."
     )
 
 

@@ -3,7 +3,9 @@
 cargo exits 101 whatever went wrong; the reason is in the lines that cargo,
 rustc, build scripts and git printed before, and their words are not always
 enough to act on. So the last lines of every cargo run are kept (bounded),
-and when cargo fails each diagnosis reads them in turn: a private dependency
+and when cargo fails each diagnosis reads them in turn: a full disk first
+(platform/disk_full.py: a fetch or a link cut short by it fails in other
+words too), a private dependency
 that could not be fetched (private_failures.py), a registry out of reach
 (registry_failures.py), sqlx's query macros
 without their offline data (sqlx_failures.py), a system library that a
@@ -18,6 +20,7 @@ from collections import deque
 from collections.abc import Callable
 
 from .. import errors
+from ..platform import disk_full
 
 KEPT_LINES = 400
 
@@ -47,6 +50,10 @@ class OutputWatch:
         from . import library_failures, private_failures, registry_failures, sqlx_failures
 
         lines = list(self.lines)
+        if disk_full.said_in(lines):
+            return errors.DiskFull(f"`{command}`")
+        if disk_full.linker_crashed(lines):
+            return errors.DiskFull(f"`{command}`", linker_crash=True)
         return (
             private_failures.diagnose(lines, command, returncode)
             or registry_failures.diagnose(lines, command, returncode)

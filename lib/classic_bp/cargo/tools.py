@@ -34,6 +34,7 @@ from .fixed_path import app_config_file
 TOOL_FAILURES_EXPLAINED = (
     errors.Reason.PRIVATE_DEPENDENCY_FAILED,
     errors.Reason.SYSTEM_LIBRARY_MISSING,  # diesel_cli without libpq, say
+    errors.Reason.DISK_FULL,
 )
 
 LAYER = Layer(

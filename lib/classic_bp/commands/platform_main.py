@@ -16,6 +16,7 @@ from pathlib import Path
 from .. import errors
 from ..platform import report
 from ..platform.cache_dir import open_cache_dir
+from . import full_disk
 from .compile import BuildContext, context_from_arguments, run_compile
 from .usages import USAGES
 
@@ -53,7 +54,8 @@ def compile_app(build_dir: str, cache_dir: str, env_dir: str) -> None:
     """bin/compile: build the app, and record the outcome for bin/report."""
     context = build_context(build_dir, cache_dir, env_dir)
     try:
-        run_compile(context, dict(os.environ))
+        with full_disk.explained(context):
+            run_compile(context, dict(os.environ))
     except errors.BuildError as problem:
         # failure_detail: the error's first sentence, what a dashboard can show.
         first_line = problem.message.splitlines()[0] if problem.message else None
@@ -72,7 +74,9 @@ def test_compile_app(build_dir: str, cache_dir: str, env_dir: str) -> None:
     """bin/test-compile (Heroku CI). Imported here: compile never needs it."""
     from .ci_compile import run_test_compile
 
-    run_test_compile(build_context(build_dir, cache_dir, env_dir), dict(os.environ))
+    context = build_context(build_dir, cache_dir, env_dir)
+    with full_disk.explained(context):
+        run_test_compile(context, dict(os.environ))
 
 
 COMMANDS = {"compile": compile_app, "test-compile": test_compile_app}

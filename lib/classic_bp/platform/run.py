@@ -66,11 +66,14 @@ def stream_command(
     return returncode
 
 
-def run_quietly(command: Sequence[str | Path], *, env: Mapping[str, str]) -> int:
+def run_quietly(
+    command: Sequence[str | Path], *, env: Mapping[str, str]
+) -> subprocess.CompletedProcess:
     """Run a chatty command whose output only matters when it fails.
 
     On failure its whole output is shown, indented, so the error above the
-    buildpack's own message still explains what happened.
+    buildpack's own message still explains what happened; it is returned
+    (``stdout``, text) for the caller to tell why.
     """
     started = time.monotonic()
     completed = subprocess.run(
@@ -82,9 +85,10 @@ def run_quietly(command: Sequence[str | Path], *, env: Mapping[str, str]) -> int
         check=False,
     )
     clocks.add_tool_time(started)
+    completed.stdout = completed.stdout.decode("utf-8", "replace")
     if completed.returncode != 0:
-        output.detail(completed.stdout.decode("utf-8", "replace"))
-    return completed.returncode
+        output.detail(completed.stdout)
+    return completed
 
 
 def capture(

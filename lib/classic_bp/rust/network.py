@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from .. import errors
 from ..fetch.urls import display_url
-from ..platform import output, run
+from ..platform import disk_full, output, run
 
 
 def stream_rustup(
@@ -31,9 +31,11 @@ def stream_rustup(
     heartbeat: str | None = None,
 ) -> tuple[int, errors.BuildError | None]:
     """``run.stream_command`` for a rustup command that downloads from ``server``:
-    its exit code, and the download that failed it, if one did."""
+    its exit code, and what failed it when that is known (a download, a full disk)."""
     if urlsplit(server).scheme not in ("http", "https"):
-        return run.stream_command(command, env=env, heartbeat=heartbeat), None
+        watch = disk_full.Watch()
+        returncode = run.stream_command(command, env=env, consume=watch, heartbeat=heartbeat)
+        return returncode, _full_disk(command, returncode, watch)
     # Only a build that runs rustup needs the relay and its HTTP server (20 ms of imports).
     from ..fetch.relay import relaying
 
@@ -44,12 +46,21 @@ def stream_rustup(
             output.detail_line(line.replace(relay.url, shown))
             return True
 
+        watch = disk_full.Watch(show)
         returncode = run.stream_command(
-            command, env=_through(env, relay.url, stall_seconds), consume=show, heartbeat=heartbeat
+            command, env=_through(env, relay.url, stall_seconds), consume=watch, heartbeat=heartbeat
         )
         if returncode != 0 and relay.crash is not None:
             raise relay.crash
-        return returncode, relay.failure
+        return returncode, _full_disk(command, returncode, watch) or relay.failure
+
+
+def _full_disk(
+    command: Sequence[str | Path], returncode: int, watch: disk_full.Watch
+) -> errors.BuildError | None:
+    if returncode != 0 and watch.seen:
+        return errors.DiskFull(f"`rustup {' '.join(map(str, command[1:3]))}`")
+    return None
 
 
 def _through(env: Mapping[str, str], relay_url: str, stall_seconds: float) -> dict[str, str]:

@@ -22,7 +22,7 @@ from ..fetch.download import download_verified, fetch_sha256
 from ..fetch.urls import display_url
 from ..known_runs import KnownRuns
 from ..layer import Layer, runs
-from ..platform import output, run
+from ..platform import disk_full, output, run
 from .environment import rustup_binary, rustup_environment
 from .toolchain import TOOLCHAIN
 
@@ -136,17 +136,21 @@ def install_rustup(layout: CacheLayout, config: BuildConfig, base_env: Mapping[s
         "--default-host",
         config.rustup_init_triple,
     ]
-    returncode = run.run_quietly(command, env=environment)
-    if returncode != 0:
-        raise errors.rustup_init_failed(returncode)
+    _run_rustup_init(command, environment)
     # A build must never replace rustup behind the user's back.
-    settings = [rustup_binary(layout), "set", "auto-self-update", "disable"]
-    returncode = run.run_quietly(settings, env=environment)
-    if returncode != 0:
-        raise errors.rustup_init_failed(returncode)
+    _run_rustup_init([rustup_binary(layout), "set", "auto-self-update", "disable"], environment)
     RUSTUP.save(layout, wanted)
     _store_rustup_once(layout)
     output.detail(f"Installed rustup into the cache ({_rustup_version(layout, environment)})")
+
+
+def _run_rustup_init(command: list[str | Path], environment: Mapping[str, str]) -> None:
+    completed = run.run_quietly(command, env=environment)
+    if completed.returncode == 0:
+        return
+    if disk_full.said_in(completed.stdout.splitlines()):
+        raise errors.DiskFull(f"`{Path(command[0]).name}`")
+    raise errors.rustup_init_failed(completed.returncode)
 
 
 def _store_rustup_once(layout: CacheLayout) -> None:

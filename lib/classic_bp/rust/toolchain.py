@@ -198,12 +198,11 @@ def install_toolchain(
             output.detail(f"Checking for updates of {request.channel}")
         TOOLCHAIN.discard(layout)
         environment = rustup_environment(base_env, layout, config)
-        returncode, download_failure = _rustup_install(config, layout, environment)
+        returncode, failure = _rustup_install(config, layout, environment)
         if returncode != 0:
-            if not cached:
-                raise download_failure or errors.toolchain_install_failed(
-                    request.channel, returncode
-                )
+            # A full disk may have left the cached toolchain half replaced.
+            if not cached or isinstance(failure, errors.DiskFull):
+                raise failure or errors.toolchain_install_failed(request.channel, returncode)
             output.warning(errors.toolchain_update_unchecked(request.channel, returncode))
         TOOLCHAIN.save(layout, wanted)
     _prune_other_toolchains(layout, keep=name)
