@@ -66,6 +66,7 @@ NO_SPACE = 'failed with "No space left on device"'
     ("size", "what"),
     [
         ("8m", "writing a file"),  # the buildpack's own download of rustup-init
+        ("30m", "`rustup-init`"),  # rustup-init installing rustup beside itself
         ("150m", "`rustup toolchain install`"),  # rustup unpacking Rust
     ],
 )
