@@ -910,7 +910,12 @@ def run_benchmark(
                     sccache.add("buildpack", second.build())
             if pairs:
                 extra_numbers["one_file_pairs"] = {
-                    name: one_file_pairs(*builders, pairs) for name, builders in last_round.items()
+                    name: one_file_pairs(
+                        *builders,
+                        pairs,
+                        Buildpack(builders[0].app, world, work / "control" / name, buildpack),
+                    )
+                    for name, builders in last_round.items()
                 }
             if "growth" in parts:
                 extra_numbers.update(cache_growth(world, work / "growth", buildpack, registry_root))
@@ -939,15 +944,22 @@ def run_benchmark(
 PAIRS_FIRST_EDIT = 1000
 
 
-def one_file_pairs(first: Buildpack | Emk, second: Buildpack | Emk, pairs: int) -> dict:
+def one_file_pairs(
+    first: Buildpack | Emk, second: Buildpack | Emk, pairs: int, control: Buildpack | None = None
+) -> dict:
     """The one-file rebuild, the buildpack against emk, in ``pairs`` alternating pairs.
 
     Why: the rounds' three medians of a 2 to 3 s rebuild drift with the machine
     (each round slower than the one before, for both), by more than the whole
     difference between the two. Here both rebuild the same edit back to back,
-    the buildpack first in even pairs and emk first in odd ones, on the caches
-    the last round left; an unmeasured rebuild of each first brings both to the
-    same content (the round ended on the bumped dependency).
+    on the caches the last round left; an unmeasured rebuild of each first
+    brings both to the same content (the round ended on the bumped dependency).
+
+    ``control``, a second copy of the buildpack with a cache of its own, builds
+    each edit in the same pairs: how far apart two identical buildpacks land
+    is the machine's own spread, the yardstick for the difference with emk.
+    The order turns each pair (the buildpack first, then emk first, then the
+    control first), so that no one always builds right after another.
     """
     approaches = {approach.name: approach for approach in (first, second)}
     ours, emk = approaches["buildpack"], approaches["emk"]
@@ -956,15 +968,19 @@ def one_file_pairs(first: Buildpack | Emk, second: Buildpack | Emk, pairs: int) 
     def edit(value: int) -> Callable[[Path], None]:
         return lambda folder: edit_constant(folder / app.edit_file, value)
 
-    ours.build(edit(PAIRS_FIRST_EDIT))
-    emk.build(edit(PAIRS_FIRST_EDIT))
-    runs: dict[str, list[Run]] = {"buildpack": [], "emk": []}
+    builders: list[tuple[str, Buildpack | Emk]] = [("buildpack", ours), ("emk", emk)]
+    if control is not None:
+        control.build()  # cold, unmeasured
+        builders.append(("control", control))
+    for _name, builder in builders:
+        builder.build(edit(PAIRS_FIRST_EDIT))
+    runs: dict[str, list[Run]] = {name: [] for name, _builder in builders}
     for pair in range(pairs):
-        order = (ours, emk) if pair % 2 == 0 else (emk, ours)
-        for approach in order:
-            runs[approach.name].append(approach.build(edit(PAIRS_FIRST_EDIT + 1 + pair)))
+        turn = pair % len(builders)
+        for name, builder in builders[turn:] + builders[:turn]:
+            runs[name].append(builder.build(edit(PAIRS_FIRST_EDIT + 1 + pair)))
     both = list(zip(runs["buildpack"], runs["emk"], strict=True))
-    return {
+    result = {
         "pairs": pairs,
         "buildpack_s": statistics.median(run.seconds for run in runs["buildpack"]),
         "emk_s": statistics.median(run.seconds for run in runs["emk"]),
@@ -982,6 +998,13 @@ def one_file_pairs(first: Buildpack | Emk, second: Buildpack | Emk, pairs: int) 
         ),
         "runs": {name: [asdict(run) for run in name_runs] for name, name_runs in runs.items()},
     }
+    if control is not None:
+        twins = list(zip(runs["buildpack"], runs["control"], strict=True))
+        result["control"] = {
+            "buildpack_s": statistics.median(run.seconds for run in runs["control"]),
+            "differences_s": sorted(ours_run.seconds - twin.seconds for ours_run, twin in twins),
+        }
+    return result
 
 
 def probes(world: World, work: Path, buildpack: Path) -> dict:
@@ -1432,25 +1455,40 @@ def _paired_verdict(paired: dict) -> str:
         if paired["answers_match"]
         else "ANSWERS DIFFER in some pair"
     )
+    spread = _pair_spread(paired.get("differences_s", []), "emk's")
     return (
         f"- Verdict against emk, one file changed, {paired['pairs']} alternating pairs:"
         f" {ratio:.2f}x emk (target at most {ONE_FILE_VS_EMK:.2f}x:"
         f" {_met(ratio <= ONE_FILE_VS_EMK and paired['answers_match'])};"
         f" medians {paired['buildpack_s']:.2f}s against {paired['emk_s']:.2f}s; the buildpack"
         f" faster in {paired['buildpack_faster']} of {paired['pairs']} pairs"
-        f"{_pair_spread(paired.get('differences_s', []))}; {answers})."
+        f"{spread}; {answers}){_control(paired)}."
     )
 
 
-def _pair_spread(differences: list[float]) -> str:
+def _pair_spread(differences: list[float], other: str) -> str:
     """The pairs' differences, so that a verdict within the machine's spread reads as
     such: their median and the middle half of them (from four pairs on)."""
     if len(differences) < 4:
         return ""
     low, median, high = statistics.quantiles(differences, n=4, method="inclusive")
     return (
-        f"; per pair, the buildpack's time minus emk's: median {median:+.2f}s,"
+        f"; per pair, the buildpack's time minus {other}: median {median:+.2f}s,"
         f" middle half {low:+.2f}s to {high:+.2f}s"
+    )
+
+
+def _control(paired: dict) -> str:
+    """The same pairs' two identical buildpacks: the spread the verdict sits in."""
+    control = paired.get("control")
+    if not control:
+        return ""
+    ratio = paired["buildpack_s"] / control["buildpack_s"]
+    spread = _pair_spread(control["differences_s"], "the copy's")
+    return (
+        f". The machine's spread, in the same pairs: the buildpack {ratio:.2f}x a second"
+        f" copy of itself ({paired['buildpack_s']:.2f}s against {control['buildpack_s']:.2f}s"
+        f"{spread})"
     )
 
 

@@ -262,6 +262,17 @@ def test_alternating_pairs_give_the_one_file_verdict_against_emk():
         "the buildpack faster in 5 of 8 pairs; per pair, the buildpack's time minus emk's:"
         " median +0.01s, middle half -0.06s to +0.12s; the same answer in every pair)."
     )
+    # With a second copy of the buildpack in the same pairs: the machine's spread beside it.
+    summary["one_file_pairs"][bench.BENCH_SERVICE.name]["control"] = {
+        "buildpack_s": 1.95,
+        "differences_s": [-0.4, -0.2, -0.1, -0.05, 0.0, 0.05, 0.1, 0.3],
+    }
+    line = bench._emk_verdicts(summary, bench.BENCH_SERVICE.name)[0]
+    assert line.endswith(
+        "; the same answer in every pair). The machine's spread, in the same pairs: the"
+        " buildpack 0.96x a second copy of itself (1.87s against 1.95s; per pair, the"
+        " buildpack's time minus the copy's: median -0.03s, middle half -0.12s to +0.06s)."
+    )
     # Faster but a different answer in some pair: never met.
     summary["one_file_pairs"][bench.BENCH_SERVICE.name]["answers_match"] = False
     line = bench._emk_verdicts(summary, bench.BENCH_SERVICE.name)[0]
