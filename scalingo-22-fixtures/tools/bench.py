@@ -1424,7 +1424,8 @@ def _emk_verdicts(summary: dict, app: str) -> list[str]:
             lines.append(
                 f"- Verdict against emk, cold: CPU {ratio:.2f}x emk's (target at most"
                 f" {COLD_CPU_VS_EMK:.2f}x: {_met(ratio <= COLD_CPU_VS_EMK)}; {ours:.1f}s"
-                f" against {theirs:.1f}s, user + system, Rust's install in both)."
+                f" against {theirs:.1f}s, user + system, Rust's install in both"
+                f"{_cpu_ranges(cold.get('runs', {}))})."
             )
         registry = cold.get("registry_requests", {})
         ours, theirs = registry.get("buildpack"), registry.get("emk")
@@ -1446,6 +1447,20 @@ def _emk_verdicts(summary: dict, app: str) -> list[str]:
     if informative:
         lines.append(f"- Against emk, no target: {'; '.join(informative)}.")
     return lines
+
+
+def _cpu_ranges(runs: dict) -> str:
+    """Each one's own cold builds, lowest to highest CPU: identical cold compiles
+    scatter by more than the buildpack and emk differ, and this shows by how much."""
+    ranges = []
+    for name in ("buildpack", "emk"):
+        cpu = sorted(run["cpu_seconds"] for run in runs.get(name, []) if run.get("cpu_seconds"))
+        if len(cpu) < 2:
+            return ""
+        ranges.append(
+            f"{'the buildpack' if name == 'buildpack' else name} {cpu[0]:.1f}s to {cpu[-1]:.1f}s"
+        )
+    return f"; each one's {len(cpu)} cold builds: {', '.join(ranges)}"
 
 
 def _paired_verdict(paired: dict) -> str:

@@ -198,6 +198,21 @@ def test_the_verdicts_against_emk_when_the_buildpack_is_ahead():
     assert "- Verdict, fresh checkout, no change: 0.05x the documented approach" in text
 
 
+def test_the_cold_cpu_verdict_shows_how_far_each_ones_own_builds_scatter():
+    """With several rounds, the lowest and highest CPU of each one's cold builds."""
+    summary = summary_of(
+        {"cold": (26.0, 34.0, 80)} | {k: OURS[k] for k in OURS if k != "cold"}, OURS
+    )
+    cold = next(row for row in summary["scenarios"] if row["kind"] == "cold")
+    cold["runs"]["buildpack"] += [dict(cold["runs"]["buildpack"][0], cpu_seconds=36.5)]
+    cold["runs"]["emk"] += [dict(cold["runs"]["emk"][0], cpu_seconds=31.25)]
+    line = bench._emk_verdicts(summary, bench.BENCH_SERVICE.name)[1]
+    assert line.endswith(
+        "30.0s against 34.0s, user + system, Rust's install in both; each one's 2 cold"
+        " builds: the buildpack 30.0s to 36.5s, emk 31.2s to 34.0s)."
+    )
+
+
 def test_the_verdicts_against_emk_when_the_buildpack_is_behind():
     emk = {
         "cold": (26.0, 40.0, 79),
